@@ -1,0 +1,47 @@
+#pragma once
+// One SIMD vocabulary for every build. GCC/Clang vector types lower to SSE/AVX
+// natively and to simd128 under `-msimd128` in WebAssembly, so each kernel has a
+// single source. (xsimd 8.1 has no WebAssembly back end; see README.)
+#include <cstring>
+
+#if defined(__AVX__)
+#define WN_SIMD_LANES 8
+#else
+#define WN_SIMD_LANES 4
+#endif
+
+namespace wn::simd {
+
+constexpr int kLanes = WN_SIMD_LANES;
+typedef float vfloat __attribute__((vector_size(WN_SIMD_LANES * sizeof(float))));
+
+// memcpy keeps loads/stores alignment-agnostic (movups / v128.load).
+inline vfloat load(const float* p) {
+  vfloat v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store(float* p, vfloat v) { std::memcpy(p, &v, sizeof v); }
+inline vfloat splat(float x) { return vfloat{} + x; }
+inline float sum(vfloat v) {
+  float s = 0;
+  for (int i = 0; i < kLanes; ++i) s += v[i];
+  return s;
+}
+
+// What the build is using, for status lines and benchmarks.
+inline const char* name() {
+#if defined(__wasm_simd128__)
+  return "wasm-simd128";
+#elif defined(__AVX512F__)
+  return "avx512 (8-lane kernels)";
+#elif defined(__AVX__)
+  return "avx";
+#elif defined(__SSE2__)
+  return "sse2";
+#else
+  return "scalar vectors";
+#endif
+}
+
+}  // namespace wn::simd

@@ -1,0 +1,66 @@
+#pragma once
+// Conv2D, NHWC, kernel [kh][kw][cin][cout] (Keras layout), bias [cout], fused
+// activation. Computed as im2col into panels and one register-blocked GEMM
+// (kernels/gemm.hpp); kernels/reference.hpp holds the direct loops it is tested against.
+#include "activation.hpp"
+#include "layer.hpp"
+
+namespace wn {
+
+enum class Padding { valid, same };
+
+struct Conv2DConfig {
+  int filters = 1;
+  int kernel_h = 1, kernel_w = 1;
+  int stride = 1;
+  Padding padding = Padding::valid;
+  Activation activation = Activation::linear;
+};
+
+class Conv2D : public Layer {
+ public:
+  Conv2D(Shape in, Conv2DConfig cfg);
+
+  std::string describe() const override;
+  Shape input_shape() const override { return in_; }
+  Shape output_shape() const override { return out_; }
+  std::size_t param_count() const override { return kernel_size() + filters(); }
+  // Glorot-uniform kernel (Keras' default), zero bias.
+  void init_params(float* params, Rng& rng) const override;
+  std::size_t scratch_floats(int n) const override;
+
+  void forward(const float* params, const float* x, float* y, int n,
+               float* scratch) const override;
+  void backward(const float* params, const float* x, const float* y, const float* dy, float* dx,
+                float* dparams, int n, float* scratch) const override;
+
+  // The same computation with the kernel and bias given explicitly, for wrappers
+  // that derive the kernel (WeightNorm) or need the pre-activation (its data init).
+  void forward_with(const float* kernel, const float* bias, Activation act, const float* x,
+                    float* y, int n, float* scratch) const;
+  void backward_with(const float* kernel, const float* x, const float* y, const float* dy,
+                     float* dx, float* dkernel, float* dbias, int n, float* scratch) const;
+
+  int fan_in() const { return kh_ * kw_ * in_.c; }  // rows of the kernel matrix (K)
+  int filters() const { return cfg_.filters; }       // columns (N)
+  std::size_t kernel_size() const { return std::size_t(fan_in()) * filters(); }
+  Activation activation() const { return cfg_.activation; }
+  int pad_top() const { return pad_top_; }
+  int pad_left() const { return pad_left_; }
+  const Conv2DConfig& config() const { return cfg_; }
+
+ protected:
+  float glorot_limit_;  // sqrt(6 / (fan_in + fan_out)); Dense counts fan_out differently
+
+ private:
+  struct ScratchLayout;
+  ScratchLayout layout(int n) const;
+  void im2col(const float* x, int n, float* A) const;
+  void col2im(const float* dA, int n, float* dx) const;
+
+  Shape in_, out_;
+  Conv2DConfig cfg_;
+  int kh_, kw_, pad_top_ = 0, pad_left_ = 0;
+};
+
+}  // namespace wn

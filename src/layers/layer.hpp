@@ -1,0 +1,52 @@
+#pragma once
+// The layer interface. Layers are stateless during a step: parameters, gradients
+// and scratch memory are passed in, so several threads can run one layer on
+// different slices of a batch at once (see train/trainer.cpp).
+//
+// Shapes are per sample, NHWC (src/tensor.hpp). `n` is the number of samples.
+#include <cstddef>
+#include <string>
+
+#include "../rng.hpp"
+#include "../tensor.hpp"
+
+namespace wn {
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+
+  virtual std::string describe() const = 0;
+  virtual Shape input_shape() const = 0;
+  virtual Shape output_shape() const = 0;
+
+  // Trainable floats this layer owns in the model's flat parameter vector.
+  virtual std::size_t param_count() const { return 0; }
+  virtual void init_params(float* /*params*/, Rng& /*rng*/) const {}
+
+  // Per-thread scratch for a slice of n samples; forward and backward of the same
+  // slice share it (the forward pass leaves im2col panels there for backward).
+  virtual std::size_t scratch_floats(int /*n*/) const { return 0; }
+
+  // Once per step, before any forward: derive what forward needs from params.
+  virtual void prepare(const float* /*params*/) {}
+
+  // x: n × input_shape, y: n × output_shape.
+  virtual void forward(const float* params, const float* x, float* y, int n,
+                       float* scratch) const = 0;
+
+  // Adds parameter gradients into dparams (same layout as params) and writes dx
+  // (n × input_shape) unless dx is null (the first layer needs no input gradient).
+  virtual void backward(const float* params, const float* x, const float* y, const float* dy,
+                        float* dx, float* dparams, int n, float* scratch) const = 0;
+
+  // Once per step, after the threads' gradients are summed: last touches that need
+  // the whole batch's gradient (weight norm's eq. 3).
+  virtual void finish_grads(const float* /*params*/, float* /*dparams*/) const {}
+
+  // Data-dependent initialisation on the first training batch (weight norm, §3).
+  virtual bool wants_data_init() const { return false; }
+  virtual void data_init(float* /*params*/, const float* /*x*/, int /*n*/, float* /*scratch*/) {}
+};
+
+}  // namespace wn

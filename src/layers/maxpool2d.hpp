@@ -1,0 +1,26 @@
+#pragma once
+// MaxPool2D with 'valid' padding, as Keras' default.
+#include "layer.hpp"
+
+namespace wn {
+
+class MaxPool2D final : public Layer {
+ public:
+  MaxPool2D(Shape in, int pool, int stride);
+  std::string describe() const override;
+  Shape input_shape() const override { return in_; }
+  Shape output_shape() const override { return out_; }
+
+  void forward(const float* params, const float* x, float* y, int n,
+               float* scratch) const override;
+  // The gradient goes to the first maximum of each window (TensorFlow's choice);
+  // the position is found again from x and y, so forward keeps no argmax buffer.
+  void backward(const float* params, const float* x, const float* y, const float* dy, float* dx,
+                float* dparams, int n, float* scratch) const override;
+
+ private:
+  Shape in_, out_;
+  int pool_, stride_;
+};
+
+}  // namespace wn

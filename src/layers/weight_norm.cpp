@@ -1,0 +1,133 @@
+#include "weight_norm.hpp"
+
+#include <cmath>
+#include <vector>
+
+namespace wn {
+
+const char* wn_init_name(WnInit init) {
+  switch (init) {
+    case WnInit::tfa: return "tfa";
+    case WnInit::paper: return "paper";
+    case WnInit::none: return "none";
+  }
+  return "?";
+}
+
+namespace {
+// tf.nn.l2_normalize's guard: 1/sqrt(max(Σv², 1e-12)) keeps a vanishing v finite.
+constexpr double kNormFloor = 1e-12;
+// TFA's data-init epsilon on the variance: an all-constant batch gives a huge but finite scale.
+constexpr double kVarianceEps = 1e-10;
+
+// inv_norm[j] = 1/‖v[:, j]‖ for a row-major K×N kernel.
+void column_inv_norms(const float* v, int K, int N, float* inv_norm) {
+  std::vector<double> ss(N, 0.0);
+  for (int k = 0; k < K; ++k)
+    for (int j = 0; j < N; ++j) ss[j] += double(v[std::size_t(k) * N + j]) * v[std::size_t(k) * N + j];
+  for (int j = 0; j < N; ++j) inv_norm[j] = float(1.0 / std::sqrt(std::max(ss[j], kNormFloor)));
+}
+}  // namespace
+
+WeightNorm::WeightNorm(std::unique_ptr<Conv2D> inner, WnInit init)
+    : inner_(std::move(inner)), init_(init), w_(inner_->kernel_size()), inv_norm_(channels()) {}
+
+std::string WeightNorm::describe() const {
+  return "WeightNormalization(" + inner_->describe() + ", init " + wn_init_name(init_) + ")";
+}
+
+void WeightNorm::init_params(float* params, Rng& rng) const {
+  // v is drawn exactly as the plain layer's kernel, so both presets share a start.
+  inner_->init_params(params, rng);
+  float* g = params + g_offset();
+  if (init_ == WnInit::none) {
+    column_inv_norms(params, inner_->fan_in(), channels(), g);
+    for (int j = 0; j < channels(); ++j) g[j] = 1.0f / g[j];  // g = ‖v‖: w = v
+  } else {
+    std::fill(g, g + channels(), 1.0f);  // TFA's 'ones' initialiser, rescaled by data_init
+  }
+}
+
+std::size_t WeightNorm::scratch_floats(int n) const {
+  // data_init needs the pre-activations of the whole batch beside the inner scratch.
+  return inner_->scratch_floats(n) + inner_->output_shape().size() * n;
+}
+
+void WeightNorm::prepare(const float* params) {
+  const int K = inner_->fan_in(), N = channels();
+  const float* v = params;
+  const float* g = params + g_offset();
+  column_inv_norms(v, K, N, inv_norm_.data());
+  for (int k = 0; k < K; ++k)
+    for (int j = 0; j < N; ++j) {
+      const std::size_t i = std::size_t(k) * N + j;
+      w_[i] = g[j] * inv_norm_[j] * v[i];  // eq. 2
+    }
+}
+
+void WeightNorm::forward(const float* params, const float* x, float* y, int n,
+                         float* scratch) const {
+  inner_->forward_with(w_.data(), params + bias_offset(), inner_->activation(), x, y, n, scratch);
+}
+
+void WeightNorm::backward(const float*, const float* x, const float* y, const float* dy, float* dx,
+                          float* dparams, int n, float* scratch) const {
+  // ∇w goes into the v slot for now; finish_grads converts it.
+  inner_->backward_with(w_.data(), x, y, dy, dx, dparams, dparams + bias_offset(), n, scratch);
+}
+
+void WeightNorm::finish_grads(const float* params, float* dparams) const {
+  // Eq. 3:  ∇g = ∇w·v/‖v‖,   ∇v = (g/‖v‖)·∇w − (g·∇g/‖v‖²)·v
+  const int K = inner_->fan_in(), N = channels();
+  const float* v = params;
+  const float* g = params + g_offset();
+  float* dv = dparams;  // holds ∇w on entry
+  float* dg = dparams + g_offset();
+  std::vector<double> dot(N, 0.0);
+  for (int k = 0; k < K; ++k)
+    for (int j = 0; j < N; ++j) dot[j] += double(dv[std::size_t(k) * N + j]) * v[std::size_t(k) * N + j];
+  for (int j = 0; j < N; ++j) dg[j] += float(dot[j]) * inv_norm_[j];
+  for (int k = 0; k < K; ++k)
+    for (int j = 0; j < N; ++j) {
+      const std::size_t i = std::size_t(k) * N + j;
+      const float s = g[j] * inv_norm_[j];
+      dv[i] = s * dv[i] - s * float(dot[j]) * inv_norm_[j] * inv_norm_[j] * v[i];
+    }
+}
+
+void WeightNorm::data_init(float* params, const float* x, int n, float* scratch) {
+  // Pre-activation z = x ⊛ k + 0 with k = v (tfa) or v/‖v‖ (paper); TFA runs a
+  // bias-free, activation-free clone of the layer holding the unnormalised kernel.
+  const int K = inner_->fan_in(), N = channels();
+  const float* v = params;
+  Floats k(v, v + inner_->kernel_size());
+  if (init_ == WnInit::paper) {
+    column_inv_norms(v, K, N, inv_norm_.data());
+    for (int r = 0; r < K; ++r)
+      for (int j = 0; j < N; ++j) k[std::size_t(r) * N + j] *= inv_norm_[j];
+  }
+  const Floats zero_bias(N, 0.0f);
+  float* z = scratch + inner_->scratch_floats(n);
+  inner_->forward_with(k.data(), zero_bias.data(), Activation::linear, x, z, n, scratch);
+
+  // Moments over every axis but the channel (tf.nn.moments: population variance).
+  const std::size_t rows = inner_->output_shape().size() / N * n;
+  std::vector<double> mean(N, 0.0), var(N, 0.0);
+  for (std::size_t r = 0; r < rows; ++r)
+    for (int j = 0; j < N; ++j) mean[j] += z[r * N + j];
+  for (int j = 0; j < N; ++j) mean[j] /= double(rows);
+  for (std::size_t r = 0; r < rows; ++r)
+    for (int j = 0; j < N; ++j) {
+      const double d = z[r * N + j] - mean[j];
+      var[j] += d * d;
+    }
+  float* g = params + g_offset();
+  float* bias = params + bias_offset();
+  for (int j = 0; j < N; ++j) {
+    const double scale = 1.0 / std::sqrt(var[j] / double(rows) + kVarianceEps);
+    g[j] = float(g[j] * scale);  // g starts at 1 in both modes
+    bias[j] = float(-mean[j] * scale);
+  }
+}
+
+}  // namespace wn

@@ -1,0 +1,76 @@
+#pragma once
+// Sequential models built from a small description, and the tutorial's two nets.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "layers/conv2d.hpp"
+#include "layers/weight_norm.hpp"
+#include "status.hpp"
+
+namespace wn {
+
+// One entry of a model description. A net is a list of these; see preset().
+struct LayerSpec {
+  enum class Kind { conv2d, maxpool2d, flatten, dense, activation };
+  Kind kind;
+  int units = 0;   // filters (conv2d) or units (dense)
+  int kernel = 1;  // conv kernel / pool size, square
+  int stride = 1;
+  Padding padding = Padding::valid;
+  Activation activation = Activation::linear;
+
+  static LayerSpec conv(int filters, int kernel, Activation a, int stride = 1,
+                        Padding p = Padding::valid) {
+    return {Kind::conv2d, filters, kernel, stride, p, a};
+  }
+  static LayerSpec maxpool(int pool, int stride) { return {Kind::maxpool2d, 0, pool, stride}; }
+  static LayerSpec flatten() { return {Kind::flatten}; }
+  static LayerSpec dense(int units, Activation a) { return {Kind::dense, units, 1, 1, Padding::valid, a}; }
+};
+
+struct ModelSpec {
+  std::string name;
+  Shape input{32, 32, 3};
+  std::vector<LayerSpec> layers;
+  bool weight_norm = false;  // wrap every Conv2D and Dense in WeightNormalization
+  WnInit wn_init = WnInit::tfa;
+};
+
+enum class Preset { regular, weightnorm };
+const char* preset_name(Preset p);
+// The TFA tutorial's LeNet: Conv(6,5,relu) → Pool(2,2) → Conv(16,5,relu) → Pool(2,2)
+// → Flatten → Dense(120,relu) → Dense(84,relu) → Dense(10, softmax in the loss).
+ModelSpec preset(Preset p, WnInit wn_init = WnInit::tfa);
+
+class Model {
+ public:
+  // Validates the description (shapes stay positive) and draws the initial weights.
+  static Result<std::unique_ptr<Model>> build(const ModelSpec& spec, std::uint64_t seed);
+
+  const ModelSpec& spec() const { return spec_; }
+  std::size_t layer_count() const { return layers_.size(); }
+  Layer& layer(std::size_t i) { return *layers_[i]; }
+  const Layer& layer(std::size_t i) const { return *layers_[i]; }
+  std::size_t param_offset(std::size_t i) const { return offsets_[i]; }
+  Shape input_shape() const { return spec_.input; }
+  int classes() const { return int(layers_.back()->output_shape().size()); }
+  std::string summary() const;
+
+  Floats& params() { return params_; }
+  const Floats& params() const { return params_; }
+
+  bool wants_data_init() const;
+  // Derived weights for this step (WN's w = g·v/‖v‖), once per step.
+  void prepare();
+  void finish_grads(float* grads) const;
+
+ private:
+  Model() = default;
+  ModelSpec spec_;
+  std::vector<std::unique_ptr<Layer>> layers_;
+  std::vector<std::size_t> offsets_;  // where each layer's parameters start in params_
+  Floats params_;
+};
+
+}  // namespace wn

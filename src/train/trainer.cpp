@@ -1,0 +1,142 @@
+#include "trainer.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include "../loss.hpp"
+
+namespace wn {
+
+namespace {
+// x/255, the tutorial's only preprocessing.
+void to_float(const std::uint8_t* src, std::size_t count, float* dst) {
+  for (std::size_t i = 0; i < count; ++i) dst[i] = float(src[i]) * (1.0f / 255.0f);
+}
+// Thread t's share of n samples: contiguous and fixed by (t, n, threads) alone.
+std::pair<int, int> slice(int t, int n, int threads) {
+  return {int(long(n) * t / threads), int(long(n) * (t + 1) / threads)};
+}
+}  // namespace
+
+struct Trainer::Workspace {
+  std::vector<Floats> acts;     // acts[0] = input slice, acts[i+1] = output of layer i
+  std::vector<Floats> scratch;  // one region per layer: forward leaves what backward reads
+  Floats grad_a, grad_b;        // ping-pong buffers for ∂loss/∂activation
+  Floats grads;                 // this thread's parameter gradients, layout of params
+
+  Workspace(const Model& m, int capacity) {
+    acts.emplace_back(m.input_shape().size() * capacity);
+    std::size_t widest = acts[0].size();
+    for (std::size_t i = 0; i < m.layer_count(); ++i) {
+      acts.emplace_back(m.layer(i).output_shape().size() * capacity);
+      widest = std::max(widest, acts.back().size());
+      scratch.emplace_back(m.layer(i).scratch_floats(capacity));
+    }
+    grad_a.resize(widest);
+    grad_b.resize(widest);
+    grads.resize(m.params().size());
+  }
+};
+
+Trainer::Trainer(Model& model, Optimizer& optimizer, TrainerOptions options)
+    : model_(model),
+      optimizer_(optimizer),
+      options_(options),
+      pool_(std::max(1, std::min(options.threads, options.batch_size))),
+      grads_(model.params().size()),
+      shuffle_rng_(options.seed, /*stream=*/2) {
+  const int capacity = (options_.batch_size + pool_.size() - 1) / pool_.size();
+  for (int t = 0; t < pool_.size(); ++t) workspaces_.push_back(std::make_unique<Workspace>(model_, capacity));
+  initialised_ = !model_.wants_data_init();
+}
+
+Trainer::~Trainer() = default;
+
+const std::vector<std::uint32_t>& Trainer::shuffle(int n) {
+  order_.resize(n);
+  std::iota(order_.begin(), order_.end(), 0u);
+  shuffle_rng_.shuffle(order_);
+  return order_;
+}
+
+void Trainer::data_init(const std::uint8_t* images, int n) {
+  // Layer by layer in forward order on the whole first batch, as TFA does inside
+  // the first call: each layer's statistics see the already-initialised layers below.
+  Floats x(model_.input_shape().size() * n), y;
+  to_float(images, x.size(), x.data());
+  for (std::size_t i = 0; i < model_.layer_count(); ++i) {
+    Layer& layer = model_.layer(i);
+    float* p = model_.params().data() + model_.param_offset(i);
+    Floats scratch(layer.scratch_floats(n));
+    if (layer.wants_data_init()) layer.data_init(p, x.data(), n, scratch.data());
+    layer.prepare(p);
+    y.assign(layer.output_shape().size() * n, 0.0f);
+    layer.forward(p, x.data(), y.data(), n, scratch.data());
+    std::swap(x, y);
+  }
+  initialised_ = true;
+}
+
+BatchResult Trainer::train_batch(const std::uint8_t* images, const std::uint8_t* labels, int n) {
+  if (!initialised_) data_init(images, n);
+  return run(images, labels, n, /*train=*/true);
+}
+
+BatchResult Trainer::eval_batch(const std::uint8_t* images, const std::uint8_t* labels, int n) {
+  return run(images, labels, n, /*train=*/false);
+}
+
+BatchResult Trainer::run(const std::uint8_t* images, const std::uint8_t* labels, int n, bool train) {
+  n = std::min(n, options_.batch_size);
+  if (n <= 0) return {};
+  if (train) model_.prepare();
+  const int T = pool_.size();
+  std::vector<LossSums> sums(T);
+  const float* params = model_.params().data();
+  const int classes = model_.classes();
+  const std::size_t in_size = model_.input_shape().size();
+
+  pool_.run([&](int t) {
+    const auto [s0, s1] = slice(t, n, T);
+    const int m = s1 - s0;
+    Workspace& w = *workspaces_[t];
+    if (train) std::fill(w.grads.begin(), w.grads.end(), 0.0f);
+    if (m == 0) return;
+    to_float(images + std::size_t(s0) * in_size, in_size * m, w.acts[0].data());
+    const std::size_t L = model_.layer_count();
+    for (std::size_t i = 0; i < L; ++i)
+      model_.layer(i).forward(params + model_.param_offset(i), w.acts[i].data(), w.acts[i + 1].data(), m,
+                              w.scratch[i].data());
+    // Gradient of the batch mean: every thread scales by the whole batch's n.
+    sums[t] = softmax_cross_entropy(w.acts[L].data(), labels + s0, m, classes, 1.0f / float(n),
+                                    train ? w.grad_a.data() : nullptr);
+    if (!train) return;
+    float* dy = w.grad_a.data();
+    float* dx = w.grad_b.data();
+    for (std::size_t i = L; i-- > 0;) {
+      model_.layer(i).backward(params + model_.param_offset(i), w.acts[i].data(), w.acts[i + 1].data(), dy,
+                               i == 0 ? nullptr : dx, w.grads.data() + model_.param_offset(i), m,
+                               w.scratch[i].data());
+      std::swap(dy, dx);
+    }
+  });
+
+  BatchResult result;
+  result.count = n;
+  for (const LossSums& s : sums) {
+    result.loss_sum += s.loss;
+    result.correct += s.correct;
+  }
+  if (!train) return result;
+
+  // Sum in thread order: the same threads count gives the same bits every run.
+  std::copy(workspaces_[0]->grads.begin(), workspaces_[0]->grads.end(), grads_.begin());
+  for (int t = 1; t < T; ++t)
+    for (std::size_t i = 0; i < grads_.size(); ++i) grads_[i] += workspaces_[t]->grads[i];
+  model_.finish_grads(grads_.data());
+  optimizer_.step(model_.params().data(), grads_.data(), grads_.size());
+  ++steps_;
+  return result;
+}
+
+}  // namespace wn

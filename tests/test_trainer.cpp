@@ -1,0 +1,120 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "rng.hpp"
+#include "train/fit.hpp"
+
+using namespace wn;
+
+namespace {
+// A learnable synthetic set: the class is which quadrant of the image is brightest.
+Dataset quadrants(int n, std::uint64_t seed) {
+  Dataset d;
+  Rng rng(seed);
+  d.images.resize(std::size_t(n) * Dataset::kImageBytes);
+  for (int i = 0; i < n; ++i) {
+    const int q = int(rng.below(4));
+    d.labels.push_back(std::uint8_t(q));
+    std::uint8_t* img = d.images.data() + std::size_t(i) * Dataset::kImageBytes;
+    for (int y = 0; y < 32; ++y)
+      for (int x = 0; x < 32; ++x)
+        for (int c = 0; c < 3; ++c) {
+          const bool lit = (y / 16) * 2 + (x / 16) == q;
+          img[(y * 32 + x) * 3 + c] = std::uint8_t(rng.below(lit ? 256 : 96));
+        }
+  }
+  return d;
+}
+
+History train(Preset p, int threads, const Dataset& data, int epochs = 1, std::uint64_t seed = 1,
+              float lr = 1e-3f, WnInit init = WnInit::tfa) {
+  auto model = Model::build(preset(p, init), seed);
+  auto adam = make_adam({lr});
+  Trainer trainer(*model.value(), *adam, {32, threads, seed});
+  return fit(trainer, data, data, epochs, {});
+}
+}  // namespace
+
+TEST_CASE("the same seed gives the same history, bit for bit") {
+  const Dataset data = quadrants(200, 3);
+  for (Preset p : {Preset::regular, Preset::weightnorm}) {
+    const History a = train(p, 2, data), b = train(p, 2, data);
+    REQUIRE(a.epochs.size() == 1);
+    CHECK(a.epochs[0].loss == b.epochs[0].loss);
+    CHECK(a.epochs[0].val_loss == b.epochs[0].val_loss);
+    CHECK(a.epochs[0].accuracy == b.epochs[0].accuracy);
+    CHECK(train(p, 2, data, 1, 2).epochs[0].loss != a.epochs[0].loss);
+  }
+}
+
+TEST_CASE("1 thread and 3 threads agree (only the summation order differs)") {
+  const Dataset data = quadrants(200, 4);
+  for (Preset p : {Preset::regular, Preset::weightnorm}) {
+    const History one = train(p, 1, data), three = train(p, 3, data);
+    // Tolerance: float rounding differences compound over 7 Adam steps; 1e-4 relative.
+    CHECK(three.epochs[0].loss == doctest::Approx(one.epochs[0].loss).epsilon(1e-4));
+    CHECK(three.epochs[0].val_loss == doctest::Approx(one.epochs[0].val_loss).epsilon(1e-4));
+  }
+}
+
+TEST_CASE("both nets learn a learnable task; the partial last batch is kept") {
+  const Dataset data = quadrants(1000, 5);
+  for (Preset p : {Preset::regular, Preset::weightnorm}) {
+    CAPTURE(preset_name(p));
+    auto model = Model::build(preset(p), 1);
+    auto adam = make_adam({});
+    Trainer trainer(*model.value(), *adam, {32, 2, 1});
+    std::vector<Progress> seen;
+    FitCallbacks cb;
+    cb.on_progress = [&](const Progress& pr) { seen.push_back(pr); };
+    cb.progress_every = 8;
+    const History h = fit(trainer, data, data, 3, cb);
+    REQUIRE(h.epochs.size() == 3);
+    CHECK(trainer.steps_done() == 3 * 32);  // ceil(1000 / 32) = 32 steps per epoch
+    CHECK(seen.back().step == 32);
+    CHECK(h.epochs[2].loss < h.epochs[0].loss);
+    CHECK(h.epochs[2].val_accuracy > 0.8);
+  }
+}
+
+TEST_CASE("weight norm's data init runs on the first batch, layer by layer") {
+  const Dataset data = quadrants(64, 6);
+  auto model = Model::build(preset(Preset::weightnorm, WnInit::paper), 1);
+  const Floats before = model.value()->params();
+  auto adam = make_adam({0.0f});  // lr 0: only the init changes parameters
+  Trainer trainer(*model.value(), *adam, {64, 1, 1});
+  trainer.train_batch(data.images.data(), data.labels.data(), 64);
+  const Floats& after = model.value()->params();
+  // First layer: g (after kernel 450 + bias 6) is no longer 1, the bias no longer 0.
+  CHECK(after[450] != 0.0f);
+  CHECK(after[456] != 1.0f);
+  CHECK(after[0] == before[0]);  // v untouched
+}
+
+TEST_CASE("a NaN loss stops training and names the epoch and step") {
+  const Dataset data = quadrants(100, 7);
+  auto model = Model::build(preset(Preset::regular), 1);
+  auto adam = make_adam({});
+  Trainer trainer(*model.value(), *adam, {32, 1, 1});
+  FitCallbacks cb;
+  int epochs_logged = 0;
+  cb.on_epoch = [&](const EpochLog&) { ++epochs_logged; };
+  fit(trainer, data, data, 1, cb);
+  model.value()->params()[3] = std::nanf("");  // poison a weight after a good epoch
+  const History h = fit(trainer, data, data, 2, cb);
+  CHECK(h.stopped == "training diverged at epoch 1 step 1 (loss is nan)");
+  CHECK(epochs_logged == 1);
+}
+
+TEST_CASE("an all-zero dataset trains without NaN (the variance epsilon of the data init)") {
+  Dataset zeros;
+  zeros.images.assign(std::size_t(64) * Dataset::kImageBytes, 0);
+  for (int i = 0; i < 64; ++i) zeros.labels.push_back(std::uint8_t(i % 10));
+  for (WnInit init : {WnInit::tfa, WnInit::paper}) {
+    const History h = train(Preset::weightnorm, 1, zeros, 2, 1, 1e-3f, init);
+    CHECK(h.stopped.empty());
+    REQUIRE(h.epochs.size() == 2);
+    CHECK(std::isfinite(h.epochs[1].loss));
+  }
+}
