@@ -11,6 +11,7 @@ namespace wn {
 #if WN_HAVE_ZLIB
 struct Gunzip::State {
   z_stream zs{};
+  bool done = false;
   std::vector<std::uint8_t> out = std::vector<std::uint8_t>(1 << 18);
 };
 
@@ -28,7 +29,7 @@ Result<std::unique_ptr<Gunzip>> Gunzip::create(Sink sink) {
 
 Status Gunzip::push(const std::uint8_t* bytes, std::size_t len) {
   z_stream& zs = state_->zs;
-  while (len > 0 && !done_) {
+  while (len > 0 && !state_->done) {
     const uInt chunk = uInt(std::min<std::size_t>(len, 1u << 30));
     zs.next_in = const_cast<Bytef*>(bytes);
     zs.avail_in = chunk;
@@ -44,7 +45,7 @@ Status Gunzip::push(const std::uint8_t* bytes, std::size_t len) {
         if (!s) return s;
       }
       if (rc == Z_STREAM_END) {
-        done_ = true;  // anything after the first gzip member is ignored
+        state_->done = true;  // anything after the first gzip member is ignored
         break;
       }
       if (rc == Z_BUF_ERROR && produced == 0) break;
@@ -56,7 +57,7 @@ Status Gunzip::push(const std::uint8_t* bytes, std::size_t len) {
 }
 
 Status Gunzip::finish() {
-  if (!done_) return Error{"truncated gzip data (the compressed stream ends early)"};
+  if (!state_->done) return Error{"truncated gzip data (the compressed stream ends early)"};
   return {};
 }
 

@@ -25,7 +25,6 @@ class Gunzip {
   explicit Gunzip(Sink sink);
   std::unique_ptr<State> state_;
   Sink sink_;
-  bool done_ = false;
 };
 
 }  // namespace wn

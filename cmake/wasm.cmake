@@ -1,0 +1,39 @@
+# WebAssembly build (emcmake cmake): two variants of one trainer module from the
+# same sources, for the worker environment.
+#   wn-trainer-mt: -pthread -msimd128  (needs a cross-origin isolated page)
+#   wn-trainer-st: -msimd128           (the fallback where SharedArrayBuffer is missing)
+set(WN_WASM_EXPORTS
+  _malloc _free _wn_last_error _wn_threads_supported _wn_simd
+  _wn_loader_create _wn_loader_push_tar _wn_loader_push_file _wn_loader_finish
+  _wn_loader_count _wn_loader_images _wn_loader_labels _wn_loader_destroy
+  _wn_trainer_create _wn_trainer_images _wn_trainer_labels _wn_trainer_result _wn_trainer_threads
+  _wn_trainer_shuffle _wn_trainer_step _wn_trainer_destroy)
+list(JOIN WN_WASM_EXPORTS "," WN_WASM_EXPORT_LIST)
+
+# 1 GiB covers the full dataset being parsed (≈185 MB) or two 1024-sample batches' scratch.
+set(WN_WASM_MAX_MEMORY 1073741824)
+
+function(wn_wasm_module name threaded)
+  add_executable(${name} ${WN_CORE_SOURCES} src/wasm/bindings.cpp)
+  target_include_directories(${name} PRIVATE src)
+  set(flags -O3 -msimd128 ${WN_WARNINGS})
+  set(link
+    -O3 -msimd128
+    -sMODULARIZE=1 -sEXPORT_NAME=createTrainerModule
+    -sENVIRONMENT=web,worker
+    -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=67108864 -sMAXIMUM_MEMORY=${WN_WASM_MAX_MEMORY}
+    -sEXPORTED_FUNCTIONS=${WN_WASM_EXPORT_LIST}
+    -sEXPORTED_RUNTIME_METHODS=UTF8ToString,stringToUTF8,lengthBytesUTF8
+    -sABORTING_MALLOC=0 -sFILESYSTEM=0)
+  if(threaded)
+    list(APPEND flags -pthread)
+    # Worker threads are started before main() so a blocking join never waits on the event loop.
+    list(APPEND link -pthread "-sPTHREAD_POOL_SIZE=navigator.hardwareConcurrency" -Wno-pthreads-mem-growth)
+  endif()
+  target_compile_options(${name} PRIVATE ${flags})
+  target_link_options(${name} PRIVATE ${link})
+  set_target_properties(${name} PROPERTIES SUFFIX ".js" RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/web)
+endfunction()
+
+wn_wasm_module(wn-trainer-mt ON)
+wn_wasm_module(wn-trainer-st OFF)

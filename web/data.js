@@ -1,0 +1,35 @@
+// Where CIFAR-10 comes from: the files `npm run data` prepared under data/, or a
+// file the user picks or drops. Parsing happens in a throwaway worker (data.worker.js).
+import './protocol.js';
+import { isolated } from './runner.js';
+
+const { msg } = globalThis.WNProtocol;
+const PER_BATCH = 10000;
+
+// The prepared .bin files needed for the first `train` training images.
+export function preparedSources({ train }) {
+  const sources = [];
+  for (let k = 1; k <= Math.ceil(train / PER_BATCH); k++)
+    sources.push({ name: `data_batch_${k}.bin`, url: new URL(`data/cifar-10-batches-bin/data_batch_${k}.bin`, location.href).href });
+  sources.push({ name: 'test_batch.bin', url: new URL('data/cifar-10-batches-bin/test_batch.bin', location.href).href });
+  return sources;
+}
+
+export function fileSources(files) {
+  return [...files].map((file) => ({ name: file.name, file }));
+}
+
+// Resolves to {train: {count, images, labels}, test: {...}}; rejects with a readable message.
+export function loadDataset(sources, limits, onProgress) {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./data.worker.js', import.meta.url));
+    const done = (f, v) => { worker.terminate(); f(v); };
+    worker.onmessage = ({ data: m }) => {
+      if (m.type === msg.progress) onProgress?.(m);
+      else if (m.type === msg.loaded) done(resolve, { train: m.train, test: m.test });
+      else if (m.type === msg.error) done(reject, new Error(m.message));
+    };
+    worker.onerror = (e) => { e.preventDefault(); done(reject, new Error(`the data worker failed: ${e.message}`)); };
+    worker.postMessage({ type: msg.load, sources, limits, shared: isolated() });
+  });
+}
