@@ -7,7 +7,7 @@ function series(model, what, dashed) {
   return {
     label: `${LABELS[model]} ${what}`, model, what, data: [],
     borderColor: COLORS[model], backgroundColor: COLORS[model],
-    borderDash: dashed ? [6, 4] : [], pointRadius: dashed ? 3 : 0, borderWidth: 2, tension: 0,
+    borderDash: dashed ? [6, 4] : [], pointStyle: dashed ? 'circle' : false, pointRadius: dashed ? 3 : 0, borderWidth: 2, tension: 0,
   };
 }
 
@@ -28,6 +28,7 @@ function lineChart(canvas, title, yTitle, datasets, yRange = {}) {
 
 export class Charts {
   constructor(accuracyCanvas, lossCanvas, models) {
+    this.models = models;
     const acc = [], loss = [];
     for (const m of models) {
       acc.push(series(m, 'accuracy', false), series(m, 'val_accuracy', true));
@@ -63,8 +64,12 @@ export class Charts {
     return d ? d.data.length : 0;
   }
 
-  reset() {
-    for (const c of this.charts()) for (const d of c.data.datasets) d.data = [];
+  // Clears the curves; the x axis spans the run's epochs from the start.
+  reset(epochs) {
+    for (const c of this.charts()) {
+      for (const d of c.data.datasets) d.data = [];
+      c.options.scales.x.max = epochs;
+    }
     this.redraw();
   }
 

@@ -14,12 +14,12 @@ export class Session {
     this.options = null;
   }
 
-  start(models, options, data) {
+  start(models, options, data, threads = threadsPerModel(models.length)) {
     this.stop();
-    this.options = { ...options, threads: threadsPerModel(models.length) };
+    this.options = { ...options, threads };
     this.histories = Object.fromEntries(models.map((m) => [m, { epochs: [], ms_per_step: null, stopped: null }]));
     this.ready = {};
-    this.charts.reset();
+    this.charts.reset(options.epochs);
     const on = {
       ready: (m, r) => { this.ready[m] = r; },
       progress: (m, p) => this.charts.progress(m, p),

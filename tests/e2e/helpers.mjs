@@ -1,0 +1,44 @@
+// Shared by the browser tests: the real server on a free port, and Debian's Chromium
+// driven by playwright-core (its own browser download cannot work here).
+import { chromium } from 'playwright-core';
+import { serve } from '../../scripts/serve.mjs';
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export async function startServer(options = {}) {
+  const server = await serve({ port: 0, ...options });
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  return { url, close: () => new Promise((ok) => server.close(ok)) };
+}
+
+export async function launch() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+// A page that records console errors and uncaught exceptions for the test to assert on.
+export async function openPage(browser, url) {
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  return { page, context, errors };
+}
+
+export const text = (page, selector) => page.textContent(selector);
+
+// Waits until both models logged `epochs` epoch lines.
+export async function waitForEpochs(page, epochs, timeout = 180000) {
+  await page.waitForFunction((n) => ['regular', 'weightnorm'].every((m) =>
+    (document.getElementById(`log-${m}`).textContent.match(/^Epoch /gm) || []).length >= n), epochs, { timeout });
+}
+
+export async function waitForData(page, timeout = 120000) {
+  await page.waitForFunction(() => document.getElementById('data-status').textContent.startsWith('CIFAR-10:'), null, { timeout });
+}
+
+export function lastEpoch(page, model) {
+  return page.evaluate((m) => globalThis.wnApp.session.histories[m].epochs.at(-1), model);
+}

@@ -1,0 +1,39 @@
+// Static hosting without COOP/COEP: the service worker restores isolation; without it
+// the single-threaded build trains and the page says so.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, lastEpoch, openPage, startServer, text, waitForData, waitForEpochs } from './helpers.mjs';
+
+let server, browser;
+before(async () => { server = await startServer({ isolation: false }); browser = await launch(); });
+after(async () => { await browser?.close(); await server?.close(); });
+
+test('without COOP/COEP and without the service worker: single-threaded build, said plainly, and it trains', async () => {
+  const { page, context, errors } = await openPage(browser, `${server.url}?sw=0&epochs=1&train-samples=3000&test-samples=500`);
+  assert.equal(await page.evaluate(() => crossOriginIsolated), false);
+  assert.match(await text(page, '#isolation'), /not cross-origin isolated.*single-threaded SIMD build/);
+  await waitForData(page);
+  await page.click('#start');
+  await waitForEpochs(page, 1);
+  for (const m of ['regular', 'weightnorm']) {
+    assert.match(await text(page, `#status-${m}`), /done/);
+    assert.ok((await lastEpoch(page, m)).val_accuracy > 0.15);
+  }
+  const ready = await page.evaluate(() => globalThis.wnApp.session.ready);
+  assert.equal(ready.regular.threaded, false);
+  assert.equal(ready.weightnorm.simd, 'wasm-simd128');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('without COOP/COEP, the service worker makes the page isolated and the threaded build runs', async () => {
+  const { page, context } = await openPage(browser, `${server.url}?epochs=1&train-samples=1000&test-samples=200`);
+  await page.waitForFunction(() => crossOriginIsolated, null, { timeout: 20000 });
+  await page.waitForSelector('#isolation');
+  assert.match(await text(page, '#isolation'), /threaded WebAssembly build/);
+  await waitForData(page);
+  await page.click('#start');
+  await waitForEpochs(page, 1);
+  assert.equal(await page.evaluate(() => globalThis.wnApp.session.ready.regular.threaded), true);
+  await context.close();
+});
