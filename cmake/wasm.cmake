@@ -37,3 +37,10 @@ endfunction()
 
 wn_wasm_module(wn-trainer-mt ON)
 wn_wasm_module(wn-trainer-st OFF)
+
+# The native benchmark, compiled to WebAssembly for node: per-layer times as V8 runs them.
+add_executable(wn-bench-wasm ${WN_CORE_SOURCES} src/cli/bench.cpp)
+target_include_directories(wn-bench-wasm PRIVATE src)
+target_compile_options(wn-bench-wasm PRIVATE -O3 -msimd128 ${WN_WARNINGS})
+target_link_options(wn-bench-wasm PRIVATE -O3 -msimd128 -sENVIRONMENT=node -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=${WN_WASM_MAX_MEMORY})
+set_target_properties(wn-bench-wasm PROPERTIES SUFFIX ".cjs")

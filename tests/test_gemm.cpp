@@ -41,24 +41,36 @@ TEST_CASE("panel GEMMs match plain loops, including ragged edges") {
     const auto B = test::random_vector(std::size_t(I) * J, rng);
     const auto bias = test::random_vector(J, rng);
     const int si = grad_stride_i(I), sj = grad_stride_j(J);
-    const auto Ap = to_panels(A, M, I, si);
+    auto Ap = to_panels(A, M, I, si);
+    const Packed Av{Ap.data(), si, M};
     auto expect = matmul(A, B, M, I, J);
 
+    std::vector<float> packed(panel_floats(M, si), -1.0f);
+    pack_rows(A.data(), M, I, Packed{packed.data(), si, M});
+    CHECK(packed == Ap);
+    std::vector<float> back(A.size());
+    unpack_rows(Av, M, I, back.data());
+    CHECK(back == A);
+
     std::vector<float> Y(std::size_t(M) * J);
-    gemm_rows_out(Ap.data(), M, I, si, B.data(), J, bias.data(), /*relu=*/true, Y.data());
+    gemm_rows_out(Av, panel_count(M), I, B.data(), J, bias.data(), /*relu=*/true, Y.data());
     std::vector<float> want(expect);
     for (int m = 0; m < M; ++m)
       for (int j = 0; j < J; ++j) want[std::size_t(m) * J + j] = std::max(0.0f, want[std::size_t(m) * J + j] + bias[j]);
     CHECK(test::rel_error(Y, want) < 1e-5);
 
     std::vector<float> C(panel_floats(M, sj), 0.0f);
-    gemm_panels_out(Ap.data(), M, I, si, B.data(), J, C.data(), sj);
+    gemm_panels_out(Av, panel_count(M), I, B.data(), J, Packed{C.data(), sj, M}, false);
+    CHECK(test::rel_error(C, to_panels(expect, M, J, sj)) < 1e-5);
+    gemm_panels_out(Av, panel_count(M), I, B.data(), J, Packed{C.data(), sj, M}, true);  // accumulate: twice
+    for (float& e : expect) e *= 2;
     CHECK(test::rel_error(C, to_panels(expect, M, J, sj)) < 1e-5);
 
     // Aᵀ·D with D = Y: C2[i][j] = Σ_m A[m][i]·D[m][j]
     const auto D = test::random_vector(std::size_t(M) * J, rng);
     std::vector<float> C2(std::size_t(si) * sj, 0.0f);
-    gemm_tn_accumulate(Ap.data(), M, si, to_panels(D, M, J, sj).data(), sj, C2.data());
+    auto Dp = to_panels(D, M, J, sj);
+    gemm_tn_accumulate(Av, panel_count(M), si, Packed{Dp.data(), sj, M}, C2.data());
     std::vector<float> got(std::size_t(I) * J), ref(std::size_t(I) * J);
     for (int i = 0; i < I; ++i)
       for (int j = 0; j < J; ++j) {
@@ -76,7 +88,9 @@ TEST_CASE("pack_output_grad masks by the ReLU output and sums the bias gradient"
   const std::vector<float> dy = {1, 2, 3, 4, 5, 6};
   const std::vector<float> y = {0.5f, 0, 0, 2, 1, -1};  // positive where the unit was active
   std::vector<float> D(panel_floats(M, sj), -1.0f), db(J, 0.0f);
-  pack_output_grad(dy.data(), y.data(), true, M, J, D.data(), sj, db.data());
+  std::vector<float> none;
+  const Packed rows{none.data(), 1, M};  // only its row map is used
+  pack_output_grad(dy.data(), y.data(), true, rows, panel_count(M), J, Packed{D.data(), sj, M}, db.data());
   CHECK(db[0] == 1 + 5);
   CHECK(db[1] == 4);
   CHECK(D[0 * kPanelRows + 1] == 0);  // (m=1, j=0) masked

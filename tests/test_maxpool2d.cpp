@@ -12,8 +12,8 @@ TEST_CASE("MaxPool2D 2x2/2 picks window maxima per channel") {
                           3, 4, 8, 7,  //
                           0, 0, 1, 1,  //
                           9, 0, 1, 2};
-  std::vector<float> y(4);
-  pool.forward(nullptr, x.data(), y.data(), 1, nullptr);
+  std::vector<float> y(4), scratch(pool.scratch_floats(1));
+  pool.forward(nullptr, x.data(), y.data(), 1, scratch.data());
   CHECK(y == std::vector<float>{4, 8, 9, 2});
   // Odd sizes drop the last row/column, as 'valid' pooling does.
   CHECK(MaxPool2D({5, 5, 3}, 2, 2).output_shape() == Shape{2, 2, 3});
@@ -21,10 +21,10 @@ TEST_CASE("MaxPool2D 2x2/2 picks window maxima per channel") {
 
 TEST_CASE("MaxPool2D routes the gradient to the first maximum only") {
   MaxPool2D pool({2, 2, 1}, 2, 2);
-  std::vector<float> x = {3, 3, 1, 2}, y(1), dx(4);
-  pool.forward(nullptr, x.data(), y.data(), 1, nullptr);
+  std::vector<float> x = {3, 3, 1, 2}, y(1), dx(4), scratch(pool.scratch_floats(1));
+  pool.forward(nullptr, x.data(), y.data(), 1, scratch.data());
   const float dy = 5;
-  pool.backward(nullptr, x.data(), y.data(), &dy, dx.data(), nullptr, 1, nullptr);
+  pool.backward(nullptr, x.data(), y.data(), &dy, dx.data(), nullptr, 1, scratch.data());
   CHECK(dx == std::vector<float>{5, 0, 0, 0});
 }
 

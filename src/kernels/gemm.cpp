@@ -1,6 +1,7 @@
 #include "gemm.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <type_traits>
 
 namespace wn::kernels {
@@ -12,19 +13,19 @@ using simd::splat;
 using simd::store;
 using simd::vfloat;
 
-// One kPanelRows × NR tile: acc[c][h] holds rows h*kLanes … of output column c.
+// One kPanelRows × NR tile: acc[c][h] holds rows h·kLanes … of output column c.
 template <int NR>
 struct Tile {
   static constexpr int cols = NR;
   vfloat acc[NR][2];
 };
 
-template <int NR>
-inline Tile<NR> micro_kernel(const float* a, int I, const float* b, int ldb) {
+template <int NR, class Source>
+inline Tile<NR> micro_kernel(const Source& A, const float* a, int I, const float* b, int ldb) {
   Tile<NR> t{};
   for (int i = 0; i < I; ++i) {
-    const vfloat a0 = load(a + i * kPanelRows);
-    const vfloat a1 = load(a + i * kPanelRows + kLanes);
+    const float* ai = a + A.offset(i);
+    const vfloat a0 = load(ai), a1 = load(ai + kLanes);
     const float* bi = b + std::size_t(i) * ldb;
     for (int c = 0; c < NR; ++c) {
       const vfloat bc = splat(bi[c]);
@@ -35,23 +36,23 @@ inline Tile<NR> micro_kernel(const float* a, int I, const float* b, int ldb) {
   return t;
 }
 
-// Runs the micro-kernel over every panel and column block; `store(p, j0, tile)`
-// writes each finished tile. NR is a template argument so the column loop unrolls.
-template <class Store>
-void for_each_tile(const float* A, int M, int I, int stride_i, const float* B, int J,
-                   Store&& store_tile) {
-  const int panels = panel_count(M);
+// Runs the micro-kernel over every panel and column block; `store(p, j0, tile)` writes
+// each finished tile. NR is a template argument so the column loop unrolls.
+template <class Source, class Store>
+void for_each_tile(const Source& A, int panels, int I, const float* B, int J, Store&& store_tile) {
   for (int p = 0; p < panels; ++p) {
-    const float* a = A + std::size_t(p) * stride_i * kPanelRows;
+    const float* a = A.panel(p);
     for (int j0 = 0; j0 < J; j0 += kTileCols) {
       const float* b = B + j0;
       switch (std::min(kTileCols, J - j0)) {
-        case 6: store_tile(p, j0, micro_kernel<6>(a, I, b, J)); break;
-        case 5: store_tile(p, j0, micro_kernel<5>(a, I, b, J)); break;
-        case 4: store_tile(p, j0, micro_kernel<4>(a, I, b, J)); break;
-        case 3: store_tile(p, j0, micro_kernel<3>(a, I, b, J)); break;
-        case 2: store_tile(p, j0, micro_kernel<2>(a, I, b, J)); break;
-        default: store_tile(p, j0, micro_kernel<1>(a, I, b, J)); break;
+        case 8: store_tile(p, j0, micro_kernel<8>(A, a, I, b, J)); break;
+        case 7: store_tile(p, j0, micro_kernel<7>(A, a, I, b, J)); break;
+        case 6: store_tile(p, j0, micro_kernel<6>(A, a, I, b, J)); break;
+        case 5: store_tile(p, j0, micro_kernel<5>(A, a, I, b, J)); break;
+        case 4: store_tile(p, j0, micro_kernel<4>(A, a, I, b, J)); break;
+        case 3: store_tile(p, j0, micro_kernel<3>(A, a, I, b, J)); break;
+        case 2: store_tile(p, j0, micro_kernel<2>(A, a, I, b, J)); break;
+        default: store_tile(p, j0, micro_kernel<1>(A, a, I, b, J)); break;
       }
     }
   }
@@ -59,81 +60,118 @@ void for_each_tile(const float* A, int M, int I, int stride_i, const float* B, i
 
 }  // namespace
 
-void gemm_rows_out(const float* A, int M, int I, int stride_i, const float* B, int J,
-                   const float* bias, bool relu, float* Y) {
-  for_each_tile(A, M, I, stride_i, B, J, [&](int p, int j0, const auto& t) {
+template <class Source>
+void gemm_rows_out(const Source& A, int panels, int I, const float* B, int J, const float* bias, bool relu, float* Y) {
+  for_each_tile(A, panels, I, B, J, [&](int p, int j0, const auto& t) {
     constexpr int nr = std::decay_t<decltype(t)>::cols;
-    const int rows = std::min(kPanelRows, M - p * kPanelRows);
-    float* y = Y + std::size_t(p) * kPanelRows * J + j0;
-    for (int c = 0; c < nr; ++c) {
-      const float bc = bias[j0 + c];
-      for (int r = 0; r < rows; ++r) {
-        float v = t.acc[c][r / kLanes][r % kLanes] + bc;
-        if (relu) v = std::max(v, 0.0f);  // fused epilogue: no second pass over Y
-        y[std::size_t(r) * J + c] = v;
+    int rows[kPanelRows];
+    A.rows(p, rows);
+    for (int r = 0; r < kPanelRows; ++r) {
+      if (rows[r] < 0) continue;
+      float* y = Y + std::size_t(rows[r]) * J + j0;
+      for (int c = 0; c < nr; ++c) {
+        const float v = t.acc[c][r / kLanes][r % kLanes] + bias[j0 + c];
+        y[c] = relu ? std::max(v, 0.0f) : v;  // fused epilogue: no second pass over Y
       }
     }
   });
 }
 
-void gemm_panels_out(const float* A, int M, int I, int stride_i, const float* B, int J,
-                     float* C, int stride_j) {
-  for_each_tile(A, M, I, stride_i, B, J, [&](int p, int j0, const auto& t) {
+template <class Target>
+void gemm_panels_out(const Packed& D, int panels, int I, const float* B, int J, const Target& out, bool accumulate) {
+  for_each_tile(D, panels, I, B, J, [&](int p, int j0, const auto& t) {
     constexpr int nr = std::decay_t<decltype(t)>::cols;
-    float* c = C + (std::size_t(p) * stride_j + j0) * kPanelRows;
-    for (int k = 0; k < nr; ++k) {
-      store(c + k * kPanelRows, t.acc[k][0]);
-      store(c + k * kPanelRows + kLanes, t.acc[k][1]);
+    float* o = out.panel(p);
+    // Columns in order, each a load-add-store: in an ImageView neighbouring taps overlap.
+    for (int c = 0; c < nr; ++c) {
+      float* oc = o + out.offset(j0 + c);
+      if (accumulate) {
+        store(oc, load(oc) + t.acc[c][0]);
+        store(oc + kLanes, load(oc + kLanes) + t.acc[c][1]);
+      } else {
+        store(oc, t.acc[c][0]);
+        store(oc + kLanes, t.acc[c][1]);
+      }
     }
   });
 }
 
-void gemm_tn_accumulate(const float* A, int M, int stride_i, const float* D, int stride_j,
-                        float* C) {
-  // Each (i, j) tile sweeps every panel with its accumulators in registers; lanes
-  // hold partial sums over rows and are added up once at the end.
-  const int panels = panel_count(M);
+template <class Source>
+void gemm_tn_accumulate(const Source& A, int panels, int stride_i, const Packed& D, float* C) {
+  // Each (i, j) tile sweeps every panel with its accumulators in registers; lanes hold
+  // partial sums over rows and are added up once at the end.
+  const int stride_j = D.stride;
   for (int i0 = 0; i0 < stride_i; i0 += kGradTileI) {
     for (int j0 = 0; j0 < stride_j; j0 += kGradTileJ) {
       vfloat acc[kGradTileI][kGradTileJ] = {};
-      for (int p = 0; p < panels; ++p) {
-        const float* a = A + (std::size_t(p) * stride_i + i0) * kPanelRows;
-        const float* d = D + (std::size_t(p) * stride_j + j0) * kPanelRows;
+      std::size_t ao[kGradTileI];
+      for (int ti = 0; ti < kGradTileI; ++ti) ao[ti] = A.offset(i0 + ti);
+      const float* d = D.panel(0) + D.offset(j0);
+      A.for_each_panel(panels, [&](int, const float* a) {
         for (int h = 0; h < kPanelRows; h += kLanes) {
           vfloat dv[kGradTileJ];
           for (int tj = 0; tj < kGradTileJ; ++tj) dv[tj] = load(d + tj * kPanelRows + h);
           for (int ti = 0; ti < kGradTileI; ++ti) {
-            const vfloat av = load(a + ti * kPanelRows + h);
+            const vfloat av = load(a + ao[ti] + h);
             for (int tj = 0; tj < kGradTileJ; ++tj) acc[ti][tj] += av * dv[tj];
           }
         }
-      }
+        d += std::size_t(D.stride) * kPanelRows;
+      });
       for (int ti = 0; ti < kGradTileI; ++ti)
-        for (int tj = 0; tj < kGradTileJ; ++tj)
-          C[std::size_t(i0 + ti) * stride_j + j0 + tj] += simd::sum(acc[ti][tj]);
+        for (int tj = 0; tj < kGradTileJ; ++tj) C[std::size_t(i0 + ti) * stride_j + j0 + tj] += simd::sum(acc[ti][tj]);
     }
   }
 }
 
-void pack_output_grad(const float* dy, const float* y, bool relu, int M, int J, float* D,
-                      int stride_j, float* db) {
-  const int panels = panel_count(M);
+template <class Source>
+void pack_output_grad(const float* dy, const float* y, bool relu, const Source& rows, int panels, int J,
+                      const Packed& D, float* db) {
   for (int p = 0; p < panels; ++p) {
-    float* d = D + std::size_t(p) * stride_j * kPanelRows;
-    const int rows = std::min(kPanelRows, M - p * kPanelRows);
-    std::fill(d, d + std::size_t(stride_j) * kPanelRows, 0.0f);
-    for (int r = 0; r < rows; ++r) {
-      const std::size_t m = std::size_t(p) * kPanelRows + r;
-      const float* dym = dy + m * J;
-      const float* ym = y + m * J;
+    float* d = D.panel(p);
+    std::fill(d, d + std::size_t(D.stride) * kPanelRows, 0.0f);
+    int map[kPanelRows];
+    rows.rows(p, map);
+    for (int r = 0; r < kPanelRows; ++r) {
+      const int row = map[r];
+      if (row < 0) continue;
+      const float* dyr = dy + std::size_t(row) * J;
+      const float* yr = y + std::size_t(row) * J;
       for (int j = 0; j < J; ++j) {
-        // ReLU' is 1 where the output is positive (TF's convention at 0 is 0).
-        const float g = (!relu || ym[j] > 0.0f) ? dym[j] : 0.0f;
+        // ReLU' is 1 where the output is positive (TensorFlow's convention at 0 is 0).
+        const float g = (!relu || yr[j] > 0.0f) ? dyr[j] : 0.0f;
         d[j * kPanelRows + r] = g;
         db[j] += g;
       }
     }
   }
 }
+
+void pack_rows(const float* x, int M, int I, const Packed& out) {
+  for (int p = 0; p < panel_count(M); ++p) {
+    float* a = out.panel(p);
+    std::fill(a, a + std::size_t(out.stride) * kPanelRows, 0.0f);
+    for (int r = 0; r < kPanelRows && p * kPanelRows + r < M; ++r) {
+      const float* xr = x + std::size_t(p * kPanelRows + r) * I;
+      for (int i = 0; i < I; ++i) a[i * kPanelRows + r] = xr[i];
+    }
+  }
+}
+
+void unpack_rows(const Packed& in, int M, int I, float* x) {
+  for (int m = 0; m < M; ++m) {
+    const float* a = in.panel(m / kPanelRows) + m % kPanelRows;
+    for (int i = 0; i < I; ++i) x[std::size_t(m) * I + i] = a[i * kPanelRows];
+  }
+}
+
+template void gemm_rows_out(const Packed&, int, int, const float*, int, const float*, bool, float*);
+template void gemm_rows_out(const ImageView&, int, int, const float*, int, const float*, bool, float*);
+template void gemm_panels_out(const Packed&, int, int, const float*, int, const Packed&, bool);
+template void gemm_panels_out(const Packed&, int, int, const float*, int, const ImageView&, bool);
+template void gemm_tn_accumulate(const Packed&, int, int, const Packed&, float*);
+template void gemm_tn_accumulate(const ImageView&, int, int, const Packed&, float*);
+template void pack_output_grad(const float*, const float*, bool, const Packed&, int, int, const Packed&, float*);
+template void pack_output_grad(const float*, const float*, bool, const ImageView&, int, int, const Packed&, float*);
 
 }  // namespace wn::kernels

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <utility>
 
 #include "../kernels/gemm.hpp"
 
@@ -13,52 +15,72 @@ namespace {
 int out_dim(int in, int k, int stride, Padding p) {
   return p == Padding::same ? (in + stride - 1) / stride : (in - k) / stride + 1;
 }
-// Keras/TF 'same': total padding split with the extra pixel at the bottom/right.
-int pad_before(int in, int out, int k, int stride) {
-  return std::max((out - 1) * stride + k - in, 0) / 2;
+// Keras/TF 'same': total padding, split with the extra pixel at the bottom/right.
+int pad_total(int in, int out, int k, int stride, Padding p) {
+  return p == Padding::same ? std::max((out - 1) * stride + k - in, 0) : 0;
 }
 }  // namespace
 
-Conv2D::Conv2D(Shape in, Conv2DConfig cfg)
-    : in_(in), cfg_(cfg), kh_(cfg.kernel_h), kw_(cfg.kernel_w) {
-  out_ = {out_dim(in.h, kh_, cfg.stride, cfg.padding), out_dim(in.w, kw_, cfg.stride, cfg.padding),
-          cfg.filters};
-  if (cfg.padding == Padding::same) {
-    pad_top_ = pad_before(in.h, out_.h, kh_, cfg.stride);
-    pad_left_ = pad_before(in.w, out_.w, kw_, cfg.stride);
-  }
+Conv2D::Conv2D(Shape in, Conv2DConfig cfg) : in_(in), cfg_(cfg), kh_(cfg.kernel_h), kw_(cfg.kernel_w) {
+  const int s = cfg.stride;
+  out_ = {out_dim(in.h, kh_, s, cfg.padding), out_dim(in.w, kw_, s, cfg.padding), cfg.filters};
+  const int ph = pad_total(in.h, out_.h, kh_, s, cfg.padding), pw = pad_total(in.w, out_.w, kw_, s, cfg.padding);
+  pad_top_ = ph / 2;
+  pad_left_ = pw / 2;
+  padded_h_ = in.h + ph;
+  padded_w_ = in.w + pw;
+  full_h_ = padded_h_ - kh_ + 1;
+  full_w_ = padded_w_ - kw_ + 1;
   glorot_limit_ = std::sqrt(6.0f / float(fan_in() + kh_ * kw_ * cfg.filters));
+  packed_ = full_h_ == 1 && full_w_ == 1;
+  if (packed_) return;
+
+  // Flat positions q = y·padded_w + x of the stride-1 output, panel by panel per image.
+  const int Q = (full_h_ - 1) * padded_w_ + full_w_;
+  panels_per_image_ = kernels::panel_count(Q);
+  row_of_.assign(std::size_t(panels_per_image_) * kernels::kPanelRows, -1);
+  for (int q = 0; q < Q; ++q) {
+    const int y = q / padded_w_, x = q % padded_w_;
+    if (x < full_w_ && y % s == 0 && x % s == 0 && y / s < out_.h && x / s < out_.w)
+      row_of_[q] = (y / s) * out_.w + x / s;
+  }
+  tap_offset_.assign(kernels::grad_stride_i(fan_in()), 0);  // padded columns read tap 0: finite, discarded
+  for (int ky = 0; ky < kh_; ++ky)
+    for (int kx = 0; kx < kw_; ++kx)
+      for (int c = 0; c < in.c; ++c)
+        tap_offset_[(ky * kw_ + kx) * in.c + c] = (c * padded_h_ + ky) * padded_w_ + kx;
 }
 
 std::string Conv2D::describe() const {
-  return "Conv2D(" + std::to_string(cfg_.filters) + ", " + std::to_string(kh_) + "x" +
-         std::to_string(kw_) + ", stride " + std::to_string(cfg_.stride) + ", " +
-         (cfg_.padding == Padding::same ? "same" : "valid") + ", " +
+  return "Conv2D(" + std::to_string(cfg_.filters) + ", " + std::to_string(kh_) + "x" + std::to_string(kw_) +
+         ", stride " + std::to_string(cfg_.stride) + ", " + (cfg_.padding == Padding::same ? "same" : "valid") + ", " +
          activation_name(cfg_.activation) + ")";
 }
 
 void Conv2D::init_params(float* params, Rng& rng) const {
-  for (std::size_t i = 0; i < kernel_size(); ++i)
-    params[i] = rng.uniform(-glorot_limit_, glorot_limit_);
+  for (std::size_t i = 0; i < kernel_size(); ++i) params[i] = rng.uniform(-glorot_limit_, glorot_limit_);
   std::fill(params + kernel_size(), params + param_count(), 0.0f);
 }
 
-// Scratch of one slice: im2col panels A (kept from forward for dW), output-gradient
-// panels D, input-gradient panels dA, the transposed kernel and the padded dW tile sum.
+// Scratch of one slice: the input (planar and padded, or packed) and its gradient, the
+// output-gradient panels D, the kernel transposed and the padded kernel gradient.
 struct Conv2D::ScratchLayout {
-  int M, Kp, Np;
-  std::size_t a, d, da, wt, dw, total;
+  int panels, Kp, Np;
+  std::size_t input, dinput, d, wt, dw, total;
 };
 
 Conv2D::ScratchLayout Conv2D::layout(int n) const {
   ScratchLayout s{};
-  s.M = n * out_.h * out_.w;
   s.Kp = kernels::grad_stride_i(fan_in());
   s.Np = kernels::grad_stride_j(filters());
-  s.a = 0;
-  s.d = s.a + kernels::panel_floats(s.M, s.Kp);
-  s.da = s.d + kernels::panel_floats(s.M, s.Np);
-  s.wt = s.da + kernels::panel_floats(s.M, s.Kp);
+  s.panels = packed_ ? kernels::panel_count(n) : n * panels_per_image_;
+  // An ImageView's last panel reads up to kPanelRows floats past its image.
+  const std::size_t input = packed_ ? kernels::panel_floats(n, s.Kp)
+                                    : std::size_t(n) * in_.c * padded_h_ * padded_w_ + kernels::kPanelRows;
+  s.input = 0;
+  s.dinput = s.input + input;
+  s.d = s.dinput + input;
+  s.wt = s.d + std::size_t(s.panels) * s.Np * kernels::kPanelRows;
   s.dw = s.wt + kernel_size();
   s.total = s.dw + std::size_t(s.Kp) * s.Np;
   return s;
@@ -66,93 +88,94 @@ Conv2D::ScratchLayout Conv2D::layout(int n) const {
 
 std::size_t Conv2D::scratch_floats(int n) const { return layout(n).total; }
 
-void Conv2D::im2col(const float* x, int n, float* A) const {
-  const int M = n * out_.h * out_.w, Kp = kernels::grad_stride_i(fan_in()), C = in_.c;
-  const int per_image = out_.h * out_.w;
-  for (int p = 0; p < kernels::panel_count(M); ++p) {
-    float* a = A + std::size_t(p) * Kp * kPanelRows;
-    std::fill(a, a + std::size_t(Kp) * kPanelRows, 0.0f);  // padding rows, columns, borders
-    const int rows = std::min(kPanelRows, M - p * kPanelRows);
-    for (int r = 0; r < rows; ++r) {
-      const int m = p * kPanelRows + r, img = m / per_image;
-      const int oy = (m % per_image) / out_.w, ox = m % out_.w;
-      const float* xi = x + std::size_t(img) * in_.size();
-      for (int ky = 0; ky < kh_; ++ky) {
-        const int iy = oy * cfg_.stride - pad_top_ + ky;
-        if (iy < 0 || iy >= in_.h) continue;
-        for (int kx = 0; kx < kw_; ++kx) {
-          const int ix = ox * cfg_.stride - pad_left_ + kx;
-          if (ix < 0 || ix >= in_.w) continue;
-          const float* src = xi + (std::size_t(iy) * in_.w + ix) * C;
-          float* dst = a + std::size_t((ky * kw_ + kx) * C) * kPanelRows + r;
-          for (int c = 0; c < C; ++c) dst[std::size_t(c) * kPanelRows] = src[c];
-        }
-      }
-    }
-  }
+kernels::ImageView Conv2D::view(float* planar) const {
+  return {planar, std::size_t(in_.c) * padded_h_ * padded_w_, panels_per_image_, tap_offset_.data(), row_of_.data(),
+          out_.h * out_.w};
 }
 
-void Conv2D::col2im(const float* dA, int n, float* dx) const {
-  const int M = n * out_.h * out_.w, Kp = kernels::grad_stride_i(fan_in()), C = in_.c;
-  const int per_image = out_.h * out_.w;
-  std::fill(dx, dx + in_.size() * n, 0.0f);
-  for (int m = 0; m < M; ++m) {
-    const float* a = dA + std::size_t(m / kPanelRows) * Kp * kPanelRows + m % kPanelRows;
-    const int img = m / per_image, oy = (m % per_image) / out_.w, ox = m % out_.w;
-    float* dxi = dx + std::size_t(img) * in_.size();
-    for (int ky = 0; ky < kh_; ++ky) {
-      const int iy = oy * cfg_.stride - pad_top_ + ky;
-      if (iy < 0 || iy >= in_.h) continue;
-      for (int kx = 0; kx < kw_; ++kx) {
-        const int ix = ox * cfg_.stride - pad_left_ + kx;
-        if (ix < 0 || ix >= in_.w) continue;
-        float* dst = dxi + (std::size_t(iy) * in_.w + ix) * C;
-        const float* src = a + std::size_t((ky * kw_ + kx) * C) * kPanelRows;
-        for (int c = 0; c < C; ++c) dst[c] += src[std::size_t(c) * kPanelRows];
-      }
+// NHWC → channel-planar with zero padding: a run of output pixels then reads a run of input pixels.
+void Conv2D::to_planar(const float* x, int n, float* planar) const {
+  const int C = in_.c, HW = in_.h * in_.w;
+  const std::size_t plane = std::size_t(padded_h_) * padded_w_;
+  std::fill(planar, planar + n * C * plane + kernels::kPanelRows, 0.0f);
+  for (int i = 0; i < n; ++i)
+    for (int px = 0; px < HW; ++px) {
+      const std::size_t at = std::size_t(px / in_.w + pad_top_) * padded_w_ + px % in_.w + pad_left_;
+      for (int c = 0; c < C; ++c) planar[(std::size_t(i) * C + c) * plane + at] = x[(std::size_t(i) * HW + px) * C + c];
     }
-  }
+}
+
+// The inverse, dropping the padding (where gradients of padded pixels landed).
+void Conv2D::from_planar(const float* planar, int n, float* x) const {
+  const int C = in_.c, HW = in_.h * in_.w;
+  const std::size_t plane = std::size_t(padded_h_) * padded_w_;
+  for (int i = 0; i < n; ++i)
+    for (int px = 0; px < HW; ++px) {
+      const std::size_t at = std::size_t(px / in_.w + pad_top_) * padded_w_ + px % in_.w + pad_left_;
+      for (int c = 0; c < C; ++c) x[(std::size_t(i) * HW + px) * C + c] = planar[(std::size_t(i) * C + c) * plane + at];
+    }
 }
 
 void Conv2D::forward(const float* params, const float* x, float* y, int n, float* scratch) const {
   forward_with(params, params + kernel_size(), cfg_.activation, x, y, n, scratch);
 }
 
-void Conv2D::backward(const float* params, const float* x, const float* y, const float* dy,
-                      float* dx, float* dparams, int n, float* scratch) const {
+void Conv2D::backward(const float* params, const float* x, const float* y, const float* dy, float* dx, float* dparams,
+                      int n, float* scratch) const {
   backward_with(params, x, y, dy, dx, dparams, dparams + kernel_size(), n, scratch);
 }
 
-void Conv2D::forward_with(const float* kernel, const float* bias, Activation act, const float* x,
-                          float* y, int n, float* scratch) const {
-  // y[M][N] = act(A[M][K] · W[K][N] + b),  M = n·oh·ow, K = kh·kw·cin, N = filters
+void Conv2D::forward_with(const float* kernel, const float* bias, Activation act, const float* x, float* y, int n,
+                          float* scratch) const {
+  // y[M][N] = act(A[M][K] · W[K][N] + b),  M = n·oh·ow, K = kh·kw·cin, N = filters.
+  // The input copy stays in this slice's scratch for backward.
   const ScratchLayout s = layout(n);
-  im2col(x, n, scratch + s.a);
-  kernels::gemm_rows_out(scratch + s.a, s.M, fan_in(), s.Kp, kernel, filters(), bias,
-                         act == Activation::relu, y);
+  const bool relu = act == Activation::relu;
+  if (packed_) {
+    const kernels::Packed A{scratch + s.input, s.Kp, n};
+    kernels::pack_rows(x, n, fan_in(), A);
+    kernels::gemm_rows_out(A, s.panels, fan_in(), kernel, filters(), bias, relu, y);
+  } else {
+    to_planar(x, n, scratch + s.input);
+    kernels::gemm_rows_out(view(scratch + s.input), s.panels, fan_in(), kernel, filters(), bias, relu, y);
+  }
 }
 
-void Conv2D::backward_with(const float* kernel, const float*, const float* y, const float* dy,
-                           float* dx, float* dkernel, float* dbias, int n, float* scratch) const {
+void Conv2D::backward_with(const float* kernel, const float*, const float* y, const float* dy, float* dx,
+                           float* dkernel, float* dbias, int n, float* scratch) const {
   const ScratchLayout s = layout(n);
   const int K = fan_in(), N = filters();
-  float* A = scratch + s.a;  // left by forward_with on this slice
-  float* D = scratch + s.d;
-  // D = dy ⊙ act'(y);  db += Σ_m D
-  kernels::pack_output_grad(dy, y, cfg_.activation == Activation::relu, s.M, N, D, s.Np, dbias);
-  // dW[K][N] += Aᵀ · D
+  const bool relu = cfg_.activation == Activation::relu;
+  const kernels::Packed D{scratch + s.d, s.Np, n};
   float* dw = scratch + s.dw;
   std::fill(dw, dw + std::size_t(s.Kp) * s.Np, 0.0f);
-  kernels::gemm_tn_accumulate(A, s.M, s.Kp, D, s.Np, dw);
+  float* wt = scratch + s.wt;
+  if (dx)
+    for (int k = 0; k < K; ++k)
+      for (int j = 0; j < N; ++j) wt[std::size_t(j) * K + k] = kernel[std::size_t(k) * N + j];
+
+  // D = dy ⊙ act'(y), db += Σ D;  dW += Aᵀ·D;  dA = D·Wᵀ, back onto the input.
+  if (packed_) {
+    const kernels::Packed A{scratch + s.input, s.Kp, n}, dA{scratch + s.dinput, s.Kp, n};
+    kernels::pack_output_grad(dy, y, relu, A, s.panels, N, D, dbias);
+    kernels::gemm_tn_accumulate(A, s.panels, s.Kp, D, dw);
+    if (dx) {
+      kernels::gemm_panels_out(D, s.panels, N, wt, K, dA, /*accumulate=*/false);
+      kernels::unpack_rows(dA, n, K, dx);
+    }
+  } else {
+    const kernels::ImageView A = view(scratch + s.input);
+    kernels::pack_output_grad(dy, y, relu, A, s.panels, N, D, dbias);
+    kernels::gemm_tn_accumulate(A, s.panels, s.Kp, D, dw);
+    if (dx) {
+      float* dplanar = scratch + s.dinput;
+      std::fill(dplanar, dplanar + (s.d - s.dinput), 0.0f);
+      kernels::gemm_panels_out(D, s.panels, N, wt, K, view(dplanar), /*accumulate=*/true);
+      from_planar(dplanar, n, dx);
+    }
+  }
   for (int k = 0; k < K; ++k)
     for (int j = 0; j < N; ++j) dkernel[std::size_t(k) * N + j] += dw[std::size_t(k) * s.Np + j];
-  if (!dx) return;
-  // dA[M][K] = D · Wᵀ, then scatter back onto the input pixels.
-  float* wt = scratch + s.wt;
-  for (int k = 0; k < K; ++k)
-    for (int j = 0; j < N; ++j) wt[std::size_t(j) * K + k] = kernel[std::size_t(k) * N + j];
-  kernels::gemm_panels_out(D, s.M, N, s.Np, wt, K, scratch + s.da, s.Kp);
-  col2im(scratch + s.da, n, dx);
 }
 
 }  // namespace wn

@@ -1,7 +1,13 @@
 #pragma once
 // Conv2D, NHWC, kernel [kh][kw][cin][cout] (Keras layout), bias [cout], fused
-// activation. Computed as im2col into panels and one register-blocked GEMM
-// (kernels/gemm.hpp); kernels/reference.hpp holds the direct loops it is tested against.
+// activation. The input is copied channel-planar and zero-padded once, and the GEMM
+// micro-kernels read every kernel tap in place from it (kernels/gemm.hpp, ImageView):
+// no im2col matrix. Strided convolutions are computed at stride 1 and subsampled,
+// correct but stride² the work (the tutorial's net has none).
+// kernels/reference.hpp holds the direct loops this is tested against.
+#include <vector>
+
+#include "../kernels/gemm.hpp"
 #include "activation.hpp"
 #include "layer.hpp"
 
@@ -55,12 +61,22 @@ class Conv2D : public Layer {
  private:
   struct ScratchLayout;
   ScratchLayout layout(int n) const;
-  void im2col(const float* x, int n, float* A) const;
-  void col2im(const float* dA, int n, float* dx) const;
+  kernels::ImageView view(float* planar) const;
+  void to_planar(const float* x, int n, float* planar) const;
+  void from_planar(const float* planar, int n, float* x) const;
 
   Shape in_, out_;
   Conv2DConfig cfg_;
   int kh_, kw_, pad_top_ = 0, pad_left_ = 0;
+  // The stride-1 convolution over the zero-padded input that every output is read from:
+  int padded_h_, padded_w_;  // input plus padding
+  int full_h_, full_w_;      // its stride-1 output; this layer keeps every stride-th pixel
+  // A kernel covering the whole input (Dense) has one output per image: its rows are packed
+  // across the batch instead of read in place (kernels/gemm.hpp, Packed vs ImageView).
+  bool packed_;
+  int panels_per_image_ = 0;
+  std::vector<int> tap_offset_;  // ImageView columns
+  std::vector<int> row_of_;      // ImageView rows → output rows
 };
 
 }  // namespace wn

@@ -16,46 +16,43 @@ std::string MaxPool2D::describe() const {
          std::to_string(stride_) + ")";
 }
 
-void MaxPool2D::forward(const float*, const float* x, float* y, int n, float*) const {
+void MaxPool2D::forward(const float*, const float* x, float* y, int n, float* winner) const {
   const int C = in_.c;
   for (int i = 0; i < n; ++i) {
     const float* xi = x + std::size_t(i) * in_.size();
-    float* yi = y + std::size_t(i) * out_.size();
+    const std::size_t o0 = std::size_t(i) * out_.size();
     for (int oy = 0; oy < out_.h; ++oy)
       for (int ox = 0; ox < out_.w; ++ox) {
-        float* yo = yi + (std::size_t(oy) * out_.w + ox) * C;
-        std::fill(yo, yo + C, -std::numeric_limits<float>::infinity());
-        for (int py = 0; py < pool_; ++py)
-          for (int px = 0; px < pool_; ++px) {
-            const float* xs = xi + ((std::size_t(oy) * stride_ + py) * in_.w + ox * stride_ + px) * C;
-            for (int c = 0; c < C; ++c) yo[c] = std::max(yo[c], xs[c]);  // vectorises over channels
+        const std::size_t o = o0 + (std::size_t(oy) * out_.w + ox) * C;
+        const float* window = xi + (std::size_t(oy) * stride_ * in_.w + ox * stride_) * C;
+        for (int c = 0; c < C; ++c) {
+          float best = window[c];
+          int at = 0;
+          for (int k = 1; k < pool_ * pool_; ++k) {
+            const float v = window[(std::size_t(k / pool_) * in_.w + k % pool_) * C + c];
+            if (v > best) best = v, at = k;  // strict: the first maximum wins ties
           }
+          y[o + c] = best;
+          winner[o + c] = float(at);
+        }
       }
   }
 }
 
-void MaxPool2D::backward(const float*, const float* x, const float* y, const float* dy, float* dx,
-                         float*, int n, float*) const {
+void MaxPool2D::backward(const float*, const float*, const float*, const float* dy, float* dx, float*, int n,
+                         float* winner) const {
   if (!dx) return;
   const int C = in_.c;
   std::fill(dx, dx + in_.size() * n, 0.0f);
   for (int i = 0; i < n; ++i) {
-    const float* xi = x + std::size_t(i) * in_.size();
     float* dxi = dx + std::size_t(i) * in_.size();
     const std::size_t o0 = std::size_t(i) * out_.size();
     for (int oy = 0; oy < out_.h; ++oy)
       for (int ox = 0; ox < out_.w; ++ox)
         for (int c = 0; c < C; ++c) {
           const std::size_t o = o0 + (std::size_t(oy) * out_.w + ox) * C + c;
-          bool routed = false;
-          for (int py = 0; py < pool_ && !routed; ++py)
-            for (int px = 0; px < pool_ && !routed; ++px) {
-              const std::size_t at = ((std::size_t(oy) * stride_ + py) * in_.w + ox * stride_ + px) * C + c;
-              if (xi[at] == y[o]) {
-                dxi[at] += dy[o];
-                routed = true;
-              }
-            }
+          const int at = int(winner[o]), py = at / pool_, px = at % pool_;
+          dxi[((std::size_t(oy) * stride_ + py) * in_.w + ox * stride_ + px) * C + c] += dy[o];
         }
   }
 }

@@ -5,6 +5,9 @@
 namespace wn {
 
 ThreadPool::ThreadPool(int threads) {
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+  threads = 1;  // a WebAssembly build without pthreads cannot start threads
+#endif
   for (int i = 1; i < std::max(threads, 1); ++i) workers_.emplace_back([this, i] { worker(i); });
 }
 

@@ -1,0 +1,100 @@
+// wn-bench: where a training step's time goes, natively.
+//   wn-bench [--steps N] [--batch B]
+// Prints per-layer forward/backward times on one thread, then whole training steps
+// for both presets at 1 and 2 threads, with the epoch time they imply (50,000 images).
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "kernels/simd.hpp"
+#include "layers/conv2d.hpp"
+#include "layers/weight_norm.hpp"
+#include "train/trainer.hpp"
+
+namespace {
+
+using namespace wn;
+using Clock = std::chrono::steady_clock;
+
+template <class F>
+double best_ms(int reps, F&& f) {
+  double best = 1e30;
+  for (int r = 0; r < reps; ++r) {
+    const auto t0 = Clock::now();
+    f();
+    best = std::min(best, std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  }
+  return best;
+}
+
+// Multiply-adds of one sample through a layer's forward pass (0 for layers without weights).
+double macs(const Layer& l) {
+  if (auto* c = dynamic_cast<const Conv2D*>(&l)) return double(c->output_shape().size()) * c->fan_in();
+  if (auto* w = dynamic_cast<const WeightNorm*>(&l)) return double(w->output_shape().size()) * (w->kernel().size() / w->output_shape().c);
+  return 0;
+}
+
+void per_layer(Preset p, int batch) {
+  auto model = Model::build(preset(p), 1);
+  Model& m = *model.value();
+  Rng rng(2);
+  std::vector<Floats> acts{Floats(m.input_shape().size() * batch)};
+  for (float& v : acts[0]) v = rng.uniform();
+  for (std::size_t i = 0; i < m.layer_count(); ++i) acts.emplace_back(m.layer(i).output_shape().size() * batch);
+  Floats grads(m.params().size());
+  std::printf("\n%s, batch %d, one thread:\n  %-70s %9s %9s %8s\n", preset_name(p), batch, "layer", "fwd ms", "bwd ms", "GFLOP/s");
+  m.prepare();
+  for (std::size_t i = 0; i < m.layer_count(); ++i) {
+    Layer& l = m.layer(i);
+    Floats scratch(l.scratch_floats(batch)), dy(acts[i + 1].size(), 0.01f), dx(acts[i].size());
+    const float* params = m.params().data() + m.param_offset(i);
+    float* g = grads.data() + m.param_offset(i);
+    const double f = best_ms(20, [&] { l.forward(params, acts[i].data(), acts[i + 1].data(), batch, scratch.data()); });
+    const double b = best_ms(20, [&] {
+      l.backward(params, acts[i].data(), acts[i + 1].data(), dy.data(), i ? dx.data() : nullptr, g, batch, scratch.data());
+      l.finish_grads(params, g);
+    });
+    const double flop = 2 * macs(l) * batch * (i ? 3 : 2);
+    std::printf("  %-70s %9.3f %9.3f %8.1f\n", l.describe().c_str(), f, b, flop ? flop / ((f + b) * 1e6) : 0.0);
+  }
+}
+
+void steps(Preset p, int threads, int batch, int count) {  // threads: asked; the pool may give fewer
+  auto model = Model::build(preset(p), 1);
+  auto adam = make_adam({});
+  Trainer trainer(*model.value(), *adam, {batch, threads, 1});
+  Rng rng(3);
+  std::vector<std::uint8_t> images(std::size_t(batch) * 3072), labels(batch);
+  for (auto& v : images) v = std::uint8_t(rng.below(256));
+  for (auto& v : labels) v = std::uint8_t(rng.below(10));
+  for (int i = 0; i < 20; ++i) trainer.train_batch(images.data(), labels.data(), batch);  // warm-up, data init
+  const auto t0 = Clock::now();
+  for (int i = 0; i < count; ++i) trainer.train_batch(images.data(), labels.data(), batch);
+  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count() / count;
+  double flop = 0;
+  for (std::size_t i = 0; i < model.value()->layer_count(); ++i) flop += 2 * macs(model.value()->layer(i)) * (i ? 3 : 2);
+  threads = trainer.threads();
+  std::printf("  %-10s %d thread(s): %6.3f ms/step  %7.0f samples/s  %5.1f GFLOP/s  -> %5.2f s per 50,000-image epoch\n",
+              preset_name(p), threads, ms, 1000.0 * batch / ms, flop * batch / (ms * 1e6), ms * std::ceil(50000.0 / batch) / 1000);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int count = 300, batch = 32;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--steps")) count = std::max(1, std::atoi(argv[i + 1]));
+    else if (!std::strcmp(argv[i], "--batch")) batch = std::max(1, std::atoi(argv[i + 1]));
+  }
+  std::printf("wn-bench: SIMD %s, %d lanes\n", simd::name(), simd::kLanes);
+  per_layer(Preset::regular, batch);
+  per_layer(Preset::weightnorm, batch);
+  std::printf("\ntraining steps (batch %d, %d steps after 20 warm-up):\n", batch, count);
+  for (int t : {1, 2})
+    for (Preset p : {Preset::regular, Preset::weightnorm}) steps(p, t, batch, count);
+}
