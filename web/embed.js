@@ -1,7 +1,8 @@
 // Embed mode for tutorials: just the comparison chart and a start button,
 // configured by URL parameters, reporting to the parent window:
 //   embed.html?models=regular,weightnorm&epochs=2&train=2000&test=500&seed=0&batch=32&lr=0.001&wninit=tfa&autostart=1
-// (threads=N overrides the threads per model; by default the cores are split between the models.)
+// (threads=N overrides the threads per model, by default the cores split between the models;
+// build=st runs the single-threaded module even on an isolated page.)
 // Messages to the parent: {source: 'wn-trainer', type: 'ready'|'progress'|'epoch'|'done'|'error', model, ...}.
 import './protocol.js';
 import { Charts } from './charts.js';
@@ -27,6 +28,7 @@ const options = {
   trainSamples: number('train', 2000, 1, limits.maxTrain),
   testSamples: number('test', 500, 1, limits.maxTest),
   wnInit: ['tfa', 'paper', 'none'].includes(params.get('wninit')) ? params.get('wninit') : defaults.wnInit,
+  build: params.get('build') === 'st' ? 'st' : defaults.build,  // build=st: the single-threaded module even when isolated
   optimizer: defaults.optimizer, momentum: defaults.momentum, progressEvery: defaults.progressEvery,
 };
 

@@ -2,7 +2,7 @@
 // (importScripts). One place for message names and default hyperparameters.
 //
 // Page → trainer worker:  init {model, options, data} · start · pause · resume · stop
-// Trainer worker → page:  ready {simd, threads, build} · progress {...} · epoch {...} · done {...} · error {message}
+// Trainer worker → page:  ready {simd, threads, threaded} · progress {...} · epoch {...} · done {...} · error {message}
 // Page → data worker:     load {sources, limits, shared}
 // Data worker → page:     progress {phase, loaded, total} · loaded {train, test} · error {message}
 (function (root) {
@@ -28,6 +28,7 @@
       trainSamples: 10000,
       testSamples: 2000,
       progressEvery: 25,  // steps between progress messages
+      build: 'auto',      // 'auto': threaded where the page is isolated; 'st': always single-threaded
     }),
     limits: Object.freeze({ maxTrain: 50000, maxTest: 10000, maxBatch: 1024, maxEpochs: 1000 }),
     imageBytes: 3072,

@@ -25,7 +25,8 @@ function fail(e) {
 
 async function init(data) {
   ({ model, options, data: dataset } = data);
-  api = await WNWasm.loadTrainerModule(options.threads > 1 || self.crossOriginIsolated);
+  // The threaded build wherever the page allows it, unless the single-threaded one is asked for.
+  api = await WNWasm.loadTrainerModule(options.build !== 'st');
   const m = api.mod;
   handle = m._wn_trainer_create(models[model], wnInits[options.wnInit], options.seed, options.threads,
     options.batchSize, optimizers[options.optimizer], options.learningRate, options.momentum);
@@ -109,10 +110,12 @@ async function run() {
       }
     }
     trainMs += busyMs; trainSteps += steps;
+    const trainSeconds = busyMs / 1000;
     const t = performance.now();
     const val = evaluate(test);
     busyMs += performance.now() - t;
     self.postMessage({ type: msg.epoch, model, epoch, epochs: options.epochs, steps, seconds: busyMs / 1000,
+      train_seconds: trainSeconds, samples_per_s: count / trainSeconds,
       loss: lossSum / count, accuracy: correct / count, val_loss: val.loss, val_accuracy: val.accuracy,
       ms_per_step: trainMs / trainSteps });
   }

@@ -133,17 +133,14 @@ void pack_output_grad(const float* dy, const float* y, bool relu, const Source& 
     int map[kPanelRows];
     rows.rows(p, map);
     for (int r = 0; r < kPanelRows; ++r) {
-      const int row = map[r];
-      if (row < 0) continue;
-      const float* dyr = dy + std::size_t(row) * J;
-      const float* yr = y + std::size_t(row) * J;
-      for (int j = 0; j < J; ++j) {
-        // ReLU' is 1 where the output is positive (TensorFlow's convention at 0 is 0).
-        const float g = (!relu || yr[j] > 0.0f) ? dyr[j] : 0.0f;
-        d[j * kPanelRows + r] = g;
-        db[j] += g;
-      }
+      if (map[r] < 0) continue;
+      const float* dyr = dy + std::size_t(map[r]) * J;
+      const float* yr = y + std::size_t(map[r]) * J;
+      // ReLU' is 1 where the output is positive (TensorFlow's convention at 0 is 0).
+      for (int j = 0; j < J; ++j) d[j * kPanelRows + r] = (!relu || yr[j] > 0.0f) ? dyr[j] : 0.0f;
     }
+    for (int j = 0; j < J; ++j)  // the bias gradient: column sums, a vector at a time
+      db[j] += simd::sum(load(d + j * kPanelRows) + load(d + j * kPanelRows + kLanes));
   }
 }
 

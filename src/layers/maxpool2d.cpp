@@ -20,21 +20,23 @@ void MaxPool2D::forward(const float*, const float* x, float* y, int n, float* wi
   const int C = in_.c;
   for (int i = 0; i < n; ++i) {
     const float* xi = x + std::size_t(i) * in_.size();
-    const std::size_t o0 = std::size_t(i) * out_.size();
     for (int oy = 0; oy < out_.h; ++oy)
       for (int ox = 0; ox < out_.w; ++ox) {
-        const std::size_t o = o0 + (std::size_t(oy) * out_.w + ox) * C;
+        const std::size_t o = std::size_t(i) * out_.size() + (std::size_t(oy) * out_.w + ox) * C;
         const float* window = xi + (std::size_t(oy) * stride_ * in_.w + ox * stride_) * C;
-        for (int c = 0; c < C; ++c) {
-          float best = window[c];
-          int at = 0;
-          for (int k = 1; k < pool_ * pool_; ++k) {
-            const float v = window[(std::size_t(k / pool_) * in_.w + k % pool_) * C + c];
-            if (v > best) best = v, at = k;  // strict: the first maximum wins ties
+        float* yo = y + o;
+        float* wo = winner + o;
+        std::fill(yo, yo + C, -std::numeric_limits<float>::infinity());
+        for (int py = 0; py < pool_; ++py)
+          for (int px = 0; px < pool_; ++px) {
+            const float* xs = window + (std::size_t(py) * in_.w + px) * C;
+            const float at = float(py * pool_ + px);
+            for (int c = 0; c < C; ++c) {  // branch-free, vectorises over channels
+              const bool better = xs[c] > yo[c];  // strict: the first maximum wins ties, as in TensorFlow
+              wo[c] = better ? at : wo[c];
+              yo[c] = better ? xs[c] : yo[c];
+            }
           }
-          y[o + c] = best;
-          winner[o + c] = float(at);
-        }
       }
   }
 }
@@ -51,7 +53,7 @@ void MaxPool2D::backward(const float*, const float*, const float*, const float* 
       for (int ox = 0; ox < out_.w; ++ox)
         for (int c = 0; c < C; ++c) {
           const std::size_t o = o0 + (std::size_t(oy) * out_.w + ox) * C + c;
-          const int at = int(winner[o]), py = at / pool_, px = at % pool_;
+          const int at = int(winner[o]), py = at / pool_, px = at - py * pool_;
           dxi[((std::size_t(oy) * stride_ + py) * in_.w + ox * stride_ + px) * C + c] += dy[o];
         }
   }

@@ -22,10 +22,11 @@ constexpr double kVarianceEps = 1e-10;
 
 // inv_norm[j] = 1/‖v[:, j]‖ for a row-major K×N kernel.
 void column_inv_norms(const float* v, int K, int N, float* inv_norm) {
-  std::vector<double> ss(N, 0.0);
+  // Float sums, vectorised across channels: K ≤ a few hundred terms of one sign.
+  std::vector<float> ss(N, 0.0f);
   for (int k = 0; k < K; ++k)
-    for (int j = 0; j < N; ++j) ss[j] += double(v[std::size_t(k) * N + j]) * v[std::size_t(k) * N + j];
-  for (int j = 0; j < N; ++j) inv_norm[j] = float(1.0 / std::sqrt(std::max(ss[j], kNormFloor)));
+    for (int j = 0; j < N; ++j) ss[j] += v[std::size_t(k) * N + j] * v[std::size_t(k) * N + j];
+  for (int j = 0; j < N; ++j) inv_norm[j] = float(1.0 / std::sqrt(std::max(double(ss[j]), kNormFloor)));
 }
 }  // namespace
 
@@ -83,15 +84,19 @@ void WeightNorm::finish_grads(const float* params, float* dparams) const {
   const float* g = params + g_offset();
   float* dv = dparams;  // holds ∇w on entry
   float* dg = dparams + g_offset();
-  std::vector<double> dot(N, 0.0);
+  std::vector<float> dot(N, 0.0f), scale(N), shift(N);
   for (int k = 0; k < K; ++k)
-    for (int j = 0; j < N; ++j) dot[j] += double(dv[std::size_t(k) * N + j]) * v[std::size_t(k) * N + j];
-  for (int j = 0; j < N; ++j) dg[j] += float(dot[j]) * inv_norm_[j];
+    for (int j = 0; j < N; ++j) dot[j] += dv[std::size_t(k) * N + j] * v[std::size_t(k) * N + j];
+  for (int j = 0; j < N; ++j) {
+    const float dgj = dot[j] * inv_norm_[j];
+    dg[j] += dgj;
+    scale[j] = g[j] * inv_norm_[j];                    // g/‖v‖
+    shift[j] = g[j] * dgj * inv_norm_[j] * inv_norm_[j];  // g·∇g/‖v‖²
+  }
   for (int k = 0; k < K; ++k)
     for (int j = 0; j < N; ++j) {
       const std::size_t i = std::size_t(k) * N + j;
-      const float s = g[j] * inv_norm_[j];
-      dv[i] = s * dv[i] - s * float(dot[j]) * inv_norm_[j] * inv_norm_[j] * v[i];
+      dv[i] = scale[j] * dv[i] - shift[j] * v[i];
     }
 }
 

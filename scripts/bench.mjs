@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// npm run bench: where the time goes and how fast an epoch is, natively, in WebAssembly
+// under node, and in headless Chromium (the real page). Prints figures; asserts nothing.
+//   node scripts/bench.mjs [--quick]     (--quick: fewer steps, 5,000-image browser epochs)
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { launch, openPage, startServer } from '../tests/e2e/helpers.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const quick = process.argv.includes('--quick');
+const train = quick ? 5000 : 10000;
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+
+console.log('== native (build/wn-bench) ==');
+console.log(run('build/wn-bench', ['--steps', quick ? '100' : '300']));
+console.log('== WebAssembly SIMD in node (build-wasm/wn-bench-wasm.cjs, single thread) ==');
+console.log(run(process.execPath, ['--no-experimental-fetch', 'build-wasm/wn-bench-wasm.cjs', '--steps', quick ? '50' : '200']));
+
+// In the browser: the embed page reports per-epoch training time; the second epoch is timed
+// (the first includes V8's tier-up from its baseline compiler).
+const server = await startServer();
+const browser = await launch();
+
+async function embedRun(query) {
+  const { page, context } = await openPage(browser, 'about:blank');
+  await page.route(`${server.url}bench.html`, (r) => r.fulfill({
+    contentType: 'text/html',
+    headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
+    body: `<script>window.events=[];addEventListener('message',e=>e.data.source==='wn-trainer'&&events.push(e.data))</script>
+      <iframe src="embed.html?${query}&epochs=2&train=${train}&test=500&autostart=1"></iframe>`,
+  }));
+  await page.goto(`${server.url}bench.html`);
+  const models = (query.match(/models=([^&]*)/)?.[1] || 'regular,weightnorm').split(',').length;
+  await page.waitForFunction((n) => events.filter((e) => e.type === 'done' || e.type === 'error').length >= n, models, { timeout: 900000 });
+  const events = await page.evaluate(() => window.events);
+  await context.close();
+  const errors = events.filter((e) => e.type === 'error');
+  if (errors.length) throw new Error(errors.map((e) => e.message).join('; '));
+  const ready = Object.fromEntries(events.filter((e) => e.type === 'ready').map((e) => [e.model, e]));
+  return events.filter((e) => e.type === 'epoch' && e.epoch === 2).map((e) => ({ ...e, ready: ready[e.model] }));
+}
+
+const line = (label, sps) => console.log(`  ${label.padEnd(58)} ${Math.round(sps).toString().padStart(6)} samples/s  -> ${(50000 / sps).toFixed(2).padStart(6)} s per 50,000-image epoch`);
+
+console.log(`== headless Chromium (${train}-image epochs, second epoch timed) ==`);
+const single = {};
+for (const [label, query] of [['single-threaded build, 1 thread', 'build=st&threads=1'], ['threaded build, 2 threads', 'threads=2']])
+  for (const m of ['regular', 'weightnorm']) {
+    const [e] = await embedRun(`models=${m}&${query}`);
+    single[`${m} ${label}`] = e.samples_per_s;
+    line(`${m}, ${label} (${e.ready.simd})`, e.samples_per_s);
+  }
+const both = await embedRun('models=regular,weightnorm&threads=1');
+for (const e of both) line(`${e.model}, both models at once, 1 thread each`, e.samples_per_s);
+const total = both.reduce((t, e) => t + e.samples_per_s, 0);
+line('both models at once: total', total);
+const twoThreads = single['regular threaded build, 2 threads'];
+console.log(`  total throughput of both at once vs one model with 2 threads: ${(100 * total / twoThreads).toFixed(0)} %`);
+const wnCost = (a, b) => `${(100 * (single[`regular ${a}`] / single[`weightnorm ${a}`] - 1)).toFixed(1)} %`;
+console.log(`  weight norm slower than regular: ${wnCost('single-threaded build, 1 thread')} (single-threaded), ${wnCost('threaded build, 2 threads')} (threaded)`);
+
+// Memory: the full set loaded on the page and both models training.
+console.log('== page memory, full 50,000 + 10,000 images, both models training ==');
+{
+  const { page, context } = await openPage(browser, `${server.url}?epochs=1&train-samples=50000&test-samples=10000`);
+  await page.waitForFunction(() => document.getElementById('data-status').textContent.startsWith('CIFAR-10:'), null, { timeout: 300000 });
+  await page.click('#start');
+  await page.waitForFunction(() => /step \d+/.test(document.getElementById('status-weightnorm').textContent), null, { timeout: 60000 });
+  await page.waitForTimeout(5000);
+  const bytes = await page.evaluate(async () => (await performance.measureUserAgentSpecificMemory()).bytes);
+  console.log(`  measureUserAgentSpecificMemory: ${(bytes / 1e6).toFixed(0)} MB (page, workers and WebAssembly memories)`);
+  await context.close();
+}
+await browser.close();
+await server.close();
