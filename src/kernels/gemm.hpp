@@ -23,8 +23,8 @@ constexpr int kPanelRows = 2 * simd::kLanes;  // rows per panel = micro-tile hei
 #define WN_TILE_COLS 6
 #endif
 constexpr int kTileCols = WN_TILE_COLS;         // output columns per forward micro-tile
-constexpr int kGradTileI = 3;                  // dW tile: columns of A …
-constexpr int kGradTileJ = 4;                  // … by columns of D
+constexpr int kGradTileI = 4;                  // dW tile: columns of A …
+constexpr int kGradTileJ = 3;                  // … by columns of D (3 divides 6, 84, 120)
 
 inline int panel_count(int m) { return (m + kPanelRows - 1) / kPanelRows; }
 inline std::size_t panel_floats(int m, int stride) {
