@@ -107,6 +107,20 @@ TEST_CASE("a NaN loss stops training and names the epoch and step") {
   CHECK(epochs_logged == 1);
 }
 
+TEST_CASE("lr = 10 blows the loss up without a NaN; the divergence bound stops it") {
+  const Dataset data = quadrants(320, 8);
+  const History h = train(Preset::regular, 1, data, 3, 1, 10.0f);
+  CHECK(h.stopped.rfind("training diverged at epoch 1 step ", 0) == 0);
+  CHECK(h.stopped.find("exceeds 230, 100x that of a uniform guess") != std::string::npos);
+  CHECK(h.epochs.empty());
+  // A sane run never comes near the bound.
+  CHECK(train(Preset::regular, 1, data, 1).stopped.empty());
+  BatchResult ok{2.0 * 32, 3, 32}, nan{std::nan(""), 0, 32}, huge{1e4 * 32, 0, 32};
+  CHECK(divergence(ok, 10).empty());
+  CHECK(divergence(nan, 10) == "loss is nan");
+  CHECK(!divergence(huge, 10).empty());
+}
+
 TEST_CASE("an all-zero dataset trains without NaN (the variance epsilon of the data init)") {
   Dataset zeros;
   zeros.images.assign(std::size_t(64) * Dataset::kImageBytes, 0);

@@ -96,7 +96,7 @@ async function run() {
       lossSum += r.lossSum; correct += r.correct; count += r.count;
       if (r.diverged) {
         self.postMessage({ type: msg.error, model, diverged: true, epoch, step: s + 1,
-          message: `training diverged at epoch ${epoch} step ${s + 1} (loss is ${Number.isNaN(r.lossSum) ? 'nan' : 'inf'})` });
+          message: `training diverged at epoch ${epoch} step ${s + 1} (${api.lastError()})` });
         return;
       }
       if ((s + 1) % options.progressEvery === 0 || s + 1 === steps) {

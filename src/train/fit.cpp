@@ -53,9 +53,10 @@ History fit(Trainer& trainer, const Dataset& train, const Dataset& test, int epo
       gather(train, order.data() + std::size_t(step) * B, n, images.data(), labels.data());
       const BatchResult b = trainer.train_batch(images.data(), labels.data(), n);
       metrics.add(b);
-      if (!std::isfinite(b.loss_sum)) {
-        history.stopped = "training diverged at epoch " + std::to_string(epoch) + " step " +
-                          std::to_string(step + 1) + " (loss is " + (std::isnan(b.loss_sum) ? "nan" : "inf") + ")";
+      const std::string why = divergence(b, trainer.model().classes());
+      if (!why.empty()) {
+        history.stopped = "training diverged at epoch " + std::to_string(epoch) + " step " + std::to_string(step + 1) +
+                          " (" + why + ")";
         break;
       }
       const bool last = step + 1 == steps;

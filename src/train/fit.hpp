@@ -40,7 +40,7 @@ void gather(const Dataset& data, const std::uint32_t* order, int n, std::uint8_t
 BatchResult evaluate(Trainer& trainer, const Dataset& data);
 
 // Trains `epochs` epochs, validating on `test` after each. Stops early, with
-// History::stopped set, when a batch loss is NaN or infinite (Keras' TerminateOnNaN).
+// History::stopped set, when a batch shows divergence (see divergence() in trainer.hpp).
 History fit(Trainer& trainer, const Dataset& train, const Dataset& test, int epochs,
             const FitCallbacks& callbacks);
 

@@ -1,6 +1,8 @@
 #include "trainer.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <numeric>
 
 #include "../loss.hpp"
@@ -17,6 +19,17 @@ std::pair<int, int> slice(int t, int n, int threads) {
   return {int(long(n) * t / threads), int(long(n) * (t + 1) / threads)};
 }
 }  // namespace
+
+std::string divergence(const BatchResult& batch, int classes) {
+  const double loss = batch.loss();
+  if (std::isnan(loss)) return "loss is nan";
+  if (std::isinf(loss)) return "loss is inf";
+  const double bound = kDivergenceFactor * std::log(double(classes));
+  if (loss <= bound) return "";
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "loss %.3g exceeds %.0f, %.0fx that of a uniform guess", loss, bound, kDivergenceFactor);
+  return buf;
+}
 
 struct Trainer::Workspace {
   std::vector<Floats> acts;     // acts[0] = input slice, acts[i+1] = output of layer i

@@ -5,6 +5,7 @@
 // thread order, weight norm finishes its gradient (eq. 3) and the optimiser steps.
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "../model.hpp"
@@ -32,6 +33,13 @@ struct RunningMetrics {
   double loss() const { return count ? loss_sum / double(count) : 0.0; }
   double accuracy() const { return count ? double(correct) / double(count) : 0.0; }
 };
+
+// Why a training batch means the run has diverged, or "" if it has not: a NaN or infinite
+// loss (Keras' TerminateOnNaN), or a mean loss above kDivergenceFactor × ln(classes), the
+// loss of a uniform guess. A learning rate far too large (lr = 10 with Adam) drives the loss
+// to 1e10 and then kills every ReLU, never producing a NaN; the bound catches it.
+constexpr double kDivergenceFactor = 100;
+std::string divergence(const BatchResult& batch, int classes);
 
 struct TrainerOptions {
   int batch_size = 32;

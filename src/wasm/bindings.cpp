@@ -138,7 +138,8 @@ EMSCRIPTEN_KEEPALIVE const std::uint32_t* wn_trainer_shuffle(TrainerHandle* h, i
   return h->trainer->shuffle(std::max(n, 0)).data();
 }
 
-// Trains (train = 1) or evaluates on the n samples in the staging buffers.
+// Trains (train = 1) or evaluates on the n samples in the staging buffers. WN_DIVERGED:
+// the run has diverged (divergence() in train/trainer.hpp), wn_last_error() says how.
 EMSCRIPTEN_KEEPALIVE int wn_trainer_step(TrainerHandle* h, int n, int train) {
   if (n < 1 || n > h->trainer->batch_size()) return fail("batch of " + std::to_string(n) + " samples is out of range");
   for (int i = 0; i < n; ++i)
@@ -148,7 +149,11 @@ EMSCRIPTEN_KEEPALIVE int wn_trainer_step(TrainerHandle* h, int n, int train) {
   h->result[0] = b.loss_sum;
   h->result[1] = b.correct;
   h->result[2] = b.count;
-  return std::isfinite(b.loss_sum) ? WN_OK : WN_DIVERGED;
+  if (!train) return WN_OK;
+  const std::string why = divergence(b, h->model->classes());
+  if (why.empty()) return WN_OK;
+  g_error = why;  // the worker adds the epoch and step
+  return WN_DIVERGED;
 }
 
 EMSCRIPTEN_KEEPALIVE void wn_trainer_destroy(TrainerHandle* h) { delete h; }
