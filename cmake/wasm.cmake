@@ -21,14 +21,15 @@ function(wn_wasm_module name threaded)
     -O3 -msimd128
     -sMODULARIZE=1 -sEXPORT_NAME=createTrainerModule
     -sENVIRONMENT=web,worker
-    -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=67108864 -sMAXIMUM_MEMORY=${WN_WASM_MAX_MEMORY}
+    -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=33554432 -sMAXIMUM_MEMORY=${WN_WASM_MAX_MEMORY}
     -sEXPORTED_FUNCTIONS=${WN_WASM_EXPORT_LIST}
     -sEXPORTED_RUNTIME_METHODS=UTF8ToString,stringToUTF8,lengthBytesUTF8
     -sABORTING_MALLOC=0 -sFILESYSTEM=0)
   if(threaded)
     list(APPEND flags -pthread)
     # Worker threads are started before main() so a blocking join never waits on the event loop.
-    list(APPEND link -pthread "-sPTHREAD_POOL_SIZE=navigator.hardwareConcurrency" -Wno-pthreads-mem-growth)
+    # As many as the worker asks for (createTrainerModule({wnPoolSize})), not one per core.
+    list(APPEND link -pthread "-sPTHREAD_POOL_SIZE=Module.wnPoolSize||0" -Wno-pthreads-mem-growth)
   endif()
   target_compile_options(${name} PRIVATE ${flags})
   target_link_options(${name} PRIVATE ${link})

@@ -132,3 +132,12 @@ TEST_CASE("an all-zero dataset trains without NaN (the variance epsilon of the d
     CHECK(std::isfinite(h.epochs[1].loss));
   }
 }
+
+TEST_CASE("memory_bytes tells the size before allocating, and grows with the batch") {
+  auto model = Model::build(preset(Preset::weightnorm), 1);
+  const std::size_t b32 = Trainer::memory_bytes(*model.value(), {32, 1, 0});
+  const std::size_t b64 = Trainer::memory_bytes(*model.value(), {64, 1, 0});
+  CHECK(b32 > 5u << 20);  // activations and scratch of 32 images: several MB
+  CHECK(double(b64) > 1.7 * double(b32));  // per-sample buffers dominate; parameters are fixed
+  CHECK(Trainer::memory_bytes(*model.value(), {32, 2, 0}) > b32);  // a workspace per thread
+}

@@ -37,6 +37,7 @@ export class Charts {
     this.accuracy = lineChart(accuracyCanvas, 'Accuracy (training: solid, validation: dashed)', 'accuracy', acc, { min: 0, suggestedMax: 0.7 });
     this.loss = lossCanvas ? lineChart(lossCanvas, 'Loss', 'categorical cross-entropy', loss) : null;
     this.pending = false;
+    this.drawnPoints = 0;
   }
 
   charts() { return [this.accuracy, this.loss].filter(Boolean); }
@@ -65,6 +66,11 @@ export class Charts {
   }
 
   // Clears the curves; the x axis spans the run's epochs from the start.
+  // Points in all series; drawnPoints is this number as of the last redraw.
+  totalPoints() {
+    return this.charts().reduce((n, c) => n + c.data.datasets.reduce((m, d) => m + d.data.length, 0), 0);
+  }
+
   reset(epochs) {
     for (const c of this.charts()) {
       for (const d of c.data.datasets) d.data = [];
@@ -81,6 +87,7 @@ export class Charts {
     requestAnimationFrame(() => {
       this.pending = false;
       for (const c of this.charts()) c.update('none');
+      this.drawnPoints = this.totalPoints();
     });
   }
 

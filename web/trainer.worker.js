@@ -26,7 +26,7 @@ function fail(e) {
 async function init(data) {
   ({ model, options, data: dataset } = data);
   // The threaded build wherever the page allows it, unless the single-threaded one is asked for.
-  api = await WNWasm.loadTrainerModule(options.build !== 'st');
+  api = await WNWasm.loadTrainerModule(options.build !== 'st', options.threads);
   const m = api.mod;
   handle = m._wn_trainer_create(models[model], wnInits[options.wnInit], options.seed, options.threads,
     options.batchSize, optimizers[options.optimizer], options.learningRate, options.momentum);

@@ -6,7 +6,8 @@
 (function (root) {
   const WN_OK = 0, WN_ERROR = -1, WN_DIVERGED = 1;
 
-  async function loadTrainerModule(wantThreads) {
+  // threads: how many the trainer will run; the threaded build starts threads − 1 pthreads (at least 1).
+  async function loadTrainerModule(wantThreads, threads = 1) {
     const threaded = Boolean(wantThreads && root.crossOriginIsolated && typeof SharedArrayBuffer !== 'undefined');
     const name = threaded ? 'wn-trainer-mt' : 'wn-trainer-st';
     const base = new URL('wasm/', root.location.href).href;
@@ -14,6 +15,9 @@
     importScripts(script);
     const mod = await createTrainerModule({
       mainScriptUrlOrBlob: script,  // pthread workers load the glue from here, not from this worker's URL
+      // Started before main(), so a blocking join never waits on the event loop. At least one:
+      // Emscripten 3.1.6 never finishes starting a threaded module with an empty pool.
+      wnPoolSize: Math.max(1, threads - 1),
       locateFile: (file) => base + file,
       print: (s) => console.log(s),
       printErr: (s) => console.warn(s),

@@ -104,6 +104,18 @@ int main(int argc, char** argv) {
   const int threads = o.threads > 0 ? o.threads : ThreadPool::hardware_threads();
   const bool tty = isatty(fileno(stdout));
 
+  // Refuse what cannot fit before loading anything.
+  const std::size_t physical = std::size_t(sysconf(_SC_PHYS_PAGES)) * std::size_t(sysconf(_SC_PAGE_SIZE));
+  if (auto probe = Model::build(preset(Preset::weightnorm, o.wn_init), o.seed)) {
+    const std::size_t need = cifar_memory_bytes({o.train_samples, o.test_samples}) +
+                             Trainer::memory_bytes(*probe.value(), {o.batch_size, threads, o.seed});
+    if (physical > 0 && need > physical) {
+      std::fprintf(stderr, "wn-train: these sizes need about %zu MB, more than this machine's %zu MB of memory\n",
+                   need >> 20, physical >> 20);
+      return 1;
+    }
+  }
+
   auto data = load_cifar(o.data, {o.train_samples, o.test_samples});
   if (!data) {
     std::fprintf(stderr, "wn-train: %s\n", data.message().c_str());

@@ -101,6 +101,12 @@ Result<CifarData> CifarLoader::finish(const std::string& source) {
   return out;
 }
 
+std::size_t cifar_memory_bytes(CifarLimits limits) {
+  const std::size_t per_batch = std::min(limits.train, 10000), record = Dataset::kImageBytes + 1;
+  const std::size_t parts = kCifarTrainBatches * per_batch + std::size_t(std::min(limits.test, 10000));
+  return record * (parts + std::size_t(limits.train) + std::size_t(limits.test));
+}
+
 namespace {
 struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }

@@ -52,6 +52,10 @@ class CifarLoader final : public TarSink {
   std::size_t pending_fill_ = 0;
 };
 
+// Peak bytes a load with these limits holds: each batch file's kept records, then the
+// assembled datasets.
+std::size_t cifar_memory_bytes(CifarLimits limits);
+
 // Reads a folder of .bin files, a single .bin file, a .tar, or a .tar.gz (native builds).
 Result<CifarData> load_cifar(const std::string& path, CifarLimits limits);
 // An in-memory tar archive (and gzip'd tar in native builds).

@@ -49,13 +49,32 @@ struct Trainer::Workspace {
     grad_b.resize(widest);
     grads.resize(m.params().size());
   }
+
+  // What the constructor allocates, without allocating it.
+  static std::size_t floats(const Model& m, int capacity) {
+    std::size_t total = m.input_shape().size() * capacity, widest = total;
+    for (std::size_t i = 0; i < m.layer_count(); ++i) {
+      const std::size_t out = m.layer(i).output_shape().size() * capacity;
+      total += out + m.layer(i).scratch_floats(capacity);
+      widest = std::max(widest, out);
+    }
+    return total + 2 * widest + m.params().size();
+  }
 };
+
+int Trainer::pool_size(const TrainerOptions& o) { return std::max(1, std::min(o.threads, o.batch_size)); }
+
+std::size_t Trainer::memory_bytes(const Model& model, const TrainerOptions& options) {
+  const int T = pool_size(options), capacity = (options.batch_size + T - 1) / T;
+  // Workspaces, the summed gradient, and an optimiser state of up to two vectors.
+  return sizeof(float) * (T * Workspace::floats(model, capacity) + 3 * model.params().size());
+}
 
 Trainer::Trainer(Model& model, Optimizer& optimizer, TrainerOptions options)
     : model_(model),
       optimizer_(optimizer),
       options_(options),
-      pool_(std::max(1, std::min(options.threads, options.batch_size))),
+      pool_(pool_size(options)),
       grads_(model.params().size()),
       shuffle_rng_(options.seed, /*stream=*/2) {
   const int capacity = (options_.batch_size + pool_.size() - 1) / pool_.size();

@@ -59,6 +59,10 @@ class Trainer {
   BatchResult train_batch(const std::uint8_t* images, const std::uint8_t* labels, int n);
   BatchResult eval_batch(const std::uint8_t* images, const std::uint8_t* labels, int n);
 
+  // Bytes a trainer for this model and these options allocates (workspaces, gradients,
+  // optimiser state), so callers can refuse what will not fit before allocating it.
+  static std::size_t memory_bytes(const Model& model, const TrainerOptions& options);
+
   int threads() const { return pool_.size(); }
   int batch_size() const { return options_.batch_size; }
   long steps_done() const { return steps_; }
@@ -66,6 +70,7 @@ class Trainer {
 
  private:
   struct Workspace;
+  static int pool_size(const TrainerOptions& options);
   BatchResult run(const std::uint8_t* images, const std::uint8_t* labels, int n, bool train);
   void data_init(const std::uint8_t* images, int n);
 

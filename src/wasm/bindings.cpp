@@ -3,6 +3,8 @@
 // throws or aborts on bad input; failures return WN_ERROR and wn_last_error()
 // says why.
 #include <emscripten/emscripten.h>
+#include <emscripten/heap.h>
+#include <malloc.h>
 
 #include <cmath>
 #include <memory>
@@ -27,8 +29,18 @@ int fail(const std::string& message) {
   return WN_ERROR;
 }
 
-// Keeps the datasets a worker may have to parse within the module's memory limit.
 constexpr double kMaxBatch = 1024;
+
+// Allocation failure inside C++ would abort the module (no exceptions), so requests are
+// checked against what the heap can still grow to before anything is allocated.
+int check_fits(std::size_t bytes, const char* what) {
+  constexpr std::size_t kReserve = 32u << 20;  // stack, static data, fragmentation
+  const std::size_t used = std::size_t(mallinfo().uordblks), limit = emscripten_get_heap_max();
+  if (used + bytes + kReserve <= limit) return WN_OK;
+  return fail(std::string(what) + " needs " + std::to_string(bytes >> 20) + " MB but only " +
+              std::to_string((limit - std::min(limit, used + kReserve)) >> 20) + " MB of the module's " +
+              std::to_string(limit >> 20) + " MB are free; choose fewer images or a smaller batch");
+}
 
 struct TrainerHandle {
   std::unique_ptr<Model> model;
@@ -65,7 +77,9 @@ EMSCRIPTEN_KEEPALIVE const char* wn_simd() { return simd::name(); }
 
 EMSCRIPTEN_KEEPALIVE LoaderHandle* wn_loader_create(int max_train, int max_test) {
   if (max_train < 0 || max_test < 0) return fail("sizes must not be negative"), nullptr;
-  return new (std::nothrow) LoaderHandle(CifarLimits{max_train, max_test});
+  const CifarLimits limits{max_train, max_test};
+  if (check_fits(cifar_memory_bytes(limits), "loading this many images") != WN_OK) return nullptr;
+  return new (std::nothrow) LoaderHandle(limits);
 }
 
 EMSCRIPTEN_KEEPALIVE int wn_loader_push_tar(LoaderHandle* h, const std::uint8_t* bytes, int len) {
@@ -121,9 +135,10 @@ EMSCRIPTEN_KEEPALIVE TrainerHandle* wn_trainer_create(int preset_id, int wn_init
   auto model = Model::build(preset(Preset(preset_id), WnInit(wn_init)), std::uint64_t(seed));
   if (!model) return fail(model.message()), nullptr;
   h->model = std::move(model.value());
+  const TrainerOptions options{batch_size, std::max(threads, 1), std::uint64_t(seed)};
+  if (check_fits(Trainer::memory_bytes(*h->model, options), "training with this batch size") != WN_OK) return nullptr;
   h->optimizer = optimizer == 1 ? make_sgd({float(lr), float(momentum)}) : make_adam({float(lr)});
-  h->trainer = std::make_unique<Trainer>(*h->model, *h->optimizer,
-                                         TrainerOptions{batch_size, std::max(threads, 1), std::uint64_t(seed)});
+  h->trainer = std::make_unique<Trainer>(*h->model, *h->optimizer, options);
   h->images.resize(std::size_t(batch_size) * Dataset::kImageBytes);
   h->labels.resize(std::size_t(batch_size));
   return h.release();

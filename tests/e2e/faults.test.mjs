@@ -1,0 +1,95 @@
+// What users do to a long-running page: silly learning rates, dead workers, many restarts, hidden tabs.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openPage, startServer, text, waitForData } from './helpers.mjs';
+
+let server, browser;
+before(async () => { server = await startServer(); browser = await launch(); });
+after(async () => { await browser?.close(); await server?.close(); });
+
+const points = (page, model, what) => page.evaluate(([m, w]) => globalThis.wnApp.charts.points(m, w), [model, what]);
+
+test('lr = 10 ends each model with "training diverged at epoch E step S"; the curve so far stays', async () => {
+  const { page, context, errors } = await openPage(browser, `${server.url}?epochs=2&train-samples=5000&test-samples=500&lr=10`);
+  await waitForData(page);
+  await page.click('#start');
+  await page.waitForFunction(() => ['regular', 'weightnorm'].every((m) =>
+    /training diverged/.test(document.getElementById(`status-${m}`).textContent)), null, { timeout: 60000 });
+  for (const m of ['regular', 'weightnorm']) {
+    assert.match(await text(page, `#status-${m}`), /^training diverged at epoch 1 step \d+ \(loss [\d.e+]+ exceeds 230, 100x that of a uniform guess\)$/);
+    assert.match(await text(page, `#log-${m}`), /training diverged at epoch 1 step \d+/);
+    assert.match(await page.evaluate((mm) => globalThis.wnApp.session.histories[mm].stopped, m), /diverged/);
+  }
+  assert.equal(await page.isEnabled('#start'), true);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a worker that dies is reported, and the other model carries on to the end', async () => {
+  const { page, context } = await openPage(browser, `${server.url}?epochs=1&train-samples=5000&test-samples=500`);
+  await waitForData(page);
+  await page.click('#start');
+  await page.waitForFunction(() => /step \d+/.test(document.getElementById('status-regular').textContent));
+  await page.evaluate(() => globalThis.wnApp.session.run.crash('regular'));
+  await page.waitForFunction(() => /worker died/.test(document.getElementById('status-regular').textContent));
+  assert.match(await text(page, '#status-regular'), /the regular worker died: .*crashed on request/);
+  await page.waitForFunction(() => /^done/.test(document.getElementById('status-weightnorm').textContent), null, { timeout: 60000 });
+  assert.match(await text(page, '#log-weightnorm'), /^Epoch 1\/1 /m);
+  assert.ok(await points(page, 'regular', 'accuracy') > 0, 'the dead model keeps its curve');
+  await context.close();
+});
+
+test('Stop/Start 20 times: memory does not grow beyond one run\'s worth', async () => {
+  const { page, context } = await openPage(browser, `${server.url}?epochs=100&train-samples=5000&test-samples=500`);
+  await waitForData(page);
+  const measure = () => page.evaluate(async () => (await performance.measureUserAgentSpecificMemory()).bytes);
+  const runUntilProgress = async () => {
+    await page.click('#start');
+    await page.waitForFunction(() => ['regular', 'weightnorm'].every((m) => /step \d+/.test(document.getElementById(`status-${m}`).textContent)));
+  };
+  const idle = await measure();
+  await runUntilProgress();
+  const first = await measure();
+  for (let i = 0; i < 20; i++) {
+    await page.click('#stop');
+    await runUntilProgress();
+  }
+  const last = await measure();
+  await page.click('#stop');
+  const run = first - idle;
+  console.log(`memory: idle ${(idle / 1e6).toFixed(0)} MB, first run ${(first / 1e6).toFixed(0)} MB, after 20 restarts ${(last / 1e6).toFixed(0)} MB`);
+  assert.ok(run > 0);
+  assert.ok(last - first < run, `grew by ${((last - first) / 1e6).toFixed(0)} MB, more than one run's ${(run / 1e6).toFixed(0)} MB`);
+  await context.close();
+});
+
+// Headless Chromium shows every page as visible (bringToFront, minimising and background targets
+// leave visibilityState 'visible'), so the hidden tab is simulated in what matters to the page:
+// no animation frames and visibilityState 'hidden'. Training runs in workers, which neither depends on.
+test('a hidden tab keeps training and its charts catch up when shown again', async () => {
+  const { page, context } = await openPage(browser, `${server.url}?epochs=1&train-samples=10000&test-samples=500`);
+  await waitForData(page);
+  await page.click('#start');
+  await page.waitForFunction(() => /step \d+/.test(document.getElementById('status-regular').textContent));
+  await page.evaluate(() => {
+    const raf = window.requestAnimationFrame.bind(window);
+    window.held = [];
+    window.hidden = true;
+    window.requestAnimationFrame = (cb) => (window.hidden ? window.held.push(cb) : raf(cb));
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (window.hidden ? 'hidden' : 'visible') });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  const drawn = () => page.evaluate(() => [globalThis.wnApp.charts.drawnPoints, globalThis.wnApp.charts.totalPoints()]);
+  const hiddenAt = await points(page, 'regular', 'accuracy');
+  await page.waitForFunction((n) => globalThis.wnApp.charts.points('regular', 'accuracy') >= n + 5, hiddenAt, { timeout: 60000 });
+  const [shown, total] = await drawn();
+  assert.ok(shown < total, `the chart drew ${shown} of ${total} points without a frame`);
+  await page.evaluate(() => {
+    window.hidden = false;
+    document.dispatchEvent(new Event('visibilitychange'));
+    for (const cb of window.held.splice(0)) window.requestAnimationFrame(cb);
+  });
+  await page.waitForFunction(() => globalThis.wnApp.charts.drawnPoints === globalThis.wnApp.charts.totalPoints());
+  await page.click('#stop');
+  await context.close();
+});

@@ -1,0 +1,32 @@
+// libFuzzer target: wn-train's option parser; the input is argv split at NUL bytes.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cli/options.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::vector<std::string> args{"wn-train"};
+  std::string cur;
+  for (std::size_t i = 0; i < size; ++i) {
+    if (data[i] == 0) {
+      args.push_back(cur);
+      cur.clear();
+    } else {
+      cur += char(data[i]);
+    }
+  }
+  args.push_back(cur);
+  std::vector<const char*> argv;
+  for (auto& a : args) argv.push_back(a.c_str());
+  auto r = wn::parse_options(int(argv.size()), argv.data());
+  if (r) {
+    const wn::CliOptions& o = r.value();
+    if (o.epochs < 1 || o.batch_size < 1 || o.train_samples < 1 || o.test_samples < 1 || !(o.learning_rate > 0))
+      __builtin_trap();  // accepted options are always usable
+  } else if (r.message().empty()) {
+    __builtin_trap();  // every rejection says why
+  }
+  return 0;
+}

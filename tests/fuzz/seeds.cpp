@@ -1,0 +1,49 @@
+// Writes the seed corpora for the fuzz targets: small valid inputs of each kind.
+//   wn-fuzz-seeds DIR   → DIR/{tar,gzip,cifar,options}/seed-*
+#include <sys/stat.h>
+
+#include <string>
+#include <vector>
+
+#include "../archives.hpp"
+
+using namespace wn::test;
+
+namespace {
+Bytes concat(Bytes head, const Bytes& tail) {
+  head.insert(head.end(), tail.begin(), tail.end());
+  return head;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) return 2;
+  const std::string dir = argv[1];
+  for (const char* t : {"tar", "gzip", "cifar", "options"}) mkdir((dir + "/" + t).c_str(), 0755);
+
+  const Bytes train = cifar_records(3, 10), test = cifar_records(2, 100);
+  const Bytes tar = make_tar({{"cifar-10-batches-bin/", {}}, {"cifar-10-batches-bin/data_batch_1.bin", train},
+                              {"cifar-10-batches-bin/test_batch.bin", test}, {"readme.txt", Bytes(40, 'r')}});
+  write_file(dir + "/tar/seed-0", concat({3}, tar));
+  write_file(dir + "/tar/seed-1", concat({0}, make_tar({{"a", Bytes(1, 'a')}}, false)));
+  write_file(dir + "/gzip/seed-0", gzip(tar));
+  write_file(dir + "/gzip/seed-1", gzip(make_tar({{"data_batch_2.bin", cifar_records(1, 5)}})));
+  write_file(dir + "/cifar/seed-0", concat({0, 7}, train));
+  write_file(dir + "/cifar/seed-1", concat({2, 0}, test));
+  write_file(dir + "/cifar/seed-2", concat({1, 1}, tar));
+  const std::vector<std::vector<std::string>> options = {
+      {"--epochs", "3", "--model", "both"},
+      {"--lr=0.01", "--wn-init", "paper", "--threads", "2"},
+      {"--data", "x.tar.gz", "--train-samples", "100", "--json", "h.json", "--quiet"},
+      {"--optimizer", "sgd", "--momentum", "0.9", "--batch-size=64", "--seed", "7"}};
+  int k = 0;
+  for (const auto& args : options) {
+    Bytes joined;
+    for (const std::string& a : args) {
+      if (!joined.empty()) joined.push_back(0);
+      joined.insert(joined.end(), a.begin(), a.end());
+    }
+    write_file(dir + "/options/seed-" + std::to_string(k++), joined);
+  }
+  return 0;
+}
