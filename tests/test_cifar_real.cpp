@@ -3,6 +3,7 @@
 
 #include "data/cifar.hpp"
 #include "train/fit.hpp"
+#include "training.hpp"
 
 using namespace wn;
 
@@ -17,14 +18,7 @@ TEST_CASE("real CIFAR-10: both nets' loss falls and accuracy beats chance clearl
 
   for (Preset p : {Preset::regular, Preset::weightnorm}) {
     CAPTURE(preset_name(p));
-    auto model = Model::build(preset(p), 0);
-    auto adam = make_adam({});
-    Trainer trainer(*model.value(), *adam, {32, 2, 0});
-    std::vector<double> losses;
-    FitCallbacks cb;
-    cb.progress_every = 10;
-    cb.on_progress = [&](const Progress& pr) { losses.push_back(pr.loss); };
-    const History h = fit(trainer, data->train, data->test, 2, cb);
+    const History h = fit(*test::training(p, {32, 2, 0}).trainer, data->train, data->test, 2, {});
     REQUIRE(h.epochs.size() == 2);
     MESSAGE(std::string(preset_name(p)), ": loss ", h.epochs[0].loss, " -> ", h.epochs[1].loss, ", val_accuracy ",
             h.epochs[1].val_accuracy);

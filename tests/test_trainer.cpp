@@ -4,6 +4,7 @@
 
 #include "rng.hpp"
 #include "train/fit.hpp"
+#include "training.hpp"
 
 using namespace wn;
 
@@ -29,10 +30,7 @@ Dataset quadrants(int n, std::uint64_t seed) {
 
 History train(Preset p, int threads, const Dataset& data, int epochs = 1, std::uint64_t seed = 1,
               float lr = 1e-3f, WnInit init = WnInit::tfa) {
-  auto model = Model::build(preset(p, init), seed);
-  auto adam = make_adam({lr});
-  Trainer trainer(*model.value(), *adam, {32, threads, seed});
-  return fit(trainer, data, data, epochs, {});
+  return fit(*test::training(p, {32, threads, seed}, lr, init).trainer, data, data, epochs, {});
 }
 }  // namespace
 
@@ -62,9 +60,8 @@ TEST_CASE("both nets learn a learnable task; the partial last batch is kept") {
   const Dataset data = quadrants(1000, 5);
   for (Preset p : {Preset::regular, Preset::weightnorm}) {
     CAPTURE(preset_name(p));
-    auto model = Model::build(preset(p), 1);
-    auto adam = make_adam({});
-    Trainer trainer(*model.value(), *adam, {32, 2, 1});
+    auto t = test::training(p, {32, 2, 1});
+    Trainer& trainer = *t.trainer;
     std::vector<Progress> seen;
     FitCallbacks cb;
     cb.on_progress = [&](const Progress& pr) { seen.push_back(pr); };
@@ -80,12 +77,10 @@ TEST_CASE("both nets learn a learnable task; the partial last batch is kept") {
 
 TEST_CASE("weight norm's data init runs on the first batch, layer by layer") {
   const Dataset data = quadrants(64, 6);
-  auto model = Model::build(preset(Preset::weightnorm, WnInit::paper), 1);
-  const Floats before = model.value()->params();
-  auto adam = make_adam({0.0f});  // lr 0: only the init changes parameters
-  Trainer trainer(*model.value(), *adam, {64, 1, 1});
-  trainer.train_batch(data.images.data(), data.labels.data(), 64);
-  const Floats& after = model.value()->params();
+  auto t = test::training(Preset::weightnorm, {64, 1, 1}, /*lr=*/0.0f, WnInit::paper);  // only the init moves
+  const Floats before = t.model->params();
+  t.trainer->train_batch(data.images.data(), data.labels.data(), 64);
+  const Floats& after = t.model->params();
   // First layer: g (after kernel 450 + bias 6) is no longer 1, the bias no longer 0.
   CHECK(after[450] != 0.0f);
   CHECK(after[456] != 1.0f);
@@ -94,15 +89,13 @@ TEST_CASE("weight norm's data init runs on the first batch, layer by layer") {
 
 TEST_CASE("a NaN loss stops training and names the epoch and step") {
   const Dataset data = quadrants(100, 7);
-  auto model = Model::build(preset(Preset::regular), 1);
-  auto adam = make_adam({});
-  Trainer trainer(*model.value(), *adam, {32, 1, 1});
+  auto t = test::training(Preset::regular, {32, 1, 1});
   FitCallbacks cb;
   int epochs_logged = 0;
   cb.on_epoch = [&](const EpochLog&) { ++epochs_logged; };
-  fit(trainer, data, data, 1, cb);
-  model.value()->params()[3] = std::nanf("");  // poison a weight after a good epoch
-  const History h = fit(trainer, data, data, 2, cb);
+  fit(*t.trainer, data, data, 1, cb);
+  t.model->params()[3] = std::nanf("");  // poison a weight after a good epoch
+  const History h = fit(*t.trainer, data, data, 2, cb);
   CHECK(h.stopped == "training diverged at epoch 1 step 1 (loss is nan)");
   CHECK(epochs_logged == 1);
 }

@@ -4,25 +4,17 @@
 #include <cmath>
 #include <vector>
 
-#include <cstdio>
-
 #include "optimizer.hpp"
 
 namespace wn {
 namespace {
 
-std::string num(float v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", double(v));
-  return buf;
-}
-
 class Adam final : public Optimizer {
  public:
   explicit Adam(AdamOptions o) : o_(o) {}
   std::string describe() const override {
-    return "Adam(lr=" + num(o_.learning_rate) + ", beta_1=" + num(o_.beta_1) +
-           ", beta_2=" + num(o_.beta_2) + ", epsilon=" + num(o_.epsilon) + ")";
+    return "Adam(lr=" + hyperparameter(o_.learning_rate) + ", beta_1=" + hyperparameter(o_.beta_1) +
+           ", beta_2=" + hyperparameter(o_.beta_2) + ", epsilon=" + hyperparameter(o_.epsilon) + ")";
   }
   void step(float* params, const float* grads, std::size_t count) override {
     if (m_.size() != count) {

@@ -2,6 +2,7 @@
 // One interface for every optimiser: the training loop calls step() and never asks
 // which one it holds. Parameters and gradients are flat vectors side by side.
 #include <cstddef>
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,13 @@ struct SgdOptions {
   float learning_rate = 1e-2f;
   float momentum = 0.0f;
 };
+
+// "0.001", "1e-07": how describe() prints settings.
+inline std::string hyperparameter(float v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", double(v));
+  return buf;
+}
 
 std::unique_ptr<Optimizer> make_adam(AdamOptions options);
 std::unique_ptr<Optimizer> make_sgd(SgdOptions options);

@@ -1,24 +1,16 @@
 // SGD with optional momentum, Keras' form: velocity = μ·velocity − lr·g; θ += velocity.
 #include <vector>
 
-#include <cstdio>
-
 #include "optimizer.hpp"
 
 namespace wn {
 namespace {
 
-std::string num(float v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", double(v));
-  return buf;
-}
-
 class Sgd final : public Optimizer {
  public:
   explicit Sgd(SgdOptions o) : o_(o) {}
   std::string describe() const override {
-    return "SGD(lr=" + num(o_.learning_rate) + ", momentum=" + num(o_.momentum) + ")";
+    return "SGD(lr=" + hyperparameter(o_.learning_rate) + ", momentum=" + hyperparameter(o_.momentum) + ")";
   }
   void step(float* params, const float* grads, std::size_t count) override {
     if (velocity_.size() != count) velocity_.assign(count, 0.0f);
