@@ -60,7 +60,9 @@ function describeData(d) {
 }
 
 // Loads into a new dataset; the current one is replaced only when the load succeeds.
+// Loads run one after another, so the one asked for last is the one that stays.
 async function load(sources, sourceName, wanted) {
+  while (state.loading) await state.loading.catch(() => {});
   const bar = $('data-progress');
   bar.hidden = false;
   bar.removeAttribute('value');
@@ -96,6 +98,7 @@ function loadFiles(files) {
 
 // The data a run needs: re-read when the subset asked for differs from what is loaded.
 async function ensureData(o) {
+  if (state.loading) await state.loading.catch(() => {});  // one load at a time: wait for the one in flight
   const d = state.data;
   if (d && d.limits.train === o.trainSamples && d.limits.test === o.testSamples) return true;
   if (state.files) return load(state.files.sources, state.files.name, o);
