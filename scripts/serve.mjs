@@ -5,16 +5,17 @@
 //   /            web/              /wasm/   build-wasm/web/
 //   /data/       data/             /vendor/chart.umd.js  Chart.js from npm
 //
-//   node scripts/serve.mjs [--port 8080] [--no-isolation] [--quiet]
+//   node scripts/serve.mjs [--port 8080] [--no-isolation] [--root DIR]
 // --no-isolation drops COOP/COEP, as a plain static host would (the page then
 // relies on its service worker, or falls back to the single-threaded build).
+// --root DIR serves one folder as it is, e.g. the dist/ that `npm run dist` makes.
 import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(import.meta.url), '../..');
-const mounts = [
+const devMounts = [
   ['/wasm/', join(root, 'build-wasm/web')],
   ['/data/', join(root, 'data')],
   ['/vendor/chart.umd.js', join(root, 'node_modules/chart.js/dist/chart.umd.js')],
@@ -27,7 +28,7 @@ const types = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-export function resolvePath(urlPath) {
+export function resolvePath(urlPath, mounts = devMounts) {
   let path;
   try {
     path = decodeURIComponent(urlPath.split('?')[0]);
@@ -44,9 +45,10 @@ export function resolvePath(urlPath) {
   return null;
 }
 
-export function serve({ port = 8080, host = '127.0.0.1', isolation = true } = {}) {
+export function serve({ port = 8080, host = '127.0.0.1', isolation = true, dir = null } = {}) {
+  const mounts = dir ? [['/', resolve(dir)]] : devMounts;
   const server = createServer((req, res) => {
-    let file = resolvePath(req.url);
+    let file = resolvePath(req.url, mounts);
     try {
       if (file && statSync(file).isDirectory()) file = join(file, 'index.html');
       if (!file || !statSync(file).isFile()) throw new Error('not found');
@@ -80,7 +82,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const portAt = args.indexOf('--port');
   const port = portAt >= 0 ? Number(args[portAt + 1]) : Number(process.env.PORT || 8080);
   const isolation = !args.includes('--no-isolation');
-  serve({ port, isolation }).then((server) => {
+  const rootAt = args.indexOf('--root');
+  const dir = rootAt >= 0 ? args[rootAt + 1] : null;
+  serve({ port, isolation, dir }).then((server) => {
     const { port: p } = server.address();
     console.log(`wn-trainer is at http://127.0.0.1:${p}/  (${isolation ? 'cross-origin isolated' : 'no COOP/COEP headers'}; Ctrl+C stops)`);
   }, (err) => {

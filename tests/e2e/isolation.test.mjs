@@ -1,11 +1,17 @@
-// Static hosting without COOP/COEP: the service worker restores isolation; without it
-// the single-threaded build trains and the page says so.
+// Static hosting without COOP/COEP: `npm run dist`'s folder served as plain files. The service
+// worker restores isolation; without it the single-threaded build trains and the page says so.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { launch, lastEpoch, openPage, startServer, text, waitForData, waitForEpochs } from './helpers.mjs';
 
 let server, browser;
-before(async () => { server = await startServer({ isolation: false }); browser = await launch(); });
+before(async () => {
+  const root = new URL('../../', import.meta.url).pathname;
+  execFileSync('bash', ['scripts/dist.sh', '--with-data'], { cwd: root, stdio: 'ignore' });
+  server = await startServer({ isolation: false, dir: `${root}dist` });
+  browser = await launch();
+});
 after(async () => { await browser?.close(); await server?.close(); });
 
 test('without COOP/COEP and without the service worker: single-threaded build, said plainly, and it trains', async () => {
