@@ -22,7 +22,9 @@ inline vfloat load(const float* p) {
   return v;
 }
 inline void store(float* p, vfloat v) { std::memcpy(p, &v, sizeof v); }
-inline vfloat splat(float x) { return vfloat{} + x; }
+// x − 0 is exactly x for every x (−0 included), so compilers fold it to a bare broadcast;
+// 0 + x is not (0 + −0 = +0), and costs an add and a shuffle per splat in the kernels.
+inline vfloat splat(float x) { return x - vfloat{}; }
 inline float sum(vfloat v) {
   float s = 0;
   for (int i = 0; i < kLanes; ++i) s += v[i];

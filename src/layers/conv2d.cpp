@@ -93,24 +93,28 @@ kernels::ImageView Conv2D::view(float* planar) const {
 
 // NHWC → channel-planar with zero padding: a run of output pixels then reads a run of input pixels.
 void Conv2D::to_planar(const float* x, int n, float* planar) const {
-  const int C = in_.c, HW = in_.h * in_.w;
+  const int C = in_.c;
   const std::size_t plane = std::size_t(padded_h_) * padded_w_;
   std::fill(planar, planar + n * C * plane + kernels::kPanelRows, 0.0f);
   for (int i = 0; i < n; ++i)
-    for (int px = 0; px < HW; ++px) {
-      const std::size_t at = std::size_t(px / in_.w + pad_top_) * padded_w_ + px % in_.w + pad_left_;
-      for (int c = 0; c < C; ++c) planar[(std::size_t(i) * C + c) * plane + at] = x[(std::size_t(i) * HW + px) * C + c];
+    for (int y = 0; y < in_.h; ++y) {
+      const float* src = x + (std::size_t(i) * in_.h + y) * in_.w * C;
+      float* dst = planar + std::size_t(i) * C * plane + std::size_t(y + pad_top_) * padded_w_ + pad_left_;
+      for (int xx = 0; xx < in_.w; ++xx)
+        for (int c = 0; c < C; ++c) dst[c * plane + xx] = src[xx * C + c];
     }
 }
 
 // The inverse, dropping the padding (where gradients of padded pixels landed).
 void Conv2D::from_planar(const float* planar, int n, float* x) const {
-  const int C = in_.c, HW = in_.h * in_.w;
+  const int C = in_.c;
   const std::size_t plane = std::size_t(padded_h_) * padded_w_;
   for (int i = 0; i < n; ++i)
-    for (int px = 0; px < HW; ++px) {
-      const std::size_t at = std::size_t(px / in_.w + pad_top_) * padded_w_ + px % in_.w + pad_left_;
-      for (int c = 0; c < C; ++c) x[(std::size_t(i) * HW + px) * C + c] = planar[(std::size_t(i) * C + c) * plane + at];
+    for (int y = 0; y < in_.h; ++y) {
+      float* dst = x + (std::size_t(i) * in_.h + y) * in_.w * C;
+      const float* src = planar + std::size_t(i) * C * plane + std::size_t(y + pad_top_) * padded_w_ + pad_left_;
+      for (int xx = 0; xx < in_.w; ++xx)
+        for (int c = 0; c < C; ++c) dst[xx * C + c] = src[c * plane + xx];
     }
 }
 
