@@ -26,6 +26,10 @@ TEST_CASE("MaxPool2D routes the gradient to the first maximum only") {
   const float dy = 5;
   pool.backward(nullptr, x.data(), y.data(), &dy, dx.data(), nullptr, 1, scratch.data());
   CHECK(dx == std::vector<float>{5, 0, 0, 0});
+  x = {2, 2, 2, 2};  // all four tied: still only the first
+  pool.forward(nullptr, x.data(), y.data(), 1, scratch.data());
+  pool.backward(nullptr, x.data(), y.data(), &dy, dx.data(), nullptr, 1, scratch.data());
+  CHECK(dx == std::vector<float>{5, 0, 0, 0});
 }
 
 TEST_CASE("MaxPool2D finite-difference gradient (distinct inputs)") {

@@ -129,15 +129,22 @@ void pack_output_grad(const float* dy, const float* y, bool relu, const Source& 
                       const Packed& D, float* db) {
   for (int p = 0; p < panels; ++p) {
     float* d = D.panel(p);
-    std::fill(d, d + std::size_t(D.stride) * kPanelRows, 0.0f);
     int map[kPanelRows];
     rows.rows(p, map);
+    // Each element written once: gradients where a row maps to an output, zeros elsewhere
+    // (padding rows, and the padding columns J..stride the kernel-gradient tiles read).
     for (int r = 0; r < kPanelRows; ++r) {
-      if (map[r] < 0) continue;
-      const float* dyr = dy + std::size_t(map[r]) * J;
-      const float* yr = y + std::size_t(map[r]) * J;
-      // ReLU' is 1 where the output is positive (TensorFlow's convention at 0 is 0).
-      for (int j = 0; j < J; ++j) d[j * kPanelRows + r] = (!relu || yr[j] > 0.0f) ? dyr[j] : 0.0f;
+      int j = 0;
+      if (map[r] >= 0) {
+        const float* dyr = dy + std::size_t(map[r]) * J;
+        const float* yr = y + std::size_t(map[r]) * J;
+        // ReLU' is 1 where the output is positive (TensorFlow's convention at 0 is 0).
+        if (relu)
+          for (; j < J; ++j) d[j * kPanelRows + r] = simd::keep_if(yr[j] > 0.0f, dyr[j]);
+        else
+          for (; j < J; ++j) d[j * kPanelRows + r] = dyr[j];
+      }
+      for (; j < D.stride; ++j) d[j * kPanelRows + r] = 0.0f;
     }
     for (int j = 0; j < J; ++j)  // the bias gradient: column sums, a vector at a time
       db[j] += simd::sum(load(d + j * kPanelRows) + load(d + j * kPanelRows + kLanes));

@@ -2,6 +2,7 @@
 // One SIMD vocabulary for every build. GCC/Clang vector types lower to SSE/AVX
 // natively and to simd128 under `-msimd128` in WebAssembly, so each kernel has a
 // single source. (xsimd 8.1 has no WebAssembly back end; see README.)
+#include <cstdint>
 #include <cstring>
 
 #if defined(__AVX__)
@@ -29,6 +30,17 @@ inline float sum(vfloat v) {
   float s = 0;
   for (int i = 0; i < kLanes; ++i) s += v[i];
   return s;
+}
+
+// v where keep, else +0, without a branch or floating-point arithmetic. ReLU masks are random
+// (half the units are off): a branch mispredicts, and compilers turn `v * float(keep)` back
+// into one. A bit mask also never touches the value, so denormal gradients cost nothing.
+inline float keep_if(bool keep, float v) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  bits &= 0u - std::uint32_t(keep);
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
 }
 
 // What the build is using, for status lines and benchmarks.

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "../kernels/simd.hpp"
 #include "layer.hpp"
 
 namespace wn {
@@ -33,7 +34,7 @@ class ActivationLayer final : public Layer {
     if (!dx) return;
     const std::size_t count = shape_.size() * n;
     for (std::size_t i = 0; i < count; ++i)
-      dx[i] = (act_ == Activation::linear || y[i] > 0.0f) ? dy[i] : 0.0f;
+      dx[i] = act_ == Activation::linear ? dy[i] : simd::keep_if(y[i] > 0.0f, dy[i]);
   }
 
  private:

@@ -31,10 +31,10 @@ void MaxPool2D::forward(const float*, const float* x, float* y, int n, float* wi
           for (int px = 0; px < pool_; ++px) {
             const float* xs = window + (std::size_t(py) * in_.w + px) * C;
             const float at = float(py * pool_ + px);
-            for (int c = 0; c < C; ++c) {  // branch-free, vectorises over channels
-              const bool better = xs[c] > yo[c];  // strict: the first maximum wins ties, as in TensorFlow
-              wo[c] = better ? at : wo[c];
-              yo[c] = better ? xs[c] : yo[c];
+            for (int c = 0; c < C; ++c) {  // arithmetic, not branches: winners are data-dependent
+              const float better = float(xs[c] > yo[c]);  // strict: the first maximum wins ties, as in TensorFlow
+              wo[c] += better * (at - wo[c]);
+              yo[c] = std::max(yo[c], xs[c]);
             }
           }
       }
