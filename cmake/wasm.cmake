@@ -3,7 +3,7 @@
 #   wn-trainer-mt: -pthread -msimd128  (needs a cross-origin isolated page)
 #   wn-trainer-st: -msimd128           (the fallback where SharedArrayBuffer is missing)
 set(WN_WASM_EXPORTS
-  _malloc _free _wn_last_error _wn_threads_supported _wn_simd
+  _malloc _free _wn_last_error _wn_simd
   _wn_loader_create _wn_loader_push_tar _wn_loader_push_file _wn_loader_finish
   _wn_loader_count _wn_loader_images _wn_loader_labels _wn_loader_destroy
   _wn_trainer_create _wn_trainer_images _wn_trainer_labels _wn_trainer_result _wn_trainer_threads

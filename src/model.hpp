@@ -27,6 +27,7 @@ struct LayerSpec {
   static LayerSpec maxpool(int pool, int stride) { return {Kind::maxpool2d, 0, pool, stride}; }
   static LayerSpec flatten() { return {Kind::flatten}; }
   static LayerSpec dense(int units, Activation a) { return {Kind::dense, units, 1, 1, Padding::valid, a}; }
+  static LayerSpec apply(Activation a) { return {Kind::activation, 0, 1, 1, Padding::valid, a}; }
 };
 
 struct ModelSpec {

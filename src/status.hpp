@@ -16,7 +16,6 @@ class Status {
  public:
   Status() = default;
   Status(Error e) : error_(std::move(e.message)), failed_(true) {}
-  static Status ok() { return {}; }
   explicit operator bool() const { return !failed_; }
   const std::string& message() const { return error_; }
 

@@ -41,11 +41,12 @@ TEST_CASE("a third net is a few lines, and bad descriptions are errors, not cras
   ModelSpec spec;
   spec.name = "tiny";
   spec.input = {8, 8, 1};
-  spec.layers = {LayerSpec::conv(4, 3, Activation::relu, 1, Padding::same), LayerSpec::maxpool(2, 2),
-                 LayerSpec::flatten(), LayerSpec::dense(3, Activation::linear)};
+  spec.layers = {LayerSpec::conv(4, 3, Activation::linear, 1, Padding::same), LayerSpec::apply(Activation::relu),
+                 LayerSpec::maxpool(2, 2), LayerSpec::flatten(), LayerSpec::dense(3, Activation::linear)};
   auto tiny = Model::build(spec, 1);
   REQUIRE(tiny);
-  CHECK(tiny.value()->layer(1).output_shape() == Shape{4, 4, 4});
+  CHECK(tiny.value()->layer(2).output_shape() == Shape{4, 4, 4});
+  CHECK(tiny.value()->summary().find("Activation(relu)") != std::string::npos);
   CHECK(tiny.value()->summary().find("Dense(3, linear)") != std::string::npos);
 
   spec.layers = {LayerSpec::conv(4, 9, Activation::relu)};

@@ -70,7 +70,6 @@ bool threads_supported() {
 extern "C" {
 
 EMSCRIPTEN_KEEPALIVE const char* wn_last_error() { return g_error.c_str(); }
-EMSCRIPTEN_KEEPALIVE int wn_threads_supported() { return threads_supported(); }
 EMSCRIPTEN_KEEPALIVE const char* wn_simd() { return simd::name(); }
 
 // ---- CIFAR-10 parsing: tar bytes (already gunzipped by the page) or loose .bin files.
