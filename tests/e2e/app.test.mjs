@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { launch, lastEpoch, openPage, startServer, text, waitForData, waitForEpochs } from './helpers.mjs';
+import { launch, lastEpoch, openPage, startServer, startTraining, text, waitForData, waitForEpochs } from './helpers.mjs';
 
 let server, browser;
 before(async () => { server = await startServer(); browser = await launch(); });
@@ -47,8 +47,7 @@ test('isolated page trains both models at once; charts fill; accuracy beats chan
 test('Stop really stops, and Start again runs a fresh training', async () => {
   const { page, context, errors } = await openPage(browser, `${server.url}?epochs=3&train-samples=5000&test-samples=500`);
   await waitForData(page);
-  await page.click('#start');
-  await page.waitForFunction(() => /step \d+/.test(document.getElementById('status-regular').textContent));
+  await startTraining(page, ['regular']);
   await page.click('#stop');
   assert.equal(await page.isEnabled('#start'), true);
   const frozen = await page.evaluate(() => globalThis.wnApp.charts.points('regular', 'accuracy'));
@@ -67,8 +66,7 @@ test('Stop really stops, and Start again runs a fresh training', async () => {
 test('Pause holds both models; Resume carries on', async () => {
   const { page, context } = await openPage(browser, `${server.url}?epochs=2&train-samples=10000&test-samples=500`);
   await waitForData(page);
-  await page.click('#start');
-  await page.waitForFunction(() => /step \d+/.test(document.getElementById('status-weightnorm').textContent));
+  await startTraining(page, ['weightnorm']);
   await page.click('#pause');
   await page.waitForTimeout(300);
   const held = await page.evaluate(() => [globalThis.wnApp.charts.points('regular', 'loss'), globalThis.wnApp.charts.points('weightnorm', 'loss')]);

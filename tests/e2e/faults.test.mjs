@@ -1,7 +1,7 @@
 // What users do to a long-running page: silly learning rates, dead workers, many restarts, hidden tabs.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, startServer, text, waitForData } from './helpers.mjs';
+import { launch, openPage, startServer, startTraining, text, waitForData } from './helpers.mjs';
 
 let server, browser;
 before(async () => { server = await startServer(); browser = await launch(); });
@@ -28,8 +28,7 @@ test('lr = 10 ends each model with "training diverged at epoch E step S"; the cu
 test('a worker that dies is reported, and the other model carries on to the end', async () => {
   const { page, context } = await openPage(browser, `${server.url}?epochs=1&train-samples=5000&test-samples=500`);
   await waitForData(page);
-  await page.click('#start');
-  await page.waitForFunction(() => /step \d+/.test(document.getElementById('status-regular').textContent));
+  await startTraining(page, ['regular']);
   await page.evaluate(() => globalThis.wnApp.session.run.crash('regular'));
   await page.waitForFunction(() => /worker died/.test(document.getElementById('status-regular').textContent));
   assert.match(await text(page, '#status-regular'), /the regular worker died: .*crashed on request/);
@@ -43,16 +42,12 @@ test('Stop/Start 20 times: memory does not grow beyond one run\'s worth', async 
   const { page, context } = await openPage(browser, `${server.url}?epochs=100&train-samples=5000&test-samples=500`);
   await waitForData(page);
   const measure = () => page.evaluate(async () => (await performance.measureUserAgentSpecificMemory()).bytes);
-  const runUntilProgress = async () => {
-    await page.click('#start');
-    await page.waitForFunction(() => ['regular', 'weightnorm'].every((m) => /step \d+/.test(document.getElementById(`status-${m}`).textContent)));
-  };
   const idle = await measure();
-  await runUntilProgress();
+  await startTraining(page);
   const first = await measure();
   for (let i = 0; i < 20; i++) {
     await page.click('#stop');
-    await runUntilProgress();
+    await startTraining(page);
   }
   const last = await measure();
   await page.click('#stop');
@@ -69,8 +64,7 @@ test('Stop/Start 20 times: memory does not grow beyond one run\'s worth', async 
 test('a hidden tab keeps training and its charts catch up when shown again', async () => {
   const { page, context } = await openPage(browser, `${server.url}?epochs=1&train-samples=10000&test-samples=500`);
   await waitForData(page);
-  await page.click('#start');
-  await page.waitForFunction(() => /step \d+/.test(document.getElementById('status-regular').textContent));
+  await startTraining(page, ['regular']);
   await page.evaluate(() => {
     const raf = window.requestAnimationFrame.bind(window);
     window.held = [];

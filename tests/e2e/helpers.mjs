@@ -35,6 +35,13 @@ export async function waitForEpochs(page, epochs, timeout = 180000) {
     (document.getElementById(`log-${m}`).textContent.match(/^Epoch /gm) || []).length >= n), epochs, { timeout });
 }
 
+// Clicks Start and waits until every listed model reports a training step.
+export async function startTraining(page, models = ['regular', 'weightnorm']) {
+  await page.click('#start');
+  await page.waitForFunction((ms) => ms.every((m) =>
+    /step \d+/.test(document.getElementById(`status-${m}`).textContent)), models);
+}
+
 export async function waitForData(page, timeout = 120000) {
   await page.waitForFunction(() => document.getElementById('data-status').textContent.startsWith('CIFAR-10:'), null, { timeout });
 }
