@@ -24,12 +24,13 @@ void MaxPool2D::forward(const float*, const float* x, float* y, int n, float* wi
       for (int ox = 0; ox < out_.w; ++ox) {
         const std::size_t o = std::size_t(i) * out_.size() + (std::size_t(oy) * out_.w + ox) * C;
         const float* window = xi + (std::size_t(oy) * stride_ * in_.w + ox * stride_) * C;
-        float* yo = y + o;
-        float* wo = winner + o;
-        std::fill(yo, yo + C, -std::numeric_limits<float>::infinity());
+        // __restrict: no runtime alias checks around these six-element loops.
+        float* __restrict yo = y + o;
+        float* __restrict wo = winner + o;
+        for (int c = 0; c < C; ++c) yo[c] = window[c], wo[c] = 0.0f;  // window position 0 to start
         for (int py = 0; py < pool_; ++py)
-          for (int px = 0; px < pool_; ++px) {
-            const float* xs = window + (std::size_t(py) * in_.w + px) * C;
+          for (int px = py == 0 ? 1 : 0; px < pool_; ++px) {
+            const float* __restrict xs = window + (std::size_t(py) * in_.w + px) * C;
             const float at = float(py * pool_ + px);
             for (int c = 0; c < C; ++c) {  // arithmetic, not branches: winners are data-dependent
               const float better = float(xs[c] > yo[c]);  // strict: the first maximum wins ties, as in TensorFlow
