@@ -4,7 +4,7 @@
 //   node scripts/bench.mjs [--quick]     (--quick: fewer steps, 5,000-image browser epochs)
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { launch, openPage, startServer } from '../tests/e2e/helpers.mjs';
+import { embedRun, launch, openPage, startServer } from '../tests/e2e/helpers.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -21,18 +21,10 @@ console.log(run(process.execPath, ['--no-experimental-fetch', 'build-wasm/wn-ben
 const server = await startServer();
 const browser = await launch();
 
-async function embedRun(query) {
-  const { page, context } = await openPage(browser, 'about:blank');
-  await page.route(`${server.url}bench.html`, (r) => r.fulfill({
-    contentType: 'text/html',
-    headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
-    body: `<script>window.events=[];addEventListener('message',e=>e.data.source==='wn-trainer'&&events.push(e.data))</script>
-      <iframe src="embed.html?${query}&epochs=2&train=${train}&test=500&autostart=1"></iframe>`,
-  }));
-  await page.goto(`${server.url}bench.html`);
+async function timedEpochs(query) {
   const models = (query.match(/models=([^&]*)/)?.[1] || 'regular,weightnorm').split(',').length;
-  await page.waitForFunction((n) => events.filter((e) => e.type === 'done' || e.type === 'error').length >= n, models, { timeout: 900000 });
-  const events = await page.evaluate(() => window.events);
+  const { context, events } = await embedRun(browser, server, `${query}&epochs=2&train=${train}&test=500&autostart=1`,
+    { models, timeout: 900000 });
   await context.close();
   const errors = events.filter((e) => e.type === 'error');
   if (errors.length) throw new Error(errors.map((e) => e.message).join('; '));
@@ -46,11 +38,11 @@ console.log(`== headless Chromium (${train}-image epochs, second epoch timed) ==
 const single = {};
 for (const [label, query] of [['single-threaded build, 1 thread', 'build=st&threads=1'], ['threaded build, 2 threads', 'threads=2']])
   for (const m of ['regular', 'weightnorm']) {
-    const [e] = await embedRun(`models=${m}&${query}`);
+    const [e] = await timedEpochs(`models=${m}&${query}`);
     single[`${m} ${label}`] = e.samples_per_s;
     line(`${m}, ${label} (${e.ready.simd})`, e.samples_per_s);
   }
-const both = await embedRun('models=regular,weightnorm&threads=1');
+const both = await timedEpochs('models=regular,weightnorm&threads=1');
 for (const e of both) line(`${e.model}, both models at once, 1 thread each`, e.samples_per_s);
 const total = both.reduce((t, e) => t + e.samples_per_s, 0);
 line('both models at once: total', total);

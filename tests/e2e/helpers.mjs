@@ -29,6 +29,24 @@ export async function openPage(browser, url) {
 
 export const text = (page, selector) => page.textContent(selector);
 
+// A "tutorial" page on the test server (cross-origin isolated) that embeds
+// embed.html?query and records the events it posts. Resolves once `models` models have
+// sent done or error, with the page (left open) and the events.
+export async function embedRun(browser, server, query, { models = 1, timeout = 120000 } = {}) {
+  const opened = await openPage(browser, 'about:blank');
+  await opened.page.route(`${server.url}tutorial.html`, (route) => route.fulfill({
+    contentType: 'text/html',
+    headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
+    body: `<!doctype html><script>window.events = [];
+      addEventListener('message', (e) => { if (e.data && e.data.source === 'wn-trainer') events.push(e.data); });</script>
+      <iframe src="embed.html?${query}" width="800" height="400"></iframe>`,
+  }));
+  await opened.page.goto(`${server.url}tutorial.html`);
+  await opened.page.waitForFunction((n) => window.events.filter((e) => e.type === 'done' || e.type === 'error').length >= n,
+    models, { timeout });
+  return { ...opened, events: await opened.page.evaluate(() => window.events) };
+}
+
 // Waits until both models logged `epochs` epoch lines.
 export async function waitForEpochs(page, epochs, timeout = 180000) {
   await page.waitForFunction((n) => ['regular', 'weightnorm'].every((m) =>

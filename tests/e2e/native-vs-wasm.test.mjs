@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, openPage, startServer } from './helpers.mjs';
+import { embedRun, launch, startServer } from './helpers.mjs';
 
 let server, browser;
 before(async () => { server = await startServer(); browser = await launch(); });
@@ -18,15 +18,10 @@ test('native wn-train and the WASM module agree on the first 10 steps (same seed
     '--epochs', '1', '--train-samples', '320', '--test-samples', '200', '--threads', '1', '--seed', '3', '--json', json, '--quiet']);
   const native = Object.fromEntries(JSON.parse(readFileSync(json, 'utf8')).runs.map((r) => [r.model, r.history[0]]));
 
-  const { page, context } = await openPage(browser, 'about:blank');
-  await page.route(`${server.url}parent.html`, (route) => route.fulfill({
-    contentType: 'text/html',
-    body: `<script>window.events = []; addEventListener('message', (e) => e.data.source === 'wn-trainer' && events.push(e.data));</script>
-      <iframe src="embed.html?epochs=1&train=320&test=200&seed=3&threads=1&autostart=1"></iframe>`,
-  }));
-  await page.goto(`${server.url}parent.html`);
-  await page.waitForFunction(() => window.events.filter((e) => e.type === 'done').length === 2, null, { timeout: 60000 });
-  const wasm = Object.fromEntries((await page.evaluate(() => window.events)).filter((e) => e.type === 'epoch').map((e) => [e.model, e]));
+  const { context, events } = await embedRun(browser, server, 'epochs=1&train=320&test=200&seed=3&threads=1&autostart=1',
+    { models: 2, timeout: 60000 });
+  assert.deepEqual(events.filter((e) => e.type === 'error'), []);
+  const wasm = Object.fromEntries(events.filter((e) => e.type === 'epoch').map((e) => [e.model, e]));
   for (const m of ['regular', 'weightnorm']) {
     // The epoch loss is the mean of the 10 step losses. Native uses FMA and 8-lane sums,
     // WASM 4-lane mul+add: agreement to 1e-4 relative after 10 Adam steps.
