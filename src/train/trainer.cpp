@@ -32,42 +32,49 @@ std::string divergence(const BatchResult& batch, int classes) {
 }
 
 struct Trainer::Workspace {
+  // Buffer sizes in floats for a slice of `capacity` samples: what a workspace allocates,
+  // and so what memory_bytes() counts.
+  struct Sizes {
+    std::vector<std::size_t> acts, scratch;
+    std::size_t widest = 0, grads = 0;
+
+    Sizes(const Model& m, int capacity) : grads(m.params().size()) {
+      acts.push_back(m.input_shape().size() * capacity);
+      for (std::size_t i = 0; i < m.layer_count(); ++i) {
+        acts.push_back(m.layer(i).output_shape().size() * capacity);
+        scratch.push_back(m.layer(i).scratch_floats(capacity));
+      }
+      widest = *std::max_element(acts.begin(), acts.end());
+    }
+    std::size_t total() const {
+      return std::accumulate(acts.begin(), acts.end(), std::size_t(0)) +
+             std::accumulate(scratch.begin(), scratch.end(), std::size_t(0)) + 2 * widest + grads;
+    }
+  };
+
   std::vector<Floats> acts;     // acts[0] = input slice, acts[i+1] = output of layer i
   std::vector<Floats> scratch;  // one region per layer: forward leaves what backward reads
   Floats grad_a, grad_b;        // ping-pong buffers for ∂loss/∂activation
   Floats grads;                 // this thread's parameter gradients, layout of params
 
-  Workspace(const Model& m, int capacity) {
-    acts.emplace_back(m.input_shape().size() * capacity);
-    std::size_t widest = acts[0].size();
-    for (std::size_t i = 0; i < m.layer_count(); ++i) {
-      acts.emplace_back(m.layer(i).output_shape().size() * capacity);
-      widest = std::max(widest, acts.back().size());
-      scratch.emplace_back(m.layer(i).scratch_floats(capacity));
-    }
-    grad_a.resize(widest);
-    grad_b.resize(widest);
-    grads.resize(m.params().size());
-  }
-
-  // What the constructor allocates, without allocating it.
-  static std::size_t floats(const Model& m, int capacity) {
-    std::size_t total = m.input_shape().size() * capacity, widest = total;
-    for (std::size_t i = 0; i < m.layer_count(); ++i) {
-      const std::size_t out = m.layer(i).output_shape().size() * capacity;
-      total += out + m.layer(i).scratch_floats(capacity);
-      widest = std::max(widest, out);
-    }
-    return total + 2 * widest + m.params().size();
+  explicit Workspace(const Sizes& z) : grad_a(z.widest), grad_b(z.widest), grads(z.grads) {
+    for (std::size_t n : z.acts) acts.emplace_back(n);
+    for (std::size_t n : z.scratch) scratch.emplace_back(n);
   }
 };
 
 int Trainer::pool_size(const TrainerOptions& o) { return std::max(1, std::min(o.threads, o.batch_size)); }
 
+// Samples in the largest thread's slice of a full batch.
+int Trainer::slice_capacity(const TrainerOptions& o) {
+  const int T = pool_size(o);
+  return (o.batch_size + T - 1) / T;
+}
+
 std::size_t Trainer::memory_bytes(const Model& model, const TrainerOptions& options) {
-  const int T = pool_size(options), capacity = (options.batch_size + T - 1) / T;
+  const Workspace::Sizes sizes(model, slice_capacity(options));
   // Workspaces, the summed gradient, and an optimiser state of up to two vectors.
-  return sizeof(float) * (T * Workspace::floats(model, capacity) + 3 * model.params().size());
+  return sizeof(float) * (pool_size(options) * sizes.total() + 3 * model.params().size());
 }
 
 Trainer::Trainer(Model& model, Optimizer& optimizer, TrainerOptions options)
@@ -77,8 +84,8 @@ Trainer::Trainer(Model& model, Optimizer& optimizer, TrainerOptions options)
       pool_(pool_size(options)),
       grads_(model.params().size()),
       shuffle_rng_(options.seed, /*stream=*/2) {
-  const int capacity = (options_.batch_size + pool_.size() - 1) / pool_.size();
-  for (int t = 0; t < pool_.size(); ++t) workspaces_.push_back(std::make_unique<Workspace>(model_, capacity));
+  const Workspace::Sizes sizes(model_, slice_capacity(options_));
+  for (int t = 0; t < pool_.size(); ++t) workspaces_.push_back(std::make_unique<Workspace>(sizes));
   initialised_ = !model_.wants_data_init();
 }
 

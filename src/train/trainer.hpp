@@ -71,6 +71,7 @@ class Trainer {
  private:
   struct Workspace;
   static int pool_size(const TrainerOptions& options);
+  static int slice_capacity(const TrainerOptions& options);
   BatchResult run(const std::uint8_t* images, const std::uint8_t* labels, int n, bool train);
   void data_init(const std::uint8_t* images, int n);
 
