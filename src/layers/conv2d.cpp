@@ -91,31 +91,30 @@ kernels::ImageView Conv2D::view(float* planar) const {
           out_.h * out_.w};
 }
 
-// NHWC → channel-planar with zero padding: a run of output pixels then reads a run of input pixels.
-void Conv2D::to_planar(const float* x, int n, float* planar) const {
+// f(nhwc, planar) for every input value: its index in the NHWC slice and in the
+// channel-planar, zero-padded copy. Both directions of the copy walk this.
+template <class F>
+void Conv2D::for_each_input(int n, F&& f) const {
   const int C = in_.c;
   const std::size_t plane = std::size_t(padded_h_) * padded_w_;
-  std::fill(planar, planar + n * C * plane + kernels::kPanelRows, 0.0f);
   for (int i = 0; i < n; ++i)
     for (int y = 0; y < in_.h; ++y) {
-      const float* src = x + (std::size_t(i) * in_.h + y) * in_.w * C;
-      float* dst = planar + std::size_t(i) * C * plane + std::size_t(y + pad_top_) * padded_w_ + pad_left_;
+      const std::size_t src = (std::size_t(i) * in_.h + y) * in_.w * C;
+      const std::size_t dst = std::size_t(i) * C * plane + std::size_t(y + pad_top_) * padded_w_ + pad_left_;
       for (int xx = 0; xx < in_.w; ++xx)
-        for (int c = 0; c < C; ++c) dst[c * plane + xx] = src[xx * C + c];
+        for (int c = 0; c < C; ++c) f(src + std::size_t(xx) * C + c, dst + c * plane + xx);
     }
+}
+
+// NHWC → channel-planar with zero padding: a run of output pixels then reads a run of input pixels.
+void Conv2D::to_planar(const float* x, int n, float* planar) const {
+  std::fill(planar, planar + n * in_.c * std::size_t(padded_h_) * padded_w_ + kernels::kPanelRows, 0.0f);
+  for_each_input(n, [&](std::size_t nhwc, std::size_t p) { planar[p] = x[nhwc]; });
 }
 
 // The inverse, dropping the padding (where gradients of padded pixels landed).
 void Conv2D::from_planar(const float* planar, int n, float* x) const {
-  const int C = in_.c;
-  const std::size_t plane = std::size_t(padded_h_) * padded_w_;
-  for (int i = 0; i < n; ++i)
-    for (int y = 0; y < in_.h; ++y) {
-      float* dst = x + (std::size_t(i) * in_.h + y) * in_.w * C;
-      const float* src = planar + std::size_t(i) * C * plane + std::size_t(y + pad_top_) * padded_w_ + pad_left_;
-      for (int xx = 0; xx < in_.w; ++xx)
-        for (int c = 0; c < C; ++c) dst[xx * C + c] = src[c * plane + xx];
-    }
+  for_each_input(n, [&](std::size_t nhwc, std::size_t p) { x[nhwc] = planar[p]; });
 }
 
 void Conv2D::forward(const float* params, const float* x, float* y, int n, float* scratch) const {

@@ -62,6 +62,8 @@ class Conv2D : public Layer {
   struct ScratchLayout;
   ScratchLayout layout(int n) const;
   kernels::ImageView view(float* planar) const;
+  template <class F>
+  void for_each_input(int n, F&& f) const;
   void to_planar(const float* x, int n, float* planar) const;
   void from_planar(const float* planar, int n, float* x) const;
 
