@@ -4,10 +4,16 @@
 
 namespace wn {
 
-ThreadPool::ThreadPool(int threads) {
+int ThreadPool::max_threads() {
 #if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
-  threads = 1;  // a WebAssembly build without pthreads cannot start threads
+  return 1;  // a WebAssembly build without pthreads cannot start threads
+#else
+  return 256;
 #endif
+}
+
+ThreadPool::ThreadPool(int threads) {
+  threads = std::min(threads, max_threads());
   for (int i = 1; i < std::max(threads, 1); ++i) workers_.emplace_back([this, i] { worker(i); });
 }
 

@@ -21,6 +21,8 @@ class ThreadPool {
   void run(const std::function<void(int)>& fn);
 
   static int hardware_threads();
+  // The most threads this build can run (1 in WebAssembly without pthreads); larger requests are cut.
+  static int max_threads();
 
  private:
   void worker(int index);

@@ -63,7 +63,10 @@ struct Trainer::Workspace {
   }
 };
 
-int Trainer::pool_size(const TrainerOptions& o) { return std::max(1, std::min(o.threads, o.batch_size)); }
+// The threads a step really uses: what was asked, within the batch and what the build can run.
+int Trainer::pool_size(const TrainerOptions& o) {
+  return std::max(1, std::min({o.threads, o.batch_size, ThreadPool::max_threads()}));
+}
 
 // Samples in the largest thread's slice of a full batch.
 int Trainer::slice_capacity(const TrainerOptions& o) {

@@ -57,14 +57,6 @@ struct LoaderHandle {
   CifarData data;
 };
 
-bool threads_supported() {
-#ifdef __EMSCRIPTEN_PTHREADS__
-  return true;
-#else
-  return false;
-#endif
-}
-
 }  // namespace
 
 extern "C" {
@@ -129,7 +121,6 @@ EMSCRIPTEN_KEEPALIVE TrainerHandle* wn_trainer_create(int preset_id, int wn_init
   if (batch_size < 1 || batch_size > kMaxBatch) return fail("batch size must be between 1 and 1024"), nullptr;
   if (!(lr > 0) || !std::isfinite(lr)) return fail("the learning rate must be a positive number"), nullptr;
   if (!(seed >= 0) || seed > 4294967295.0) return fail("the seed must be between 0 and 4294967295"), nullptr;
-  if (!threads_supported()) threads = 1;
   auto h = std::make_unique<TrainerHandle>();
   auto model = Model::build(preset(Preset(preset_id), WnInit(wn_init)), std::uint64_t(seed));
   if (!model) return fail(model.message()), nullptr;

@@ -22,3 +22,13 @@ test('embed.html autostarts from URL parameters and posts progress events to the
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('asking the single-threaded build for 2 threads trains on 1', async () => {
+  const { context, events } = await embedRun(browser, server, 'models=regular&epochs=1&train=500&test=100&build=st&threads=2&autostart=1');
+  const ready = events.find((e) => e.type === 'ready');
+  assert.equal(ready.threaded, false);
+  assert.equal(ready.threads, 1);
+  assert.deepEqual(events.filter((e) => e.type === 'error'), []);
+  assert.ok(events.some((e) => e.type === 'done'));
+  await context.close();
+});
