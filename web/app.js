@@ -42,10 +42,9 @@ function initControls() {
 function readOptions() {
   const num = (id) => Number($(id).value);
   return {
+    ...defaults,
     epochs: num('epochs'), batchSize: num('batch-size'), learningRate: num('lr'), seed: num('seed'),
     trainSamples: num('train-samples'), testSamples: num('test-samples'), wnInit: $('wn-init').value,
-    optimizer: defaults.optimizer, momentum: defaults.momentum, progressEvery: defaults.progressEvery,
-    build: defaults.build,
   };
 }
 

@@ -10,7 +10,7 @@ import { loadDataset, preparedSources } from './data.js';
 import { MODELS, isolated } from './runner.js';
 import { Session } from './session.js';
 
-const { defaults, limits } = globalThis.WNProtocol;
+const { defaults, limits, wnInits } = globalThis.WNProtocol;
 const params = new URLSearchParams(location.search);
 const $ = (id) => document.getElementById(id);
 
@@ -21,15 +21,15 @@ function number(name, fallback, lo, hi) {
 
 const models = (params.get('models') || MODELS.join(',')).split(',').filter((m) => MODELS.includes(m));
 const options = {
+  ...defaults,
   epochs: number('epochs', 2, 1, limits.maxEpochs),
   batchSize: number('batch', defaults.batchSize, 1, limits.maxBatch),
   learningRate: number('lr', defaults.learningRate, 1e-9, 10),
   seed: number('seed', defaults.seed, 0, 4294967295),
   trainSamples: number('train', 2000, 1, limits.maxTrain),
   testSamples: number('test', 500, 1, limits.maxTest),
-  wnInit: ['tfa', 'paper', 'none'].includes(params.get('wninit')) ? params.get('wninit') : defaults.wnInit,
+  wnInit: Object.hasOwn(wnInits, params.get('wninit') ?? '') ? params.get('wninit') : defaults.wnInit,
   build: params.get('build') === 'st' ? 'st' : defaults.build,  // build=st: the single-threaded module even when isolated
-  optimizer: defaults.optimizer, momentum: defaults.momentum, progressEvery: defaults.progressEvery,
 };
 
 function tell(type, model, data) {
