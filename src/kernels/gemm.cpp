@@ -1,7 +1,6 @@
 #include "gemm.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <type_traits>
 
 namespace wn::kernels {
@@ -45,8 +44,6 @@ void for_each_tile(const Source& A, int panels, int I, const float* B, int J, St
     for (int j0 = 0; j0 < J; j0 += kTileCols) {
       const float* b = B + j0;
       switch (std::min(kTileCols, J - j0)) {
-        case 8: store_tile(p, j0, micro_kernel<8>(A, a, I, b, J)); break;
-        case 7: store_tile(p, j0, micro_kernel<7>(A, a, I, b, J)); break;
         case 6: store_tile(p, j0, micro_kernel<6>(A, a, I, b, J)); break;
         case 5: store_tile(p, j0, micro_kernel<5>(A, a, I, b, J)); break;
         case 4: store_tile(p, j0, micro_kernel<4>(A, a, I, b, J)); break;

@@ -23,6 +23,7 @@ constexpr int kPanelRows = 2 * simd::kLanes;  // rows per panel = micro-tile hei
 #define WN_TILE_COLS 6
 #endif
 constexpr int kTileCols = WN_TILE_COLS;         // output columns per forward micro-tile
+static_assert(kTileCols >= 1 && kTileCols <= 6, "gemm.cpp has micro-kernels for 1 to 6 columns");
 constexpr int kGradTileI = 4;                  // dW tile: columns of A …
 constexpr int kGradTileJ = 3;                  // … by columns of D (3 divides 6, 84, 120)
 
