@@ -16,8 +16,8 @@ set(WN_WASM_MAX_MEMORY 1073741824)
 # Clang optimises at -O3; the link step runs Binaryen at -O1 only. Binaryen's -O2/-O3 passes
 # made training steps 30 % slower in V8 (measured with wn-bench-wasm, TurboFan code).
 set(WN_WASM_LINK_OPT -O1)
-# V8 has 16 SIMD registers on x64: 4-column forward tiles (8 accumulators) beat 6 (12) by ~5 %.
-set(WN_WASM_DEFINES WN_TILE_COLS=4)
+# V8 has 16 SIMD registers on x64: micro-tiles of 8 accumulators (kernels/direct.hpp).
+set(WN_WASM_DEFINES WN_DIRECT_ACCUMULATORS=8)
 
 function(wn_wasm_module name threaded)
   add_executable(${name} ${WN_CORE_SOURCES} src/wasm/bindings.cpp)

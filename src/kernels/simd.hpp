@@ -43,6 +43,15 @@ inline float keep_if(bool keep, float v) {
   return v;
 }
 
+// The same for whole vectors: v where y > 0, else +0 (a compare gives the lane mask).
+typedef std::int32_t vint __attribute__((vector_size(WN_SIMD_LANES * sizeof(std::int32_t))));
+inline vfloat keep_where_positive(vfloat y, vfloat v) {
+  const vint keep = y > vfloat{};
+  return (vfloat)((vint)v & keep);
+}
+// max(v, 0) lane-wise, keeping NaN (as std::max(v, 0.0f) does), so a diverged net shows as NaN.
+inline vfloat relu(vfloat v) { return (vfloat)((vint)v & ~(v <= vfloat{})); }
+
 // What the build is using, for status lines and benchmarks.
 inline const char* name() {
 #if defined(__wasm_simd128__)

@@ -1,13 +1,12 @@
 #pragma once
-// Conv2D, NHWC, kernel [kh][kw][cin][cout] (Keras layout), bias [cout], fused
-// activation. The input is copied channel-planar and zero-padded once, and the GEMM
-// micro-kernels read every kernel tap in place from it (kernels/gemm.hpp, ImageView):
-// no im2col matrix. Strided convolutions are computed at stride 1 and subsampled,
-// correct but stride² the work (the tutorial's net has none).
+// Conv2D, NHWC, kernel [kh][kw][cin][cout] (Keras layout), bias [cout], fused activation.
+// The kernels (kernels/direct.hpp) read each output pixel's receptive field where it lies
+// in the NHWC input and vectorise over output channels: no im2col matrix. A padding layer
+// copies its input once into a zero-padded NHWC buffer first.
 // kernels/reference.hpp holds the direct loops this is tested against.
 #include <vector>
 
-#include "../kernels/gemm.hpp"
+#include "../kernels/direct.hpp"
 #include "activation.hpp"
 #include "layer.hpp"
 
@@ -61,24 +60,19 @@ class Conv2D : public Layer {
  private:
   struct ScratchLayout;
   ScratchLayout layout(int n) const;
-  kernels::ImageView view(float* planar) const;
+  bool pads() const { return padded_h_ != in_.h || padded_w_ != in_.w; }
+  int rows(int n) const { return n * out_.h * out_.w; }  // output pixels: rows of the im2col matrix
+  kernels::PixelRows pixels() const;                      // the receptive fields, as the kernels read them
   template <class F>
-  void for_each_input(int n, F&& f) const;
-  void to_planar(const float* x, int n, float* planar) const;
-  void from_planar(const float* planar, int n, float* x) const;
+  void for_each_padded_row(int n, F&& f) const;
+  void to_padded(const float* x, int n, float* padded) const;
+  void from_padded(const float* padded, int n, float* x) const;
 
   Shape in_, out_;
   Conv2DConfig cfg_;
   int kh_, kw_, pad_top_ = 0, pad_left_ = 0;
-  // The stride-1 convolution over the zero-padded input that every output is read from:
-  int padded_h_, padded_w_;  // input plus padding
-  int full_h_, full_w_;      // its stride-1 output; this layer keeps every stride-th pixel
-  // A kernel covering the whole input (Dense) has one output per image: its rows are packed
-  // across the batch instead of read in place (kernels/gemm.hpp, Packed vs ImageView).
-  bool packed_;
-  int panels_per_image_ = 0;
-  std::vector<int> tap_offset_;  // ImageView columns
-  std::vector<int> row_of_;      // ImageView rows → output rows
+  int padded_h_, padded_w_;        // the input plus its zero padding
+  std::vector<int> pixel_offset_;  // per output pixel: its receptive field in a padded image
 };
 
 }  // namespace wn

@@ -1,0 +1,166 @@
+#include "direct.hpp"
+
+#include <algorithm>
+#include <type_traits>
+
+namespace wn::kernels {
+namespace {
+
+// Micro-kernels take their tile sizes as template arguments, so the loops over a tile's
+// rows and vectors unroll and its accumulators live in registers. with_count turns a
+// run-time count (ragged edges have fewer) into one: f(integral_constant<min(n, Max)>), n ≥ 1.
+template <int Max, class F>
+inline void with_count(int n, F&& f) {
+  if constexpr (Max > 1)
+    if (n < Max) return with_count<Max - 1>(n, f);
+  f(std::integral_constant<int, Max>{});
+}
+
+using simd::kLanes;
+using simd::load;
+using simd::splat;
+using simd::store;
+using simd::vfloat;
+
+// acc[r][v] = Σ_k A(r,k)·W[k][v·kLanes …]: R pixels × V channel vectors.
+template <int R, int V>
+inline void forward_tile(const PixelRows& g, const float* const (&a)[R], const float* W, int ldw, vfloat (&acc)[R][V]) {
+  for (int u = 0; u < g.runs; ++u) {
+    const std::size_t at = std::size_t(u) * g.run_stride;
+    const float* w = W + std::size_t(u) * g.run_len * ldw;
+    for (int t = 0; t < g.run_len; ++t, w += ldw) {
+      vfloat b[V];
+      for (int v = 0; v < V; ++v) b[v] = load(w + v * kLanes);
+      for (int r = 0; r < R; ++r) {
+        const vfloat s = splat(a[r][at + t]);
+        for (int v = 0; v < V; ++v) acc[r][v] += s * b[v];
+      }
+    }
+  }
+}
+
+// acc[kk][v] = Σ_r A(r, k0+kk)·D[r][v·kLanes …]: KT taps × V channel vectors over every pixel.
+template <int KT, int V>
+inline void kernel_grad_tile(const PixelRows& g, const float* A, int M, const std::size_t (&tap)[KT], const float* D,
+                             int ldd, vfloat (&acc)[KT][V]) {
+  g.for_each_row(M, [&](std::size_t row) {
+    const float* a = A + row;
+    vfloat d[V];
+    for (int v = 0; v < V; ++v) d[v] = load(D + v * kLanes);
+    for (int kk = 0; kk < KT; ++kk) {
+      const vfloat s = splat(a[tap[kk]]);
+      for (int v = 0; v < V; ++v) acc[kk][v] += s * d[v];
+    }
+    D += ldd;
+  });
+}
+
+// acc[r][v] = Σ_j D[r][j]·Wt[j][v·kLanes …]: R pixels × V vectors of one run's taps.
+template <int R, int V>
+inline void input_grad_tile(const float* const (&d)[R], int N, const float* wt, int ldt, vfloat (&acc)[R][V]) {
+  for (int j = 0; j < N; ++j, wt += ldt) {
+    vfloat w[V];
+    for (int v = 0; v < V; ++v) w[v] = load(wt + v * kLanes);
+    for (int r = 0; r < R; ++r) {
+      const vfloat s = splat(d[r][j]);
+      for (int v = 0; v < V; ++v) acc[r][v] += s * w[v];
+    }
+  }
+}
+
+}  // namespace
+
+void direct_forward(const PixelRows& g, const float* A, int M, const float* W, int ldw, int N, const float* bias,
+                    bool relu, float* Y) {
+  for (int j0 = 0; j0 < N; j0 += kDirectVecs * kLanes)
+    with_count<kDirectVecs>((N - j0 + kLanes - 1) / kLanes, [&](auto vecs) {
+      constexpr int V = decltype(vecs)::value;
+      for (int r0 = 0; r0 < M; r0 += direct_rows(V))
+        with_count<direct_rows(V)>(M - r0, [&](auto rows) {
+          constexpr int R = decltype(rows)::value;
+          const float* a[R];
+          for (int r = 0; r < R; ++r) a[r] = A + g.row(r0 + r);
+          vfloat acc[R][V] = {};
+          forward_tile<R, V>(g, a, W + j0, ldw, acc);
+          // Fused epilogue: bias and ReLU on the way out, no second pass over Y.
+          for (int r = 0; r < R; ++r)
+            for (int v = 0; v < V; ++v) {
+              const int j = j0 + v * kLanes;
+              float* y = Y + std::size_t(r0 + r) * N + j;
+              if (j + kLanes <= N) {
+                const vfloat z = acc[r][v] + load(bias + j);
+                store(y, relu ? simd::relu(z) : z);
+              } else {
+                for (int l = 0; j + l < N; ++l) {
+                  const float z = acc[r][v][l] + bias[j + l];
+                  y[l] = relu ? std::max(z, 0.0f) : z;
+                }
+              }
+            }
+        });
+    });
+}
+
+void direct_output_grad(const float* dy, const float* y, bool relu, int M, int N, int ldd, float* D, float* db) {
+  for (int r = 0; r < M; ++r) {
+    const float* dyr = dy + std::size_t(r) * N;
+    const float* yr = y + std::size_t(r) * N;
+    float* d = D + std::size_t(r) * ldd;
+    // ReLU' is 1 where the output is positive (TensorFlow's convention at 0 is 0); a bit mask, not a branch.
+    int j = 0;
+    for (; j + kLanes <= N; j += kLanes) store(d + j, relu ? simd::keep_where_positive(load(yr + j), load(dyr + j)) : load(dyr + j));
+    for (; j < N; ++j) d[j] = relu ? simd::keep_if(yr[j] > 0.0f, dyr[j]) : dyr[j];
+    for (; j < ldd; ++j) d[j] = 0.0f;
+  }
+  for (int j = 0; j < ldd; j += kLanes) {  // the bias gradient: column sums, a vector at a time
+    vfloat s{};
+    for (int r = 0; r < M; ++r) s += load(D + std::size_t(r) * ldd + j);
+    for (int l = 0; l < kLanes && j + l < N; ++l) db[j + l] += s[l];
+  }
+}
+
+void direct_kernel_grad(const PixelRows& g, const float* A, int M, const float* D, int ldd, float* dW) {
+  const int K = g.taps();
+  for (int j0 = 0; j0 < ldd; j0 += kDirectVecs * kLanes)
+    with_count<kDirectVecs>((ldd - j0) / kLanes, [&](auto vecs) {
+      constexpr int V = decltype(vecs)::value;
+      for (int k0 = 0; k0 < K; k0 += direct_rows(V))
+        with_count<direct_rows(V)>(K - k0, [&](auto taps) {
+          constexpr int KT = decltype(taps)::value;
+          std::size_t tap[KT];
+          for (int kk = 0; kk < KT; ++kk) tap[kk] = g.tap(k0 + kk);
+          vfloat acc[KT][V] = {};
+          kernel_grad_tile<KT, V>(g, A, M, tap, D + j0, ldd, acc);
+          for (int kk = 0; kk < KT; ++kk)
+            for (int v = 0; v < V; ++v) {
+              float* w = dW + std::size_t(k0 + kk) * ldd + j0 + v * kLanes;
+              store(w, load(w) + acc[kk][v]);
+            }
+        });
+    });
+}
+
+void direct_input_grad(const float* D, int M, int N, int ldd, const float* Wt, const PixelRows& g, float* dA) {
+  const int Lp = vec_stride(g.run_len), ldt = g.runs * Lp;
+  for (int u = 0; u < g.runs; ++u)
+    for (int t0 = 0; t0 < Lp; t0 += kDirectVecs * kLanes)
+      with_count<kDirectVecs>((Lp - t0) / kLanes, [&](auto vecs) {
+        constexpr int V = decltype(vecs)::value;
+        for (int r0 = 0; r0 < M; r0 += direct_rows(V))
+          with_count<direct_rows(V)>(M - r0, [&](auto rows) {
+            constexpr int R = decltype(rows)::value;
+            const float* d[R];
+            for (int r = 0; r < R; ++r) d[r] = D + std::size_t(r0 + r) * ldd;
+            vfloat acc[R][V] = {};
+            input_grad_tile<R, V>(d, N, Wt + std::size_t(u) * Lp + t0, ldt, acc);
+            // Pixel by pixel, each a load-add-store: neighbouring receptive fields overlap.
+            for (int r = 0; r < R; ++r)
+              for (int v = 0; v < V; ++v) {
+                float* o = dA + g.row(r0 + r) + std::size_t(u) * g.run_stride + t0 + v * kLanes;
+                store(o, load(o) + acc[r][v]);
+              }
+          });
+      });
+}
+
+}  // namespace wn::kernels
