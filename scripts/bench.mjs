@@ -13,8 +13,9 @@ const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, encoding: 'utf8'
 
 console.log('== native (build/wn-bench) ==');
 console.log(run('build/wn-bench', ['--steps', quick ? '100' : '300']));
-console.log('== WebAssembly SIMD in node (build-wasm/wn-bench-wasm.cjs, single thread) ==');
-console.log(run(process.execPath, ['--no-experimental-fetch', 'build-wasm/wn-bench-wasm.cjs', '--steps', quick ? '50' : '200']));
+// --no-liftoff: V8's baseline code would otherwise be what a per-layer best-of-20 times.
+console.log('== WebAssembly SIMD in node (build-wasm/wn-bench-wasm.cjs, single thread, TurboFan) ==');
+console.log(run(process.execPath, ['--no-experimental-fetch', '--no-liftoff', 'build-wasm/wn-bench-wasm.cjs', '--steps', quick ? '50' : '200']));
 
 // In the browser: the embed page reports per-epoch training time; the second epoch is timed
 // (the first includes V8's tier-up from its baseline compiler).
