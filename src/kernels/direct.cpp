@@ -17,6 +17,18 @@ inline void with_count(int n, F&& f) {
 }
 
 using simd::kLanes;
+
+// f(Count<R>, Count<V>, r0, j0) for every micro-tile of `rows` rows × `vecs` vectors of floats: blocks of
+// up to kDirectVecs vectors starting at float j0, each swept by blocks of up to direct_rows(V) rows.
+template <class F>
+void for_each_tile(int rows, int vecs, F&& f) {
+  for (int v0 = 0; v0 < vecs; v0 += kDirectVecs)
+    with_count<kDirectVecs>(vecs - v0, [&](auto V) {
+      constexpr int max_rows = direct_rows(decltype(V)::value);
+      for (int r0 = 0; r0 < rows; r0 += max_rows)
+        with_count<max_rows>(rows - r0, [&](auto R) { f(R, V, r0, v0 * kLanes); });
+    });
+}
 using simd::load;
 using simd::splat;
 using simd::store;
@@ -72,33 +84,28 @@ inline void input_grad_tile(const float* const (&d)[R], int N, const float* wt, 
 
 void direct_forward(const PixelRows& g, const float* A, int M, const float* W, int ldw, int N, const float* bias,
                     bool relu, float* Y) {
-  for (int j0 = 0; j0 < N; j0 += kDirectVecs * kLanes)
-    with_count<kDirectVecs>((N - j0 + kLanes - 1) / kLanes, [&](auto vecs) {
-      constexpr int V = decltype(vecs)::value;
-      for (int r0 = 0; r0 < M; r0 += direct_rows(V))
-        with_count<direct_rows(V)>(M - r0, [&](auto rows) {
-          constexpr int R = decltype(rows)::value;
-          const float* a[R];
-          for (int r = 0; r < R; ++r) a[r] = A + g.row(r0 + r);
-          vfloat acc[R][V] = {};
-          forward_tile<R, V>(g, a, W + j0, ldw, acc);
-          // Fused epilogue: bias and ReLU on the way out, no second pass over Y.
-          for (int r = 0; r < R; ++r)
-            for (int v = 0; v < V; ++v) {
-              const int j = j0 + v * kLanes;
-              float* y = Y + std::size_t(r0 + r) * N + j;
-              if (j + kLanes <= N) {
-                const vfloat z = acc[r][v] + load(bias + j);
-                store(y, relu ? simd::relu(z) : z);
-              } else {
-                for (int l = 0; j + l < N; ++l) {
-                  const float z = acc[r][v][l] + bias[j + l];
-                  y[l] = relu ? std::max(z, 0.0f) : z;
-                }
-              }
-            }
-        });
-    });
+  for_each_tile(M, (N + kLanes - 1) / kLanes, [&](auto rows, auto vecs, int r0, int j0) {
+    constexpr int R = decltype(rows)::value, V = decltype(vecs)::value;
+    const float* a[R];
+    for (int r = 0; r < R; ++r) a[r] = A + g.row(r0 + r);
+    vfloat acc[R][V] = {};
+    forward_tile<R, V>(g, a, W + j0, ldw, acc);
+    // Fused epilogue: bias and ReLU on the way out, no second pass over Y.
+    for (int r = 0; r < R; ++r)
+      for (int v = 0; v < V; ++v) {
+        const int j = j0 + v * kLanes;
+        float* y = Y + std::size_t(r0 + r) * N + j;
+        if (j + kLanes <= N) {
+          const vfloat z = acc[r][v] + load(bias + j);
+          store(y, relu ? simd::relu(z) : z);
+        } else {
+          for (int l = 0; j + l < N; ++l) {
+            const float z = acc[r][v][l] + bias[j + l];
+            y[l] = relu ? std::max(z, 0.0f) : z;
+          }
+        }
+      }
+  });
 }
 
 void direct_output_grad(const float* dy, const float* y, bool relu, int M, int N, int ldd, float* D, float* db) {
@@ -120,47 +127,36 @@ void direct_output_grad(const float* dy, const float* y, bool relu, int M, int N
 }
 
 void direct_kernel_grad(const PixelRows& g, const float* A, int M, const float* D, int ldd, float* dW) {
-  const int K = g.taps();
-  for (int j0 = 0; j0 < ldd; j0 += kDirectVecs * kLanes)
-    with_count<kDirectVecs>((ldd - j0) / kLanes, [&](auto vecs) {
-      constexpr int V = decltype(vecs)::value;
-      for (int k0 = 0; k0 < K; k0 += direct_rows(V))
-        with_count<direct_rows(V)>(K - k0, [&](auto taps) {
-          constexpr int KT = decltype(taps)::value;
-          std::size_t tap[KT];
-          for (int kk = 0; kk < KT; ++kk) tap[kk] = g.tap(k0 + kk);
-          vfloat acc[KT][V] = {};
-          kernel_grad_tile<KT, V>(g, A, M, tap, D + j0, ldd, acc);
-          for (int kk = 0; kk < KT; ++kk)
-            for (int v = 0; v < V; ++v) {
-              float* w = dW + std::size_t(k0 + kk) * ldd + j0 + v * kLanes;
-              store(w, load(w) + acc[kk][v]);
-            }
-        });
-    });
+  for_each_tile(g.taps(), ldd / kLanes, [&](auto taps, auto vecs, int k0, int j0) {
+    constexpr int KT = decltype(taps)::value, V = decltype(vecs)::value;
+    std::size_t tap[KT];
+    for (int kk = 0; kk < KT; ++kk) tap[kk] = g.tap(k0 + kk);
+    vfloat acc[KT][V] = {};
+    kernel_grad_tile<KT, V>(g, A, M, tap, D + j0, ldd, acc);
+    for (int kk = 0; kk < KT; ++kk)
+      for (int v = 0; v < V; ++v) {
+        float* w = dW + std::size_t(k0 + kk) * ldd + j0 + v * kLanes;
+        store(w, load(w) + acc[kk][v]);
+      }
+  });
 }
 
 void direct_input_grad(const float* D, int M, int N, int ldd, const float* Wt, const PixelRows& g, float* dA) {
   const int Lp = vec_stride(g.run_len), ldt = g.runs * Lp;
   for (int u = 0; u < g.runs; ++u)
-    for (int t0 = 0; t0 < Lp; t0 += kDirectVecs * kLanes)
-      with_count<kDirectVecs>((Lp - t0) / kLanes, [&](auto vecs) {
-        constexpr int V = decltype(vecs)::value;
-        for (int r0 = 0; r0 < M; r0 += direct_rows(V))
-          with_count<direct_rows(V)>(M - r0, [&](auto rows) {
-            constexpr int R = decltype(rows)::value;
-            const float* d[R];
-            for (int r = 0; r < R; ++r) d[r] = D + std::size_t(r0 + r) * ldd;
-            vfloat acc[R][V] = {};
-            input_grad_tile<R, V>(d, N, Wt + std::size_t(u) * Lp + t0, ldt, acc);
-            // Pixel by pixel, each a load-add-store: neighbouring receptive fields overlap.
-            for (int r = 0; r < R; ++r)
-              for (int v = 0; v < V; ++v) {
-                float* o = dA + g.row(r0 + r) + std::size_t(u) * g.run_stride + t0 + v * kLanes;
-                store(o, load(o) + acc[r][v]);
-              }
-          });
-      });
+    for_each_tile(M, Lp / kLanes, [&](auto rows, auto vecs, int r0, int t0) {
+      constexpr int R = decltype(rows)::value, V = decltype(vecs)::value;
+      const float* d[R];
+      for (int r = 0; r < R; ++r) d[r] = D + std::size_t(r0 + r) * ldd;
+      vfloat acc[R][V] = {};
+      input_grad_tile<R, V>(d, N, Wt + std::size_t(u) * Lp + t0, ldt, acc);
+      // Pixel by pixel, each a load-add-store: neighbouring receptive fields overlap.
+      for (int r = 0; r < R; ++r)
+        for (int v = 0; v < V; ++v) {
+          float* o = dA + g.row(r0 + r) + std::size_t(u) * g.run_stride + t0 + v * kLanes;
+          store(o, load(o) + acc[r][v]);
+        }
+    });
 }
 
 }  // namespace wn::kernels
