@@ -68,33 +68,30 @@ TEST_CASE("direct kernels match plain loops, including ragged tiles and channel 
         }
       CHECK(test::rel_error(y, want) < 1e-5);
 
-      // Output gradient: masked where y ≤ 0, zero-padded to whole vectors, bias gradient summed.
+      // Output gradient: masked where y ≤ 0, in dy's layout plus a vector of zeros; bias gradient summed.
       const auto dy = test::random_vector(y.size(), rng);
-      std::vector<float> D(std::size_t(M) * ld, -1.0f), db(N, 0.5f);
-      direct_output_grad(dy.data(), y.data(), true, M, N, ld, D.data(), db.data());
+      std::vector<float> D(std::size_t(M) * N + simd::kLanes, -1.0f), db(N, 0.5f);
+      direct_output_grad(dy.data(), y.data(), true, M, N, D.data(), db.data());
       for (int j = 0; j < N; ++j) {
         double sum = 0.5;
         for (int r = 0; r < M; ++r) sum += y[std::size_t(r) * N + j] > 0 ? dy[std::size_t(r) * N + j] : 0.0;
         CHECK(db[j] == doctest::Approx(sum).epsilon(1e-5));
       }
       bool layout_ok = true;
-      for (int r = 0; r < M; ++r)
-        for (int j = 0; j < ld; ++j) {
-          const float expect = j < N && y[std::size_t(r) * N + j] > 0 ? dy[std::size_t(r) * N + j] : 0.0f;
-          layout_ok &= D[std::size_t(r) * ld + j] == expect;
-        }
+      for (std::size_t i = 0; i < D.size(); ++i) layout_ok &= D[i] == (i < y.size() && y[i] > 0 ? dy[i] : 0.0f);
       CHECK(layout_ok);
 
-      // Kernel gradient, accumulated onto what is there.
-      std::vector<float> dW(std::size_t(K) * ld, 1.0f), dW_want(dW.size(), 1.0f);
-      direct_kernel_grad(rows, x.data(), M, D.data(), ld, dW.data());
+      // Kernel gradient, accumulated onto what is there; the padding columns are the caller's to drop.
+      std::vector<float> dW(std::size_t(K) * ld, 1.0f), got(std::size_t(K) * N), dW_want(got.size());
+      direct_kernel_grad(rows, x.data(), M, D.data(), N, dW.data());
       for (int k = 0; k < K; ++k)
-        for (int j = 0; j < ld; ++j) {
+        for (int j = 0; j < N; ++j) {
           double sum = 1.0;
-          for (int r = 0; r < M; ++r) sum += double(x[g.at(r, k)]) * D[std::size_t(r) * ld + j];
-          dW_want[std::size_t(k) * ld + j] = float(sum);
+          for (int r = 0; r < M; ++r) sum += double(x[g.at(r, k)]) * D[std::size_t(r) * N + j];
+          dW_want[std::size_t(k) * N + j] = float(sum);
+          got[std::size_t(k) * N + j] = dW[std::size_t(k) * ld + j];
         }
-      CHECK(test::rel_error(dW, dW_want) < 1e-5);
+      CHECK(test::rel_error(got, dW_want) < 1e-5);
 
       // Input gradient: the transposed kernel with zero-padded runs, scattered with overlaps.
       const int run = g.kw * g.C, Lp = vec_stride(run);
@@ -104,11 +101,11 @@ TEST_CASE("direct kernels match plain loops, including ragged tiles and channel 
           for (int t = 0; t < run; ++t)
             Wt[(std::size_t(j) * g.kh + u) * Lp + t] = kernel[(std::size_t(u) * run + t) * N + j];
       std::vector<float> dx(x.size() + simd::kLanes, 0.0f), dx_want(x.size() + simd::kLanes, 0.0f);
-      direct_input_grad(D.data(), M, N, ld, Wt.data(), rows, dx.data());
+      direct_input_grad(D.data(), M, N, Wt.data(), rows, dx.data());
       for (int r = 0; r < M; ++r)
         for (int k = 0; k < K; ++k)
           for (int j = 0; j < N; ++j)
-            dx_want[g.at(r, k)] += D[std::size_t(r) * ld + j] * kernel[std::size_t(k) * N + j];
+            dx_want[g.at(r, k)] += D[std::size_t(r) * N + j] * kernel[std::size_t(k) * N + j];
       CHECK(test::rel_error(dx, dx_want) < 1e-5);  // the slack stays zero too
     }
 }

@@ -54,7 +54,7 @@ inline void forward_tile(const PixelRows& g, const float* const (&a)[R], const f
 // acc[kk][v] = Σ_r A(r, k0+kk)·D[r][v·kLanes …]: KT taps × V channel vectors over every pixel.
 template <int KT, int V>
 inline void kernel_grad_tile(const PixelRows& g, const float* A, int M, const std::size_t (&tap)[KT], const float* D,
-                             int ldd, vfloat (&acc)[KT][V]) {
+                             int ldd, vfloat (&acc)[KT][V]) {  // ldd: D's row stride
   g.for_each_row(M, [&](std::size_t row) {
     const float* a = A + row;
     vfloat d[V];
@@ -90,64 +90,62 @@ void direct_forward(const PixelRows& g, const float* A, int M, const float* W, i
     for (int r = 0; r < R; ++r) a[r] = A + g.row(r0 + r);
     vfloat acc[R][V] = {};
     forward_tile<R, V>(g, a, W + j0, ldw, acc);
-    // Fused epilogue: bias and ReLU on the way out, no second pass over Y.
-    for (int r = 0; r < R; ++r)
-      for (int v = 0; v < V; ++v) {
-        const int j = j0 + v * kLanes;
+    // Fused epilogue: bias and ReLU on the way out, no second pass over Y. Whole vectors even at
+    // a row's ragged end (conv1's 6 channels): a scalar max there is a data-dependent branch in V8.
+    for (int v = 0; v < V; ++v) {
+      const int j = j0 + v * kLanes, n = std::min(kLanes, N - j);
+      const vfloat b = n == kLanes ? load(bias + j) : simd::load_first(bias + j, n);
+      for (int r = 0; r < R; ++r) {
+        const vfloat z = relu ? simd::relu(acc[r][v] + b) : acc[r][v] + b;
         float* y = Y + std::size_t(r0 + r) * N + j;
-        if (j + kLanes <= N) {
-          const vfloat z = acc[r][v] + load(bias + j);
-          store(y, relu ? simd::relu(z) : z);
-        } else {
-          for (int l = 0; j + l < N; ++l) {
-            const float z = acc[r][v][l] + bias[j + l];
-            y[l] = relu ? std::max(z, 0.0f) : z;
-          }
-        }
+        if (n == kLanes)
+          store(y, z);
+        else
+          simd::store_first(y, z, n);
       }
+    }
   });
 }
 
-void direct_output_grad(const float* dy, const float* y, bool relu, int M, int N, int ldd, float* D, float* db) {
-  for (int r = 0; r < M; ++r) {
-    const float* dyr = dy + std::size_t(r) * N;
-    const float* yr = y + std::size_t(r) * N;
-    float* d = D + std::size_t(r) * ldd;
-    // ReLU' is 1 where the output is positive (TensorFlow's convention at 0 is 0); a bit mask, not a branch.
-    int j = 0;
-    for (; j + kLanes <= N; j += kLanes) store(d + j, relu ? simd::keep_where_positive(load(yr + j), load(dyr + j)) : load(dyr + j));
-    for (; j < N; ++j) d[j] = relu ? simd::keep_if(yr[j] > 0.0f, dyr[j]) : dyr[j];
-    for (; j < ldd; ++j) d[j] = 0.0f;
-  }
-  for (int j = 0; j < ldd; j += kLanes) {  // the bias gradient: column sums, a vector at a time
+void direct_output_grad(const float* dy, const float* y, bool relu, int M, int N, float* D, float* db) {
+  // ReLU' is 1 where the output is positive (TensorFlow's convention at 0 is 0): a bit mask, not a
+  // branch. One flat pass: D has dy's layout.
+  const std::size_t size = std::size_t(M) * N;
+  std::size_t i = 0;
+  for (; i + kLanes <= size; i += kLanes)
+    store(D + i, relu ? simd::keep_where_positive(load(y + i), load(dy + i)) : load(dy + i));
+  for (; i < size; ++i) D[i] = relu ? simd::keep_if(y[i] > 0.0f, dy[i]) : dy[i];
+  std::fill(D + size, D + size + kLanes, 0.0f);
+  for (int j = 0; j < N; j += kLanes) {  // the bias gradient: column sums, a vector at a time
     vfloat s{};
-    for (int r = 0; r < M; ++r) s += load(D + std::size_t(r) * ldd + j);
+    for (int r = 0; r < M; ++r) s += load(D + std::size_t(r) * N + j);
     for (int l = 0; l < kLanes && j + l < N; ++l) db[j + l] += s[l];
   }
 }
 
-void direct_kernel_grad(const PixelRows& g, const float* A, int M, const float* D, int ldd, float* dW) {
-  for_each_tile(g.taps(), ldd / kLanes, [&](auto taps, auto vecs, int k0, int j0) {
+void direct_kernel_grad(const PixelRows& g, const float* A, int M, const float* D, int N, float* dW) {
+  const int ldw = vec_stride(N);
+  for_each_tile(g.taps(), ldw / kLanes, [&](auto taps, auto vecs, int k0, int j0) {
     constexpr int KT = decltype(taps)::value, V = decltype(vecs)::value;
     std::size_t tap[KT];
     for (int kk = 0; kk < KT; ++kk) tap[kk] = g.tap(k0 + kk);
     vfloat acc[KT][V] = {};
-    kernel_grad_tile<KT, V>(g, A, M, tap, D + j0, ldd, acc);
+    kernel_grad_tile<KT, V>(g, A, M, tap, D + j0, N, acc);
     for (int kk = 0; kk < KT; ++kk)
       for (int v = 0; v < V; ++v) {
-        float* w = dW + std::size_t(k0 + kk) * ldd + j0 + v * kLanes;
+        float* w = dW + std::size_t(k0 + kk) * ldw + j0 + v * kLanes;
         store(w, load(w) + acc[kk][v]);
       }
   });
 }
 
-void direct_input_grad(const float* D, int M, int N, int ldd, const float* Wt, const PixelRows& g, float* dA) {
+void direct_input_grad(const float* D, int M, int N, const float* Wt, const PixelRows& g, float* dA) {
   const int Lp = vec_stride(g.run_len), ldt = g.runs * Lp;
   for (int u = 0; u < g.runs; ++u)
     for_each_tile(M, Lp / kLanes, [&](auto rows, auto vecs, int r0, int t0) {
       constexpr int R = decltype(rows)::value, V = decltype(vecs)::value;
       const float* d[R];
-      for (int r = 0; r < R; ++r) d[r] = D + std::size_t(r0 + r) * ldd;
+      for (int r = 0; r < R; ++r) d[r] = D + std::size_t(r0 + r) * N;
       vfloat acc[R][V] = {};
       input_grad_tile<R, V>(d, N, Wt + std::size_t(u) * Lp + t0, ldt, acc);
       // Pixel by pixel, each a load-add-store: neighbouring receptive fields overlap.

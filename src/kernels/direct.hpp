@@ -57,17 +57,19 @@ struct PixelRows {
 void direct_forward(const PixelRows& g, const float* A, int M, const float* W, int ldw, int N, const float* bias,
                     bool relu, float* Y);
 
-// D[r][j] = dy[r][j], masked by y > 0 when relu, zero for N ≤ j < ldd (dy, y: M×N; D: M×ldd,
-// ldd = vec_stride(N)); adds the column sums to db, the bias gradient.
-void direct_output_grad(const float* dy, const float* y, bool relu, int M, int N, int ldd, float* D, float* db);
+// D = dy, masked by y > 0 when relu (dy, y, D: M×N), followed by a vector of zeros: the gradient
+// passes read a row's channels in whole vectors, running into the next row. Adds the column sums
+// to db, the bias gradient.
+void direct_output_grad(const float* dy, const float* y, bool relu, int M, int N, float* D, float* db);
 
-// dW[k][j] += Σ_r A(r,k)·D[r][j] for k < g.taps(), j < ldd; dW is taps × ldd.
-void direct_kernel_grad(const PixelRows& g, const float* A, int M, const float* D, int ldd, float* dW);
+// dW[k][j] += Σ_r A(r,k)·D[r][j] for k < g.taps(), j < vec_stride(N); dW is taps × vec_stride(N),
+// D is direct_output_grad's. Columns j ≥ N pick up the next row's values: dropped by the caller.
+void direct_kernel_grad(const PixelRows& g, const float* A, int M, const float* D, int N, float* dW);
 
 // dA(r, u, t) += Σ_j D[r][j]·Wt[j][u·Lp + t] for t < Lp = vec_stride(run_len): the input gradient,
 // scattered onto the receptive fields. Wt (N × runs·Lp) is the kernel transposed, with zeros
 // at t ≥ run_len, so each run adds zeros to up to Lp − run_len floats past its end: dA needs
 // that many floats of slack after its last image.
-void direct_input_grad(const float* D, int M, int N, int ldd, const float* Wt, const PixelRows& g, float* dA);
+void direct_input_grad(const float* D, int M, int N, const float* Wt, const PixelRows& g, float* dA);
 
 }  // namespace wn::kernels

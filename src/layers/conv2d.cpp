@@ -54,15 +54,15 @@ struct Conv2D::ScratchLayout {
 };
 
 Conv2D::ScratchLayout Conv2D::layout(int n) const {
-  const std::size_t image = std::size_t(n) * pixels().image_floats, ldd = kernels::vec_stride(filters());
+  const std::size_t image = std::size_t(n) * pixels().image_floats, ldw = kernels::vec_stride(filters());
   ScratchLayout s{};
   s.input = 0;
   s.dinput = pads() ? image : 0;
   s.d = s.dinput + image + simd::kLanes;
-  s.wt = s.d + std::size_t(rows(n)) * ldd;
+  s.wt = s.d + std::size_t(rows(n)) * filters() + simd::kLanes;
   s.w = s.wt + std::size_t(filters()) * kh_ * kernels::vec_stride(pixels().run_len);
-  s.dw = s.w + std::size_t(fan_in()) * ldd;
-  s.total = s.dw + std::size_t(fan_in()) * ldd;
+  s.dw = s.w + std::size_t(fan_in()) * ldw;
+  s.total = s.dw + std::size_t(fan_in()) * ldw;
   return s;
 }
 
@@ -124,20 +124,20 @@ void Conv2D::forward_with(const float* kernel, const float* bias, Activation act
 void Conv2D::backward_with(const float* kernel, const float* x, const float* y, const float* dy, float* dx,
                            float* dkernel, float* dbias, int n, float* scratch) const {
   const ScratchLayout s = layout(n);
-  const int K = fan_in(), N = filters(), M = rows(n), ldd = kernels::vec_stride(N);
+  const int K = fan_in(), N = filters(), M = rows(n), ldw = kernels::vec_stride(N);
   const float* image = pads() ? scratch + s.input : x;  // forward left the padded copy
 
   // D = dy ⊙ act'(y), db += Σ D;  dW += Aᵀ·D;  dA = D·Wᵀ, scattered back onto the receptive fields.
   float* D = scratch + s.d;
-  kernels::direct_output_grad(dy, y, cfg_.activation == Activation::relu, M, N, ldd, D, dbias);
-  if (ldd == N) {
-    kernels::direct_kernel_grad(pixels(), image, M, D, ldd, dkernel);
-  } else {
+  kernels::direct_output_grad(dy, y, cfg_.activation == Activation::relu, M, N, D, dbias);
+  if (ldw == N) {
+    kernels::direct_kernel_grad(pixels(), image, M, D, N, dkernel);
+  } else {  // into whole vectors of channels, then the real ones onto dkernel
     float* dw = scratch + s.dw;
-    std::fill(dw, dw + std::size_t(K) * ldd, 0.0f);
-    kernels::direct_kernel_grad(pixels(), image, M, D, ldd, dw);
+    std::fill(dw, dw + std::size_t(K) * ldw, 0.0f);
+    kernels::direct_kernel_grad(pixels(), image, M, D, N, dw);
     for (int k = 0; k < K; ++k)
-      for (int j = 0; j < N; ++j) dkernel[std::size_t(k) * N + j] += dw[std::size_t(k) * ldd + j];
+      for (int j = 0; j < N; ++j) dkernel[std::size_t(k) * N + j] += dw[std::size_t(k) * ldw + j];
   }
   if (!dx) return;
 
@@ -149,7 +149,7 @@ void Conv2D::backward_with(const float* kernel, const float* x, const float* y, 
         wt[(std::size_t(j) * kh_ + u) * Lp + t] = t < run ? kernel[(std::size_t(u) * run + t) * N + j] : 0.0f;
   float* dimage = scratch + s.dinput;
   std::fill(dimage, dimage + (s.d - s.dinput), 0.0f);
-  kernels::direct_input_grad(D, M, N, ldd, wt, pixels(), dimage);
+  kernels::direct_input_grad(D, M, N, wt, pixels(), dimage);
   if (pads())
     from_padded(dimage, n, dx);
   else
