@@ -94,9 +94,10 @@ void steps(Preset p, int threads, int batch, int count) {  // threads: asked; th
     trainer.train_batch(images.data() + b * 3072, labels.data() + b, batch);
   };
   for (int i = 0; i < 20; ++i) step(i);  // warm-up, data init
-  const auto t0 = Clock::now();
-  for (int i = 0; i < count; ++i) step(i);
-  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count() / count;
+  // The best of three runs: two threads on two vCPUs share them with whatever else runs.
+  const double ms = best_ms(3, [&] {
+    for (int i = 0; i < count; ++i) step(i);
+  }) / count;
   double flop = 0;
   for (std::size_t i = 0; i < model.value()->layer_count(); ++i) flop += 2 * macs(model.value()->layer(i)) * (i ? 3 : 2);
   threads = trainer.threads();
@@ -115,7 +116,7 @@ int main(int argc, char** argv) {
   std::printf("wn-bench: SIMD %s, %d lanes\n", simd::name(), simd::kLanes);
   per_layer(Preset::regular, batch);
   per_layer(Preset::weightnorm, batch);
-  std::printf("\ntraining steps (batch %d, %d steps after 20 warm-up):\n", batch, count);
+  std::printf("\ntraining steps (batch %d, best of 3 runs of %d steps after 20 warm-up):\n", batch, count);
   for (int t : {1, 2})
     for (Preset p : {Preset::regular, Preset::weightnorm}) steps(p, t, batch, count);
 }
