@@ -18,7 +18,7 @@ namespace wn::kernels {
 // Micro-tiles are R pixels (or taps) × V channel vectors with R·V ≤ kDirectAccumulators: fewer
 // channels, more pixels, so narrow layers still reuse each loaded vector several times.
 // 12 natively (AVX-512 has 32 vector registers); V8 has 16 SIMD registers on x64 and the
-// WebAssembly build uses 8 (measured: 8 → 5.7 s per epoch, 12 → 6.5 s, 16 → 9.2 s).
+// WebAssembly build uses 8 (measured in node: 8 → 5.7 s per epoch, 12 → 6.5 s, 16 → 9.2 s, V8 spilling).
 #ifndef WN_DIRECT_ACCUMULATORS
 #define WN_DIRECT_ACCUMULATORS 12
 #endif
