@@ -3,6 +3,7 @@
 // under node, and in headless Chromium (the real page). Prints figures; asserts nothing.
 //   node scripts/bench.mjs [--quick]     (--quick: fewer steps, 5,000-image browser epochs)
 import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { embedRun, launch, openPage, startServer } from '../tests/e2e/helpers.mjs';
 
@@ -33,6 +34,23 @@ async function timedEpochs(query) {
   return events.filter((e) => e.type === 'epoch' && e.epoch === 2).map((e) => ({ ...e, ready: ready[e.model] }));
 }
 
+// The proportional set size of the largest Chromium renderer this process launched (the page under test),
+// from /proc; null where there is no /proc.
+function largestRendererPssMB() {
+  const read = (path) => { try { return readFileSync(path, 'utf8'); } catch { return ''; } };
+  let pids;
+  try { pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)); } catch { return null; }
+  const parent = new Map(pids.map((pid) => [pid, read(`/proc/${pid}/stat`).replace(/^.*\) /, '').split(' ')[1]]));
+  const ours = (pid) => { for (let p = pid; p && p !== '0'; p = parent.get(p)) if (p === String(process.pid)) return true; return false; };
+  let best = null;
+  for (const pid of pids) {
+    if (!ours(pid) || !read(`/proc/${pid}/cmdline`).includes('--type=renderer')) continue;
+    const pss = read(`/proc/${pid}/smaps_rollup`).match(/^Pss:\s+(\d+)/m);
+    if (pss) best = Math.max(best ?? 0, Number(pss[1]) / 1024);
+  }
+  return best;
+}
+
 const line = (label, sps) => console.log(`  ${label.padEnd(58)} ${Math.round(sps).toString().padStart(6)} samples/s  -> ${(50000 / sps).toFixed(2).padStart(6)} s per 50,000-image epoch`);
 
 console.log(`== headless Chromium (${train}-image epochs, second epoch timed) ==`);
@@ -52,16 +70,25 @@ console.log(`  total throughput of both at once vs one model with 2 threads: ${(
 const wnCost = (a, b) => `${(100 * (single[`regular ${a}`] / single[`weightnorm ${a}`] - 1)).toFixed(1)} %`;
 console.log(`  weight norm slower than regular: ${wnCost('single-threaded build, 1 thread')} (single-threaded), ${wnCost('threaded build, 2 threads')} (threaded)`);
 
-// Memory: the full set loaded on the page and both models training.
+// Memory: the full set loaded on the page and both models training, sampled over 15 s of training (the first
+// seconds still hold the loading's transient buffers). Two views: what the page reports (JS and WebAssembly
+// heaps it can attribute; Chromium leaves the workers' own memory out) and, on Linux, the proportional set
+// size of the renderer process, which holds the page, its workers and their WebAssembly memories.
 console.log('== page memory, full 50,000 + 10,000 images, both models training ==');
 {
   const { page, context } = await openPage(browser, `${server.url}?epochs=1&train-samples=50000&test-samples=10000`);
   await page.waitForFunction(() => document.getElementById('data-status').textContent.startsWith('CIFAR-10:'), null, { timeout: 300000 });
   await page.click('#start');
   await page.waitForFunction(() => /step \d+/.test(document.getElementById('status-weightnorm').textContent), null, { timeout: 60000 });
-  await page.waitForTimeout(5000);
-  const bytes = await page.evaluate(async () => (await performance.measureUserAgentSpecificMemory()).bytes);
-  console.log(`  measureUserAgentSpecificMemory: ${(bytes / 1e6).toFixed(0)} MB (page, workers and WebAssembly memories)`);
+  const reported = [], renderer = [];
+  for (let i = 0; i < 5; ++i) {
+    await page.waitForTimeout(3000);
+    reported.push(await page.evaluate(async () => (await performance.measureUserAgentSpecificMemory()).bytes / 1e6));
+    renderer.push(largestRendererPssMB());
+  }
+  const fmt = (v) => v.map((x) => (x == null ? '?' : x.toFixed(0))).join(', ');
+  console.log(`  measureUserAgentSpecificMemory every 3 s: ${fmt(reported)} MB`);
+  console.log(`  renderer process (page + workers + WebAssembly), PSS every 3 s: ${fmt(renderer)} MB`);
   await context.close();
 }
 await browser.close();
