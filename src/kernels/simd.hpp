@@ -23,7 +23,7 @@ inline vfloat load(const float* p) {
   return v;
 }
 inline void store(float* p, vfloat v) { std::memcpy(p, &v, sizeof v); }
-// The first n lanes (0 ≤ n ≤ kLanes), for the last vector of a row; loaded lanes past n are 0.
+// The first n lanes (0 ≤ n ≤ kLanes), for the last vector of a row; the lanes past n load as 0.
 inline vfloat load_first(const float* p, int n) {
   vfloat v{};
   for (int i = 0; i < n; ++i) v[i] = p[i];
@@ -59,9 +59,9 @@ inline vfloat keep_where_positive(vfloat y, vfloat v) {
   return (vfloat)((vint)v & keep);
 }
 // max(v, 0) lane-wise, keeping NaN (as std::max(v, 0.0f) does), so a diverged net shows as NaN.
+inline vfloat relu(vfloat v) { return (vfloat)((vint)v & ~(v <= vfloat{})); }
 // a where mask, else b, lane-wise (mask lanes all ones or all zeros, as compares give).
 inline vfloat select(vint mask, vfloat a, vfloat b) { return (vfloat)(((vint)a & mask) | ((vint)b & ~mask)); }
-inline vfloat relu(vfloat v) { return (vfloat)((vint)v & ~(v <= vfloat{})); }
 
 // What the build is using, for status lines and benchmarks.
 inline const char* name() {
