@@ -35,11 +35,6 @@ inline void store_first(float* p, vfloat v, int n) {
 // x − 0 is exactly x for every x (−0 included), so compilers fold it to a bare broadcast;
 // 0 + x is not (0 + −0 = +0), and costs an add and a shuffle per splat in the kernels.
 inline vfloat splat(float x) { return x - vfloat{}; }
-inline float sum(vfloat v) {
-  float s = 0;
-  for (int i = 0; i < kLanes; ++i) s += v[i];
-  return s;
-}
 
 // v where keep, else +0, without a branch or floating-point arithmetic. ReLU masks are random
 // (half the units are off): a branch mispredicts, and compilers turn `v * float(keep)` back
