@@ -1,5 +1,5 @@
 #pragma once
-// Plain loops for convolution: the oracle the fast panel/GEMM path is tested
+// Plain loops for convolution: the oracle the fast kernels (direct.hpp) are tested
 // against (tests/test_conv2d.cpp). Written for reading, not speed.
 //   x  [n][H][W][C]        kernel [kh][kw][C][F]      y [n][OH][OW][F]
 #include <algorithm>

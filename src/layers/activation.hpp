@@ -1,5 +1,5 @@
 #pragma once
-// Activations. Conv2D and Dense apply theirs inside the GEMM epilogue (Keras'
+// Activations. Conv2D and Dense apply theirs in their kernels' store (Keras'
 // `activation=` argument); the standalone layer is for nets that want one apart.
 #include <algorithm>
 #include <cstring>
