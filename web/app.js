@@ -3,7 +3,7 @@ import './protocol.js';
 import { Charts } from './charts.js';
 import { fileSources, loadDataset, preparedSources } from './data.js';
 import { download, epochLine, historyCsv, historyJson, statusLine } from './format.js';
-import { MODELS, isolated } from './runner.js';
+import { MODELS, isolated, threadsPerModel } from './runner.js';
 import { Session } from './session.js';
 
 const { defaults, limits } = globalThis.WNProtocol;
@@ -20,7 +20,7 @@ const state = {
 function showIsolation() {
   const el = $('isolation');
   if (isolated()) {
-    el.textContent = `Cross-origin isolated: each model trains in the threaded WebAssembly build (SIMD + pthreads) with ${Math.max(1, Math.floor((navigator.hardwareConcurrency || 2) / 2))} thread(s).`;
+    el.textContent = `Cross-origin isolated: each model trains in the threaded WebAssembly build (SIMD + pthreads) with ${threadsPerModel(MODELS.length)} thread(s).`;
   } else {
     el.classList.add('warn');
     el.textContent = 'This page is not cross-origin isolated (no COOP/COEP headers and no service worker), so SharedArrayBuffer is unavailable: each model runs the single-threaded SIMD build.';
