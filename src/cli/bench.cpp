@@ -40,6 +40,10 @@ double macs(const Layer& l) {
   return 0;
 }
 
+// FLOPs of one sample's training step through layer i: forward, kernel gradient, and the
+// input gradient except for the first layer, which needs none.
+double train_flop(const Model& m, std::size_t i) { return 2 * macs(m.layer(i)) * (i ? 3 : 2); }
+
 void per_layer(Preset p, int batch) {
   auto model = Model::build(preset(p), 1);
   Model& m = *model.value();
@@ -59,7 +63,7 @@ void per_layer(Preset p, int batch) {
     const double b = best_ms(20, [&] {
       l.backward(params, acts[i].data(), acts[i + 1].data(), dy.data(), i ? dx.data() : nullptr, g, batch, scratch.data());
     });
-    const double flop = 2 * macs(l) * batch * (i ? 3 : 2);
+    const double flop = train_flop(m, i) * batch;
     std::printf("  %-70s %9.3f %9.3f %8.1f\n", l.describe().c_str(), f, b, flop ? flop / ((f + b) * 1e6) : 0.0);
   }
   // The rest of a step: once per batch, not per layer.
@@ -99,7 +103,7 @@ void steps(Preset p, int threads, int batch, int count) {  // threads: asked; th
     for (int i = 0; i < count; ++i) step(i);
   }) / count;
   double flop = 0;
-  for (std::size_t i = 0; i < model.value()->layer_count(); ++i) flop += 2 * macs(model.value()->layer(i)) * (i ? 3 : 2);
+  for (std::size_t i = 0; i < model.value()->layer_count(); ++i) flop += train_flop(*model.value(), i);
   threads = trainer.threads();
   std::printf("  %-10s %d thread(s): %6.3f ms/step  %7.0f samples/s  %5.1f GFLOP/s  -> %5.2f s per 50,000-image epoch\n",
               preset_name(p), threads, ms, 1000.0 * batch / ms, flop * batch / (ms * 1e6), ms * std::ceil(50000.0 / batch) / 1000);

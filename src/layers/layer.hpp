@@ -25,7 +25,8 @@ class Layer {
   virtual void init_params(float* /*params*/, Rng& /*rng*/) const {}
 
   // Per-thread scratch for a slice of n samples; forward and backward of the same
-  // slice share it (a convolution leaves its planar input copy there for backward).
+  // slice share it (max pooling leaves its winners there for backward, a padding
+  // convolution its padded input).
   virtual std::size_t scratch_floats(int /*n*/) const { return 0; }
 
   // Once per step, before any forward: derive what forward needs from params.

@@ -1,7 +1,6 @@
 #include "maxpool2d.hpp"
 
 #include <algorithm>
-#include <limits>
 
 #include "../kernels/simd.hpp"
 
