@@ -39,7 +39,9 @@ test('a worker that dies is reported, and the other model carries on to the end'
 });
 
 test('Stop/Start 20 times: memory does not grow beyond one run\'s worth', async () => {
-  const { page, context } = await openPage(browser, `${server.url}?epochs=100&train-samples=5000&test-samples=500`);
+  // 1,000 epochs: the last run must still be training when it is measured and stopped. The
+  // memory measurements can take tens of seconds, and 100 epochs of 5,000 images no longer outlast them.
+  const { page, context } = await openPage(browser, `${server.url}?epochs=1000&train-samples=5000&test-samples=500`);
   await waitForData(page);
   const measure = () => page.evaluate(async () => (await performance.measureUserAgentSpecificMemory()).bytes);
   const idle = await measure();
