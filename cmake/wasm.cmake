@@ -17,7 +17,7 @@ set(WN_WASM_MAX_MEMORY 1073741824)
 # made training steps 30 % slower in V8 (measured with wn-bench-wasm, TurboFan code).
 set(WN_WASM_LINK_OPT -O1)
 # V8 has 16 SIMD registers on x64: micro-tiles of 8 accumulators (kernels/direct.hpp).
-set(WN_WASM_DEFINES WN_DIRECT_ACCUMULATORS=8)
+set(WN_WASM_DEFINES WN_DIRECT_ACCUMULATORS=8 WN_VERSION="${PROJECT_VERSION}")
 
 function(wn_wasm_module name threaded)
   add_executable(${name} ${WN_CORE_SOURCES} src/wasm/bindings.cpp)

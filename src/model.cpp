@@ -9,6 +9,18 @@ namespace wn {
 
 const char* preset_name(Preset p) { return p == Preset::regular ? "regular" : "weightnorm"; }
 
+std::optional<Preset> preset_from_name(const std::string& name) {
+  for (Preset p : kPresets)
+    if (name == preset_name(p)) return p;
+  return std::nullopt;
+}
+
+std::string preset_names() {
+  std::string s;
+  for (Preset p : kPresets) s += std::string(s.empty() ? "" : ", ") + preset_name(p);
+  return s;
+}
+
 ModelSpec preset(Preset p, WnInit wn_init) {
   using A = Activation;
   ModelSpec s;

@@ -2,7 +2,6 @@
 #include <doctest/doctest.h>
 
 #include "data/cifar.hpp"
-#include "train/fit.hpp"
 #include "training.hpp"
 
 using namespace wn;
@@ -18,7 +17,7 @@ TEST_CASE("real CIFAR-10: both nets' loss falls and accuracy beats chance clearl
 
   for (Preset p : {Preset::regular, Preset::weightnorm}) {
     CAPTURE(preset_name(p));
-    const History h = fit(*test::training(p, {32, 2, 0}).trainer, data->train, data->test, 2, {});
+    const History h = test::fit(test::config(p, 2, 0, 2), data->train, data->test);
     REQUIRE(h.epochs.size() == 2);
     MESSAGE(std::string(preset_name(p)), ": loss ", h.epochs[0].loss, " -> ", h.epochs[1].loss, ", val_accuracy ",
             h.epochs[1].val_accuracy);

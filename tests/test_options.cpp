@@ -14,43 +14,88 @@ Result<CliOptions> parse(std::vector<const char*> args) {
 TEST_CASE("wn-train options: defaults are the tutorial's") {
   auto o = parse({});
   REQUIRE(o);
-  CHECK(o->epochs == 10);
-  CHECK(o->batch_size == 32);
-  CHECK(o->learning_rate == doctest::Approx(1e-3));
-  CHECK(o->models.size() == 2);
-  CHECK(o->wn_init == WnInit::tfa);
+  CHECK(o->run.epochs == 10);
+  CHECK(o->run.batch_size == 32);
+  CHECK(o->learning_rates == std::vector<float>{1e-3f});
+  CHECK(o->models == std::vector<Preset>{Preset::regular, Preset::weightnorm});
+  CHECK(o->seeds == std::vector<std::uint64_t>{0});
+  CHECK(o->run.wn_init == WnInit::tfa);
+  CHECK(o->run.optimizer == OptimizerKind::adam);
+  CHECK(!o->run.init_samples);
+  CHECK(!o->threads);
 }
 
 TEST_CASE("wn-train options: every flag, in both spellings") {
   auto o = parse({"--data", "x.tar.gz", "--model", "weightnorm", "--epochs=3", "--batch-size", "64", "--lr", "0.01",
                   "--train-samples", "2000", "--test-samples=500", "--seed", "9", "--threads", "2", "--wn-init",
-                  "paper", "--json", "h.json", "--optimizer", "sgd", "--momentum", "0.9", "--quiet"});
+                  "paper", "--json", "h.json", "--optimizer", "sgd", "--momentum", "0.9", "--init-samples", "500",
+                  "--quiet"});
   REQUIRE_MESSAGE(o, (o ? "" : o.message()));
   CHECK(o->data == "x.tar.gz");
   CHECK(o->models == std::vector<Preset>{Preset::weightnorm});
-  CHECK(o->epochs == 3);
-  CHECK(o->batch_size == 64);
-  CHECK(o->learning_rate == doctest::Approx(0.01));
+  CHECK(o->run.epochs == 3);
+  CHECK(o->run.batch_size == 64);
+  CHECK(o->learning_rates == std::vector<float>{0.01f});
   CHECK(o->train_samples == 2000);
   CHECK(o->test_samples == 500);
-  CHECK(o->seed == 9);
-  CHECK(o->threads == 2);
-  CHECK(o->wn_init == WnInit::paper);
+  CHECK(o->seeds == std::vector<std::uint64_t>{9});
+  CHECK(*o->threads == 2);
+  CHECK(o->run.wn_init == WnInit::paper);
   CHECK(o->json == "h.json");
-  CHECK(o->optimizer == OptimizerKind::sgd);
-  CHECK(o->momentum == doctest::Approx(0.9));
+  CHECK(o->run.optimizer == OptimizerKind::sgd);
+  CHECK(o->run.momentum == doctest::Approx(0.9));
+  CHECK(*o->run.init_samples == 500);
   CHECK(o->quiet);
+}
+
+TEST_CASE("wn-train options: grids of models, seeds and learning rates, paired by seed") {
+  auto o = parse({"--model", "regular,weightnorm", "--seeds", "1-3,7", "--lr", "1e-3,1e-2"});
+  REQUIRE_MESSAGE(o, (o ? "" : o.message()));
+  CHECK(o->seeds == std::vector<std::uint64_t>{1, 2, 3, 7});
+  const std::vector<RunConfig> grid = expand_grid(o.value(), 2);
+  REQUIRE(grid.size() == 2 * 4 * 2);
+  // Models innermost: the paired runs of one seed follow each other.
+  CHECK(grid[0].model == Preset::regular);
+  CHECK(grid[1].model == Preset::weightnorm);
+  CHECK(grid[0].seed == grid[1].seed);
+  CHECK(grid[2].seed == 2);
+  CHECK(grid[8].learning_rate == 1e-2f);
+  for (const RunConfig& c : grid) CHECK(c.threads == 2);
+  CHECK(parse({"--model", "both"})->models == parse({"--model", "regular,weightnorm"})->models);
+}
+
+TEST_CASE("wn-train options: numbers that round-trip through float, and nothing else") {
+  CHECK(parse({"--lr", "4e-7"})->learning_rates[0] == 4e-7f);
+  CHECK(parse({"--lr", "2e-38"}));  // still a normal float (FLT_MIN is 1.18e-38)
+  for (const char* v : {"1e39", "1e-50", "1e-45"}) {
+    CAPTURE(v);
+    auto o = parse({"--lr", v});
+    REQUIRE(!o);
+    CHECK(o.message().find("outside what a float holds") != std::string::npos);
+  }
+  CHECK(!parse({"--momentum", "1e39"}));
+  CHECK(parse({"--optimizer", "sgd", "--momentum", "0"}));
 }
 
 TEST_CASE("wn-train options: bad input is an error that names the flag") {
   const std::vector<std::vector<const char*>> bad = {
       {"--bogus"}, {"--epochs"}, {"--epochs", "0"}, {"--epochs", "-3"}, {"--epochs", "3x"},
-      {"--batch-size", "0"}, {"--lr", "0"}, {"--lr", "-1"}, {"--lr", "nan"}, {"--model", "resnet"},
-      {"--wn-init", "xavier"}, {"--train-samples", "50001"}, {"--threads", "99999999999999999999"}};
+      {"--batch-size", "0"}, {"--batch-size", "1025"}, {"--lr", "0"}, {"--lr", "-1"}, {"--lr", "nan"},
+      {"--lr", "1e-3,,1e-2"}, {"--lr", "1e-3,1e-3"}, {"--model", "resnet"}, {"--model", "regular,regular"},
+      {"--model", ""}, {"--seeds", "5-1"}, {"--seeds", "1-1000"}, {"--seeds", "1,1"}, {"--seeds", "x"},
+      {"--wn-init", "xavier"}, {"--train-samples", "50001"}, {"--threads", "99999999999999999999"},
+      {"--init-samples", "0"}, {"--momentum", "0.9"}};
   for (const auto& args : bad) {
     CAPTURE(args[0]);
+    CAPTURE(args.size() > 1 ? args[1] : "");
     auto o = parse(args);
     REQUIRE(!o);
     CHECK(o.message().find(args[0]) != std::string::npos);
   }
+}
+
+TEST_CASE("wn-train --help lists the exit codes") {
+  CHECK(usage().find("Exit codes: 0 success, 1 data, file or memory error, 2 bad options, 3 a run diverged") !=
+        std::string::npos);
+  CHECK(parse({"--version"})->version);
 }

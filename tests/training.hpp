@@ -1,23 +1,48 @@
 #pragma once
-// A model, its Adam and its trainer, built together for tests that train.
-#include <memory>
+// Runs for tests that train: a RunConfig with the tests' defaults, driven to the end.
+#include <cstdint>
 
-#include "train/fit.hpp"
+#include "data/dataset.hpp"
+#include "rng.hpp"
+#include "train/run.hpp"
 
 namespace wn::test {
 
-struct Training {
-  std::unique_ptr<Model> model;
-  std::unique_ptr<Optimizer> optimizer;
-  std::unique_ptr<Trainer> trainer;
-};
+inline RunConfig config(Preset p, int threads = 1, std::uint64_t seed = 1, int epochs = 1, float lr = 1e-3f,
+                        WnInit init = WnInit::tfa) {
+  RunConfig c;
+  c.model = p, c.threads = threads, c.seed = seed, c.epochs = epochs, c.learning_rate = lr, c.wn_init = init;
+  return c;
+}
 
-inline Training training(Preset p, TrainerOptions options, float lr = 1e-3f, WnInit init = WnInit::tfa) {
-  Training t;
-  t.model = std::move(Model::build(preset(p, init), options.seed).value());
-  t.optimizer = make_adam({lr});
-  t.trainer = std::make_unique<Trainer>(*t.model, *t.optimizer, options);
-  return t;
+inline std::unique_ptr<Run> make_run(const RunConfig& c, const ImageSource& train, const ImageSource& test) {
+  return std::move(Run::create(c, train, test).value());
+}
+
+// Runs the loop to its end in one call, as wn-train does.
+inline History fit(const RunConfig& c, const ImageSource& train, const ImageSource& test) {
+  auto run = make_run(c, train, test);
+  while (!run->loop().finished()) run->loop().advance();
+  return run->history();
+}
+
+// A learnable synthetic set: the class is which quadrant of the image is brightest.
+inline Dataset quadrants(int n, std::uint64_t seed) {
+  Dataset d;
+  Rng rng(seed);
+  d.images.resize(std::size_t(n) * Dataset::kImageBytes);
+  for (int i = 0; i < n; ++i) {
+    const int q = int(rng.below(4));
+    d.labels.push_back(std::uint8_t(q));
+    std::uint8_t* img = d.images.data() + std::size_t(i) * Dataset::kImageBytes;
+    for (int y = 0; y < 32; ++y)
+      for (int x = 0; x < 32; ++x)
+        for (int c = 0; c < 3; ++c) {
+          const bool lit = (y / 16) * 2 + (x / 16) == q;
+          img[(y * 32 + x) * 3 + c] = std::uint8_t(rng.below(lit ? 256 : 96));
+        }
+  }
+  return d;
 }
 
 }  // namespace wn::test

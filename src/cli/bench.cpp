@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "layers/conv2d.hpp"
 #include "layers/weight_norm.hpp"
 #include "loss.hpp"
+#include "train/batch.hpp"
 #include "train/trainer.hpp"
 
 namespace {
@@ -85,17 +87,22 @@ void per_layer(Preset p, int batch) {
 void steps(Preset p, int threads, int batch, int count) {  // threads: asked; the pool may give fewer
   auto model = Model::build(preset(p), 1);
   auto adam = make_adam({});
-  Trainer trainer(*model.value(), *adam, {batch, threads, 1});
+  Trainer trainer(*model.value(), *adam, {batch, threads});
   Rng rng(3);
   // Fresh batches in turn: one batch repeated is learned by heart, and the shrinking gradients
   // turn denormal, which x86 then processes slowly (WebAssembly cannot flush them to zero).
+  // Each step stages its batch (gather, x/255) as the fit loop does.
   constexpr int kBatches = 64;
-  std::vector<std::uint8_t> images(std::size_t(kBatches) * batch * 3072), labels(std::size_t(kBatches) * batch);
-  for (auto& v : images) v = std::uint8_t(rng.below(256));
-  for (auto& v : labels) v = std::uint8_t(rng.below(10));
+  Dataset data;
+  data.images.resize(std::size_t(kBatches) * batch * Dataset::kImageBytes);
+  for (auto& v : data.images) v = std::uint8_t(rng.below(256));
+  for (int i = 0; i < kBatches * batch; ++i) data.labels.push_back(std::uint8_t(rng.below(10)));
+  std::vector<std::uint32_t> order(data.labels.size());
+  std::iota(order.begin(), order.end(), 0u);
+  Batch staged(batch);
   const auto step = [&](int i) {
-    const std::size_t b = std::size_t(i % kBatches) * batch;
-    trainer.train_batch(images.data() + b * 3072, labels.data() + b, batch);
+    staged.stage(data, order.data() + std::size_t(i % kBatches) * batch, batch);
+    trainer.train_batch(staged.x(), staged.labels(), batch);
   };
   for (int i = 0; i < 20; ++i) step(i);  // warm-up, data init
   // The best of three runs: two threads on two vCPUs share them with whatever else runs.

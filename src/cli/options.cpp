@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -13,22 +14,31 @@ std::string usage() {
 
 Usage: wn-train [options]
 
-  --data PATH            cifar-10-binary.tar.gz, a .tar, a folder of the .bin files, or one
-                         .bin file (default data/cifar-10-binary.tar.gz; `npm run data` puts it there)
-  --model NAME           regular | weightnorm | both (default both)
+  --data PATH            cifar-10-binary.tar.gz, a .tar, or a folder of the .bin files
+                         (default data/cifar-10-binary.tar.gz; `npm run data` puts it there)
+  --model LIST           regular, weightnorm, both = regular,weightnorm (default both)
+  --seeds LIST           seeds for weights and data order, e.g. 1,2,3 or 1-5 (default 0);
+                         the models of one seed start from the same kernel / v and see
+                         the same batches. --seed S is one seed.
+  --lr LIST              learning rates, e.g. 1e-3,1e-2 (default 1e-3)
   --epochs N             epochs to train (default 10)
   --batch-size N         samples per step (default 32)
-  --optimizer NAME       adam | sgd (default adam: lr 1e-3, beta 0.9/0.999, epsilon 1e-7)
-  --lr X                 learning rate (default 1e-3)
+  --optimizer NAME       adam | sgd (default adam: beta 0.9/0.999, epsilon 1e-7)
   --momentum X           SGD momentum (default 0)
   --train-samples N      use the first N training images (default 50000)
   --test-samples N       use the first N test images (default 10000)
-  --seed S               seed for weights and shuffles (default 0)
-  --threads T            threads per step (default: all cores)
+  --threads T            threads per run (default: all cores)
   --wn-init MODE         tfa | paper | none: weight-norm initialisation (default tfa)
+  --init-samples N       images weight norm's data init sees (default: one batch, as TFA;
+                         the paper used 500)
   --json FILE            write the history as JSON (rewritten after every epoch)
   --quiet                only the final summary
+  --version              the version
   --help                 this text
+
+Every combination of --model, --seeds and --lr is one run; all run in turn.
+
+Exit codes: 0 success, 1 data, file or memory error, 2 bad options, 3 a run diverged.
 )";
 }
 
@@ -37,19 +47,90 @@ Result<long> parse_int(const std::string& flag, const std::string& text, long lo
   errno = 0;
   char* end = nullptr;
   const long v = std::strtol(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno == ERANGE)
-    return Error{flag + " expects an integer, got '" + text + "'"};
+  if (text.empty() || *end != '\0' || errno == ERANGE) return Error{flag + " expects an integer, got '" + text + "'"};
   if (v < lo || v > hi)
     return Error{flag + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + text};
   return v;
 }
 
-Result<float> parse_positive_float(const std::string& flag, const std::string& text, bool allow_zero) {
+// A float the optimiser can use as given: finite and, unless zero, a normal float (1e39 would
+// become inf and 1e-50 zero).
+Result<float> parse_float(const std::string& flag, const std::string& text, bool allow_zero) {
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
   if (text.empty() || *end != '\0' || !std::isfinite(v)) return Error{flag + " expects a number, got '" + text + "'"};
   if (v < 0 || (!allow_zero && v == 0)) return Error{flag + " must be " + (allow_zero ? "≥ 0" : "> 0") + ", got " + text};
-  return float(v);
+  const float f = float(v);
+  if (v != 0 && !std::isnormal(f)) return Error{flag + " " + text + " is outside what a float holds (about 1e-38 to 3e38)"};
+  return f;
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  for (;;) {
+    const std::size_t next = s.find(sep, at);
+    out.push_back(s.substr(at, next - at));
+    if (next == std::string::npos) return out;
+    at = next + 1;
+  }
+}
+
+template <class T>
+Status no_repeats(const std::string& flag, const std::vector<T>& v) {
+  for (std::size_t i = 0; i < v.size(); ++i)
+    if (std::find(v.begin(), v.begin() + i, v[i]) != v.begin() + i) return Error{flag + " lists a value twice"};
+  return {};
+}
+
+Result<std::vector<Preset>> parse_models(const std::string& text) {
+  std::vector<Preset> out;
+  for (const std::string& name : split(text, ',')) {
+    if (name == "both") {
+      out.insert(out.end(), {Preset::regular, Preset::weightnorm});
+      continue;
+    }
+    auto p = preset_from_name(name);
+    if (!p) return Error{"--model takes " + preset_names() + " or both, got '" + name + "'"};
+    out.push_back(*p);
+  }
+  Status s = no_repeats("--model", out);
+  if (!s) return Error{s.message()};
+  return out;
+}
+
+// "1,2,3", "1-5" or both mixed: "1-3,7".
+Result<std::vector<std::uint64_t>> parse_seeds(const std::string& flag, const std::string& text) {
+  constexpr long kMaxSeed = 2147483647L;
+  std::vector<std::uint64_t> out;
+  for (const std::string& item : split(text, ',')) {
+    const std::size_t dash = item.find('-', 1);
+    auto lo = parse_int(flag, item.substr(0, dash), 0, kMaxSeed);
+    if (!lo) return Error{lo.message()};
+    auto hi = dash == std::string::npos ? lo : parse_int(flag, item.substr(dash + 1), 0, kMaxSeed);
+    if (!hi) return Error{hi.message()};
+    if (hi.value() < lo.value()) return Error{flag + " range " + item + " runs backwards"};
+    if (hi.value() - lo.value() >= limits::kMaxSeeds || out.size() + std::size_t(hi.value() - lo.value()) >= limits::kMaxSeeds)
+      return Error{flag + " lists more than " + std::to_string(limits::kMaxSeeds) + " seeds"};
+    for (long s = lo.value(); s <= hi.value(); ++s) out.push_back(std::uint64_t(s));
+  }
+  Status s = no_repeats(flag, out);
+  if (!s) return Error{s.message()};
+  return out;
+}
+
+Result<std::vector<float>> parse_rates(const std::string& text) {
+  std::vector<float> out;
+  for (const std::string& item : split(text, ',')) {
+    auto v = parse_float("--lr", item, false);
+    if (!v) return Error{v.message()};
+    out.push_back(v.value());
+  }
+  if (out.size() > std::size_t(limits::kMaxLearningRates))
+    return Error{"--lr lists more than " + std::to_string(limits::kMaxLearningRates) + " values"};
+  Status s = no_repeats("--lr", out);
+  if (!s) return Error{s.message()};
+  return out;
 }
 }  // namespace
 
@@ -64,59 +145,56 @@ Result<CliOptions> parse_options(int argc, const char* const* argv) {
       return {};
     };
   };
-  auto real = [](float& out, const char* flag, bool allow_zero) -> Setter {
-    return [&out, flag, allow_zero](const std::string& v) -> Status {
-      auto r = parse_positive_float(flag, v, allow_zero);
-      if (!r) return r.status();
-      out = r.value();
+  // Parses with f and stores the value in out.
+  auto with = [](auto& out, auto f) -> Setter {
+    return [&out, f](const std::string& v) -> Status {
+      auto r = f(v);
+      if (!r) return Error{r.message()};
+      out = std::move(r.value());
       return {};
     };
   };
+  std::optional<int> init_samples, threads;
+  auto optional_int = [](std::optional<int>& out, const char* flag, long lo, long hi) -> Setter {
+    return [&out, flag, lo, hi](const std::string& v) -> Status {
+      auto r = parse_int(flag, v, lo, hi);
+      if (!r) return r.status();
+      out = int(r.value());
+      return {};
+    };
+  };
+  RunConfig& run = o.run;
   const std::map<std::string, Setter> flags = {
       {"--data", [&](const std::string& v) -> Status { o.data = v; return {}; }},
       {"--json", [&](const std::string& v) -> Status { o.json = v; return {}; }},
-      {"--model", [&](const std::string& v) -> Status {
-         if (v == "regular") o.models = {Preset::regular};
-         else if (v == "weightnorm") o.models = {Preset::weightnorm};
-         else if (v == "both") o.models = {Preset::regular, Preset::weightnorm};
-         else return Error{"--model must be regular, weightnorm or both, got '" + v + "'"};
-         return {};
-       }},
+      {"--model", with(o.models, parse_models)},
+      {"--seeds", with(o.seeds, [](const std::string& v) { return parse_seeds("--seeds", v); })},
+      {"--seed", with(o.seeds, [](const std::string& v) { return parse_seeds("--seed", v); })},
+      {"--lr", with(o.learning_rates, parse_rates)},
       {"--optimizer", [&](const std::string& v) -> Status {
-         if (v == "adam") o.optimizer = OptimizerKind::adam;
-         else if (v == "sgd") o.optimizer = OptimizerKind::sgd;
+         if (v == optimizer_name(OptimizerKind::adam)) run.optimizer = OptimizerKind::adam;
+         else if (v == optimizer_name(OptimizerKind::sgd)) run.optimizer = OptimizerKind::sgd;
          else return Error{"--optimizer must be adam or sgd, got '" + v + "'"};
          return {};
        }},
       {"--wn-init", [&](const std::string& v) -> Status {
-         if (v == "tfa") o.wn_init = WnInit::tfa;
-         else if (v == "paper") o.wn_init = WnInit::paper;
-         else if (v == "none") o.wn_init = WnInit::none;
-         else return Error{"--wn-init must be tfa, paper or none, got '" + v + "'"};
+         auto init = wn_init_from_name(v);
+         if (!init) return Error{"--wn-init must be tfa, paper or none, got '" + v + "'"};
+         run.wn_init = *init;
          return {};
        }},
-      {"--seed", [&](const std::string& v) -> Status {
-         auto r = parse_int("--seed", v, 0, 2147483647L);
-         if (!r) return r.status();
-         o.seed = std::uint64_t(r.value());
-         return {};
-       }},
-      {"--epochs", integer(o.epochs, "--epochs", 1, 100000)},
-      {"--batch-size", integer(o.batch_size, "--batch-size", 1, 4096)},
-      {"--train-samples", integer(o.train_samples, "--train-samples", 1, 50000)},
-      {"--test-samples", integer(o.test_samples, "--test-samples", 1, 10000)},
-      {"--threads", integer(o.threads, "--threads", 1, 256)},
-      {"--lr", real(o.learning_rate, "--lr", false)},
-      {"--momentum", real(o.momentum, "--momentum", true)},
+      {"--epochs", integer(run.epochs, "--epochs", 1, limits::kMaxEpochs)},
+      {"--batch-size", integer(run.batch_size, "--batch-size", 1, limits::kMaxBatch)},
+      {"--train-samples", integer(o.train_samples, "--train-samples", 1, limits::kMaxTrain)},
+      {"--test-samples", integer(o.test_samples, "--test-samples", 1, limits::kMaxTest)},
+      {"--threads", optional_int(threads, "--threads", 1, limits::kMaxThreads)},
+      {"--init-samples", optional_int(init_samples, "--init-samples", 1, limits::kMaxTrain)},
+      {"--momentum", with(run.momentum, [](const std::string& v) { return parse_float("--momentum", v, true); })},
   };
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i] ? argv[i] : "";
-    if (arg == "--help" || arg == "-h") {
-      o.help = true;
-      continue;
-    }
-    if (arg == "--quiet") {
-      o.quiet = true;
+    if (arg == "--help" || arg == "-h" || arg == "--quiet" || arg == "--version") {
+      (arg == "--quiet" ? o.quiet : arg == "--version" ? o.version : o.help) = true;
       continue;
     }
     std::string value;
@@ -136,7 +214,22 @@ Result<CliOptions> parse_options(int argc, const char* const* argv) {
     Status s = it->second(value);
     if (!s) return Error{s.message()};
   }
+  run.init_samples = init_samples;
+  o.threads = threads;
+  if (run.momentum > 0 && run.optimizer != OptimizerKind::sgd) return Error{"--momentum applies to --optimizer sgd only"};
   return o;
+}
+
+std::vector<RunConfig> expand_grid(const CliOptions& o, int threads) {
+  std::vector<RunConfig> runs;
+  for (float lr : o.learning_rates)
+    for (std::uint64_t seed : o.seeds)
+      for (Preset model : o.models) {
+        RunConfig c = o.run;
+        c.model = model, c.seed = seed, c.learning_rate = lr, c.threads = threads;
+        runs.push_back(c);
+      }
+  return runs;
 }
 
 }  // namespace wn

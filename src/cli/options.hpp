@@ -1,36 +1,40 @@
 #pragma once
-// wn-train's command line, parsed into values once at the edge of the program.
+// wn-train's command line, parsed into values once at the edge of the program. The same parser
+// reads the flags of one run in the browser (wn_run_create in src/wasm/bindings.cpp), so both
+// accept and refuse exactly the same settings.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "../layers/weight_norm.hpp"
-#include "../model.hpp"
 #include "../status.hpp"
+#include "../limits.hpp"
+#include "../train/run.hpp"
 
 namespace wn {
 
-enum class OptimizerKind { adam, sgd };
+// Exit codes, listed in --help.
+enum ExitCode : int { kExitOk = 0, kExitFailure = 1, kExitUsage = 2, kExitDiverged = 3 };
 
 struct CliOptions {
   std::string data = "data/cifar-10-binary.tar.gz";
+  // The grid: one run per (learning rate, seed, model), models innermost, so the paired runs
+  // of one seed follow each other.
   std::vector<Preset> models{Preset::regular, Preset::weightnorm};
-  int epochs = 10;
-  int batch_size = 32;
-  OptimizerKind optimizer = OptimizerKind::adam;
-  float learning_rate = 1e-3f;
-  float momentum = 0.0f;  // SGD only
-  int train_samples = 50000;
-  int test_samples = 10000;
-  std::uint64_t seed = 0;
-  int threads = 0;  // 0: all cores
-  WnInit wn_init = WnInit::tfa;
+  std::vector<std::uint64_t> seeds{0};
+  std::vector<float> learning_rates{1e-3f};
+  RunConfig run;                  // what every run shares; the grid fills model, seed, lr
+  std::optional<int> threads;     // per run; all cores unless given
+  int train_samples = limits::kMaxTrain;
+  int test_samples = limits::kMaxTest;
   std::string json;
   bool quiet = false;
   bool help = false;
+  bool version = false;
 };
 
 Result<CliOptions> parse_options(int argc, const char* const* argv);
+std::vector<RunConfig> expand_grid(const CliOptions& o, int threads);
 std::string usage();
 
 }  // namespace wn

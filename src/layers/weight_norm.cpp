@@ -14,6 +14,12 @@ const char* wn_init_name(WnInit init) {
   return "?";
 }
 
+std::optional<WnInit> wn_init_from_name(const std::string& name) {
+  for (WnInit i : kWnInits)
+    if (name == wn_init_name(i)) return i;
+  return std::nullopt;
+}
+
 namespace {
 // tf.nn.l2_normalize's guard: 1/sqrt(max(Σv², 1e-12)) keeps a vanishing v finite.
 constexpr double kNormFloor = 1e-12;

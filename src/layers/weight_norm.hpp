@@ -7,6 +7,8 @@
 // prefix [v][bias] has the inner layer's layout and its backward writes ∇w, ∇b there;
 // finish_grads turns ∇w into ∇v and ∇g (eq. 3) once the threads' sums are in.
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "conv2d.hpp"
 
@@ -18,7 +20,9 @@ enum class WnInit {
   none,   // g = ‖v‖: initially the plain layer (PyTorch's weight_norm)
 };
 
+constexpr WnInit kWnInits[] = {WnInit::tfa, WnInit::paper, WnInit::none};
 const char* wn_init_name(WnInit init);
+std::optional<WnInit> wn_init_from_name(const std::string& name);
 
 class WeightNorm final : public Layer {
  public:

@@ -1,8 +1,6 @@
 #include "trainer.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <cstdio>
 #include <numeric>
 
 #include "../loss.hpp"
@@ -10,26 +8,11 @@
 namespace wn {
 
 namespace {
-// x/255, the tutorial's only preprocessing.
-void to_float(const std::uint8_t* src, std::size_t count, float* dst) {
-  for (std::size_t i = 0; i < count; ++i) dst[i] = float(src[i]) * (1.0f / 255.0f);
-}
 // Thread t's share of n samples: contiguous and fixed by (t, n, threads) alone.
 std::pair<int, int> slice(int t, int n, int threads) {
   return {int(long(n) * t / threads), int(long(n) * (t + 1) / threads)};
 }
 }  // namespace
-
-std::string divergence(const BatchResult& batch, int classes) {
-  const double loss = batch.loss();
-  if (std::isnan(loss)) return "loss is nan";
-  if (std::isinf(loss)) return "loss is inf";
-  const double bound = kDivergenceFactor * std::log(double(classes));
-  if (loss <= bound) return "";
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "loss %.3g exceeds %.0f, %.0fx that of a uniform guess", loss, bound, kDivergenceFactor);
-  return buf;
-}
 
 struct Trainer::Workspace {
   // Buffer sizes in floats for a slice of `capacity` samples: what a workspace allocates,
@@ -39,12 +22,12 @@ struct Trainer::Workspace {
     std::size_t widest = 0, grads = 0;
 
     Sizes(const Model& m, int capacity) : grads(m.params().size()) {
-      acts.push_back(m.input_shape().size() * capacity);
+      widest = m.input_shape().size() * capacity;
       for (std::size_t i = 0; i < m.layer_count(); ++i) {
         acts.push_back(m.layer(i).output_shape().size() * capacity);
         scratch.push_back(m.layer(i).scratch_floats(capacity));
+        widest = std::max(widest, acts.back());
       }
-      widest = *std::max_element(acts.begin(), acts.end());
     }
     std::size_t total() const {
       return std::accumulate(acts.begin(), acts.end(), std::size_t(0)) +
@@ -52,7 +35,7 @@ struct Trainer::Workspace {
     }
   };
 
-  std::vector<Floats> acts;     // acts[0] = input slice, acts[i+1] = output of layer i
+  std::vector<Floats> acts;     // acts[i] = output of layer i; the input is read where it was staged
   std::vector<Floats> scratch;  // one region per layer: forward leaves what backward reads
   Floats grad_a, grad_b;        // ping-pong buffers for ∂loss/∂activation
   Floats grads;                 // this thread's parameter gradients, layout of params
@@ -81,12 +64,7 @@ std::size_t Trainer::memory_bytes(const Model& model, const TrainerOptions& opti
 }
 
 Trainer::Trainer(Model& model, Optimizer& optimizer, TrainerOptions options)
-    : model_(model),
-      optimizer_(optimizer),
-      options_(options),
-      pool_(pool_size(options)),
-      grads_(model.params().size()),
-      shuffle_rng_(options.seed, /*stream=*/2) {
+    : model_(model), optimizer_(optimizer), options_(options), pool_(pool_size(options)), grads_(model.params().size()) {
   const Workspace::Sizes sizes(model_, slice_capacity(options_));
   for (int t = 0; t < pool_.size(); ++t) workspaces_.push_back(std::make_unique<Workspace>(sizes));
   initialised_ = !model_.wants_data_init();
@@ -94,18 +72,11 @@ Trainer::Trainer(Model& model, Optimizer& optimizer, TrainerOptions options)
 
 Trainer::~Trainer() = default;
 
-const std::vector<std::uint32_t>& Trainer::shuffle(int n) {
-  order_.resize(n);
-  std::iota(order_.begin(), order_.end(), 0u);
-  shuffle_rng_.shuffle(order_);
-  return order_;
-}
-
-void Trainer::data_init(const std::uint8_t* images, int n) {
-  // Layer by layer in forward order on the whole first batch, as TFA does inside
-  // the first call: each layer's statistics see the already-initialised layers below.
-  Floats x(model_.input_shape().size() * n), y;
-  to_float(images, x.size(), x.data());
+void Trainer::initialise(const float* x0, int n) {
+  if (initialised_ || n <= 0) return;
+  // Layer by layer in forward order on the whole batch, as TFA does inside the first call:
+  // each layer's statistics see the already-initialised layers below.
+  Floats x(x0, x0 + model_.input_shape().size() * n), y;
   for (std::size_t i = 0; i < model_.layer_count(); ++i) {
     Layer& layer = model_.layer(i);
     float* p = model_.params().data() + model_.param_offset(i);
@@ -119,16 +90,16 @@ void Trainer::data_init(const std::uint8_t* images, int n) {
   initialised_ = true;
 }
 
-BatchResult Trainer::train_batch(const std::uint8_t* images, const std::uint8_t* labels, int n) {
-  if (!initialised_) data_init(images, n);
-  return run(images, labels, n, /*train=*/true);
+BatchResult Trainer::train_batch(const float* x, const std::uint8_t* labels, int n) {
+  initialise(x, std::min(n, options_.batch_size));
+  return run(x, labels, n, /*train=*/true, nullptr);
 }
 
-BatchResult Trainer::eval_batch(const std::uint8_t* images, const std::uint8_t* labels, int n) {
-  return run(images, labels, n, /*train=*/false);
+BatchResult Trainer::eval_batch(const float* x, const std::uint8_t* labels, int n, float* logits) {
+  return run(x, labels, n, /*train=*/false, logits);
 }
 
-BatchResult Trainer::run(const std::uint8_t* images, const std::uint8_t* labels, int n, bool train) {
+BatchResult Trainer::run(const float* x, const std::uint8_t* labels, int n, bool train, float* logits) {
   n = std::min(n, options_.batch_size);
   if (n <= 0) return {};
   if (train) model_.prepare();
@@ -144,21 +115,21 @@ BatchResult Trainer::run(const std::uint8_t* images, const std::uint8_t* labels,
     Workspace& w = *workspaces_[t];
     if (train) std::fill(w.grads.begin(), w.grads.end(), 0.0f);
     if (m == 0) return;
-    to_float(images + std::size_t(s0) * in_size, in_size * m, w.acts[0].data());
     const std::size_t L = model_.layer_count();
+    // The input of layer i: the staged batch for the first, the previous layer's output after.
+    const auto input = [&](std::size_t i) { return i ? w.acts[i - 1].data() : x + std::size_t(s0) * in_size; };
     for (std::size_t i = 0; i < L; ++i)
-      model_.layer(i).forward(params + model_.param_offset(i), w.acts[i].data(), w.acts[i + 1].data(), m,
-                              w.scratch[i].data());
+      model_.layer(i).forward(params + model_.param_offset(i), input(i), w.acts[i].data(), m, w.scratch[i].data());
+    const float* out = w.acts[L - 1].data();
+    if (logits) std::copy(out, out + std::size_t(m) * classes, logits + std::size_t(s0) * classes);
     // Gradient of the batch mean: every thread scales by the whole batch's n.
-    sums[t] = softmax_cross_entropy(w.acts[L].data(), labels + s0, m, classes, 1.0f / float(n),
-                                    train ? w.grad_a.data() : nullptr);
+    sums[t] = softmax_cross_entropy(out, labels + s0, m, classes, 1.0f / float(n), train ? w.grad_a.data() : nullptr);
     if (!train) return;
     float* dy = w.grad_a.data();
     float* dx = w.grad_b.data();
     for (std::size_t i = L; i-- > 0;) {
-      model_.layer(i).backward(params + model_.param_offset(i), w.acts[i].data(), w.acts[i + 1].data(), dy,
-                               i == 0 ? nullptr : dx, w.grads.data() + model_.param_offset(i), m,
-                               w.scratch[i].data());
+      model_.layer(i).backward(params + model_.param_offset(i), input(i), w.acts[i].data(), dy, i == 0 ? nullptr : dx,
+                               w.grads.data() + model_.param_offset(i), m, w.scratch[i].data());
       std::swap(dy, dx);
     }
   });

@@ -21,30 +21,9 @@ struct BatchResult {
   double loss() const { return count ? loss_sum / count : 0.0; }
 };
 
-// Keras' running epoch metrics: sample-weighted means over the batches seen so far.
-struct RunningMetrics {
-  double loss_sum = 0;
-  long correct = 0, count = 0;
-  void add(const BatchResult& b) {
-    loss_sum += b.loss_sum;
-    correct += b.correct;
-    count += b.count;
-  }
-  double loss() const { return count ? loss_sum / double(count) : 0.0; }
-  double accuracy() const { return count ? double(correct) / double(count) : 0.0; }
-};
-
-// Why a training batch means the run has diverged, or "" if it has not: a NaN or infinite
-// loss (Keras' TerminateOnNaN), or a mean loss above kDivergenceFactor × ln(classes), the
-// loss of a uniform guess. A learning rate far too large (lr = 10 with Adam) drives the loss
-// to 1e10 and then kills every ReLU, never producing a NaN; the bound catches it.
-constexpr double kDivergenceFactor = 100;
-std::string divergence(const BatchResult& batch, int classes);
-
 struct TrainerOptions {
   int batch_size = 32;
   int threads = 1;
-  std::uint64_t seed = 0;
 };
 
 class Trainer {
@@ -52,12 +31,19 @@ class Trainer {
   Trainer(Model& model, Optimizer& optimizer, TrainerOptions options);
   ~Trainer();
 
-  // A fresh permutation of [0, n) from the seeded generator (Keras shuffles each epoch).
-  const std::vector<std::uint32_t>& shuffle(int n);
+  // x: n × the model's input shape, floats (a staged Batch: x/255), labels: n; n ≤ batch_size.
+  // The first training batch also runs weight norm's data init unless initialise() ran before.
+  BatchResult train_batch(const float* x, const std::uint8_t* labels, int n);
+  // logits (optional): the n × classes outputs, for predictions and confusion matrices.
+  BatchResult eval_batch(const float* x, const std::uint8_t* labels, int n, float* logits = nullptr);
 
-  // images: n × 32×32×3 uint8 NHWC (any input shape of the model), labels: n; n ≤ batch_size.
-  BatchResult train_batch(const std::uint8_t* images, const std::uint8_t* labels, int n);
-  BatchResult eval_batch(const std::uint8_t* images, const std::uint8_t* labels, int n);
+  // Weight norm's data-dependent init (§3) on these samples, layer by layer, once per trainer;
+  // a no-op for models without it or once done.
+  void initialise(const float* x, int n);
+
+  // The last training step's gradient in the layout of the parameters (weight norm's ∇v, ∇g
+  // after eq. 3), summed over the threads.
+  const Floats& grads() const { return grads_; }
 
   // Bytes a trainer for this model and these options allocates (workspaces, gradients,
   // optimiser state), so callers can refuse what will not fit before allocating it.
@@ -72,8 +58,7 @@ class Trainer {
   struct Workspace;
   static int pool_size(const TrainerOptions& options);
   static int slice_capacity(const TrainerOptions& options);
-  BatchResult run(const std::uint8_t* images, const std::uint8_t* labels, int n, bool train);
-  void data_init(const std::uint8_t* images, int n);
+  BatchResult run(const float* x, const std::uint8_t* labels, int n, bool train, float* logits);
 
   Model& model_;
   Optimizer& optimizer_;
@@ -81,8 +66,6 @@ class Trainer {
   ThreadPool pool_;
   std::vector<std::unique_ptr<Workspace>> workspaces_;
   Floats grads_;
-  Rng shuffle_rng_;
-  std::vector<std::uint32_t> order_;
   long steps_ = 0;
   bool initialised_ = false;
 };

@@ -23,8 +23,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto r = wn::parse_options(int(argv.size()), argv.data());
   if (r) {
     const wn::CliOptions& o = r.value();
-    if (o.epochs < 1 || o.batch_size < 1 || o.train_samples < 1 || o.test_samples < 1 || !(o.learning_rate > 0))
-      __builtin_trap();  // accepted options are always usable
+    bool usable = o.run.epochs >= 1 && o.run.batch_size >= 1 && o.train_samples >= 1 && o.test_samples >= 1 &&
+                  !o.models.empty() && !o.seeds.empty() && !o.learning_rates.empty();
+    for (float lr : o.learning_rates) usable = usable && lr > 0 && lr < 1e38f;
+    if (!usable) __builtin_trap();  // accepted options are always usable
   } else if (r.message().empty()) {
     __builtin_trap();  // every rejection says why
   }

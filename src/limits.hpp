@@ -1,0 +1,18 @@
+#pragma once
+// The bounds every front end enforces, defined once: wn-train's option parser checks them, and
+// the page reads them from the WebAssembly module (wn_catalog() in src/wasm/bindings.cpp).
+#include "data/dataset.hpp"
+
+namespace wn::limits {
+
+constexpr int kMaxTrain = 50000;  // CIFAR-10's training images
+constexpr int kMaxTest = 10000;   // and its test images
+// A batch's per-thread buffers grow with it: 1024 keeps a trainer well inside the WebAssembly
+// module's 1 GiB with the full dataset loaded.
+constexpr int kMaxBatch = 1024;
+constexpr int kMaxThreads = 64;
+constexpr int kMaxEpochs = 1000;
+constexpr int kMaxSeeds = 100;          // runs of one grid, per axis
+constexpr int kMaxLearningRates = 20;
+
+}  // namespace wn::limits

@@ -1,0 +1,157 @@
+#include "fit_loop.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+
+namespace wn {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+// argmax with the loss's rule: the first index on ties.
+int argmax(const float* z, int n) {
+  int arg = 0;
+  for (int c = 1; c < n; ++c)
+    if (z[c] > z[arg]) arg = c;
+  return arg;
+}
+}  // namespace
+
+std::string divergence(const BatchResult& batch, int classes) {
+  const double loss = batch.loss();
+  if (std::isnan(loss)) return "loss is nan";
+  if (std::isinf(loss)) return "loss is inf";
+  const double bound = kDivergenceFactor * std::log(double(classes));
+  if (loss <= bound) return "";
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "loss %.3g exceeds %.0f, %.0fx that of a uniform guess", loss, bound, kDivergenceFactor);
+  return buf;
+}
+
+const char* event_name(FitEvent::Kind kind) {
+  switch (kind) {
+    case FitEvent::Kind::none: return "none";
+    case FitEvent::Kind::progress: return "progress";
+    case FitEvent::Kind::epoch: return "epoch";
+    case FitEvent::Kind::diverged: return "diverged";
+    case FitEvent::Kind::done: return "done";
+  }
+  return "?";
+}
+
+FitLoop::FitLoop(Trainer& trainer, const ImageSource& train, const ImageSource& test, FitOptions options)
+    : trainer_(trainer),
+      train_(train),
+      test_(test),
+      options_(options),
+      order_rng_(options.seed, /*stream=*/2),
+      test_order_(std::size_t(test.size())),
+      batch_(trainer.batch_size()),
+      logits_(std::size_t(trainer.batch_size()) * trainer.model().classes()),
+      steps_((train.size() + trainer.batch_size() - 1) / trainer.batch_size()) {  // the last partial batch is kept
+  std::iota(test_order_.begin(), test_order_.end(), 0u);
+  if (options_.epochs < 1 || steps_ == 0) phase_ = Phase::finished;
+}
+
+FitEvent FitLoop::event(FitEvent::Kind kind) const {
+  FitEvent e;
+  e.kind = kind;
+  e.epoch = epoch_;
+  e.epochs = options_.epochs;
+  e.step = step_;
+  e.steps = steps_;
+  e.loss = metrics_.loss();
+  e.accuracy = metrics_.accuracy();
+  e.seconds = epoch_ms_ / 1000.0;
+  e.ms_per_step = train_steps_ ? train_ms_ / double(train_steps_) : 0.0;
+  e.samples_per_s = train_ms_ > 0 ? 1000.0 * double(train_samples_) / train_ms_ : 0.0;
+  return e;
+}
+
+FitEvent FitLoop::advance(int max_batches) {
+  for (int b = 0; b < max_batches && !finished(); ++b) {
+    FitEvent e = phase_ == Phase::train ? train_step() : validate_step();
+    if (e.kind != FitEvent::Kind::none) return e;
+  }
+  if (!finished()) return event(FitEvent::Kind::none);
+  FitEvent e = event(history_.stopped.empty() ? FitEvent::Kind::done : FitEvent::Kind::diverged);
+  e.epoch = std::min(epoch_, options_.epochs);
+  e.message = history_.stopped;
+  return e;
+}
+
+void FitLoop::begin_epoch() {
+  // Keras shuffles the training set afresh each epoch.
+  order_.resize(std::size_t(train_.size()));
+  std::iota(order_.begin(), order_.end(), 0u);
+  order_rng_.shuffle(order_);
+  metrics_ = {};
+  epoch_ms_ = 0;
+  if (epoch_ == 1 && trainer_.model().wants_data_init()) {
+    // Weight norm's data init on the first images of the first epoch's order (one batch: TFA).
+    const int n = std::min(options_.init_samples.value_or(trainer_.batch_size()), train_.size());
+    Batch init(n);
+    init.stage(train_, order_.data(), n);
+    trainer_.initialise(init.x(), n);
+  }
+}
+
+FitEvent FitLoop::train_step() {
+  const auto t0 = Clock::now();
+  if (step_ == 0) begin_epoch();
+  const int B = trainer_.batch_size();
+  const int n = std::min(B, train_.size() - step_ * B);
+  batch_.stage(train_, order_.data() + std::size_t(step_) * B, n);
+  const BatchResult b = trainer_.train_batch(batch_.x(), batch_.labels(), n);
+  ++step_;
+  metrics_.add(b);
+  const double ms = ms_since(t0);
+  epoch_ms_ += ms, train_ms_ += ms, ++train_steps_, train_samples_ += n;
+
+  const std::string why = divergence(b, trainer_.model().classes());
+  if (!why.empty()) {
+    history_.stopped = "training diverged at epoch " + std::to_string(epoch_) + " step " + std::to_string(step_) + " (" + why + ")";
+    history_.ms_per_step = train_ms_ / double(train_steps_);
+    phase_ = Phase::finished;
+    FitEvent e = event(FitEvent::Kind::diverged);
+    e.message = history_.stopped;
+    return e;
+  }
+  const bool last = step_ == steps_;
+  if (last) {
+    phase_ = Phase::validate;
+    val_at_ = 0;
+    val_ = {};
+    confusion_ = {};
+  }
+  return last || step_ % options_.progress_every == 0 ? event(FitEvent::Kind::progress) : event(FitEvent::Kind::none);
+}
+
+FitEvent FitLoop::validate_step() {
+  const auto t0 = Clock::now();
+  const int B = trainer_.batch_size(), classes = trainer_.model().classes();
+  const int n = std::min(B, test_.size() - val_at_);
+  if (n > 0) {
+    batch_.stage(test_, test_order_.data() + val_at_, n);
+    val_.add(trainer_.eval_batch(batch_.x(), batch_.labels(), n, logits_.data()));
+    for (int i = 0; i < n; ++i) ++confusion_[batch_.labels()[i]][argmax(logits_.data() + std::size_t(i) * classes, classes)];
+    val_at_ += n;
+  }
+  epoch_ms_ += ms_since(t0);
+  if (val_at_ < test_.size()) return event(FitEvent::Kind::none);
+
+  FitEvent e = event(FitEvent::Kind::epoch);
+  e.log = {epoch_, epoch_ms_ / 1000.0, metrics_.loss(), metrics_.accuracy(), val_.loss(), val_.accuracy()};
+  history_.epochs.push_back(e.log);
+  history_.ms_per_step = e.ms_per_step;
+  history_.confusion = confusion_;
+  step_ = 0;
+  phase_ = ++epoch_ > options_.epochs ? Phase::finished : Phase::train;
+  return e;
+}
+
+}  // namespace wn

@@ -1,0 +1,127 @@
+#pragma once
+// Keras' model.fit with validation_data, as one resumable loop: the data order, batches,
+// running metrics, progress every few steps, validation after each epoch, divergence, timing
+// and the history. wn-train runs it to the end (src/cli/main.cpp); the browser worker runs it
+// in slices through src/wasm/bindings.cpp and yields to its message loop between them, so
+// Pause and Stop stay responsive. Both see the same events, in the same order.
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "../data/dataset.hpp"
+#include "../rng.hpp"
+#include "batch.hpp"
+#include "trainer.hpp"
+
+namespace wn {
+
+struct EpochLog {
+  int epoch = 0;  // 1-based
+  double seconds = 0;  // busy time of the epoch: its training steps and its validation
+  double loss = 0, accuracy = 0, val_loss = 0, val_accuracy = 0;
+};
+
+// rows: true class, columns: predicted class (argmax, first index on ties).
+using ConfusionMatrix = std::array<std::array<long, Dataset::kClasses>, Dataset::kClasses>;
+
+struct History {
+  std::vector<EpochLog> epochs;
+  double ms_per_step = 0;   // see FitEvent::ms_per_step
+  std::string stopped;      // why training ended early; empty when it did not
+  ConfusionMatrix confusion{};  // of the last validation
+};
+
+// Keras' running epoch metrics: sample-weighted means over the batches seen so far.
+struct RunningMetrics {
+  double loss_sum = 0;
+  long correct = 0, count = 0;
+  void add(const BatchResult& b) {
+    loss_sum += b.loss_sum;
+    correct += b.correct;
+    count += b.count;
+  }
+  double loss() const { return count ? loss_sum / double(count) : 0.0; }
+  double accuracy() const { return count ? double(correct) / double(count) : 0.0; }
+};
+
+// Why a training batch means the run has diverged, or "" if it has not: a NaN or infinite
+// loss (Keras' TerminateOnNaN), or a mean loss above kDivergenceFactor × ln(classes), the
+// loss of a uniform guess. A learning rate far too large (lr = 10 with Adam) drives the loss
+// to 1e10 and then kills every ReLU, never producing a NaN; the bound catches it.
+constexpr double kDivergenceFactor = 100;
+std::string divergence(const BatchResult& batch, int classes);
+
+struct FitOptions {
+  int epochs = 10;
+  int progress_every = 25;  // training steps between progress events (and one at each epoch's end)
+  std::uint64_t seed = 0;   // the data order: every model of one seed sees the same batches
+  // Images weight norm's data init sees, the first of epoch 1's order; by default one batch,
+  // as TFA (the paper used 500).
+  std::optional<int> init_samples;
+};
+
+struct FitEvent {
+  enum class Kind {
+    none,      // the slice ended before anything happened
+    progress,  // every progress_every training steps and at the end of each epoch's training
+    epoch,     // an epoch and its validation are done: `log` holds its record
+    diverged,  // the run stopped: `message` says where and why
+    done,      // every epoch ran
+  };
+  Kind kind = Kind::none;
+  int epoch = 0, epochs = 0, step = 0, steps = 0;
+  double loss = 0, accuracy = 0;  // running means over this epoch's training so far
+  double seconds = 0;             // busy time in this epoch so far
+  // The one definition of speed: busy time per training step over the run so far. Busy time is
+  // spent inside advance() staging, training and validating; what happens between calls
+  // (printing, posting messages, a pause) never counts. ms_per_step counts training steps only.
+  double ms_per_step = 0;
+  double samples_per_s = 0;  // training samples per busy second, over the run so far
+  EpochLog log;
+  std::string message;
+};
+
+const char* event_name(FitEvent::Kind kind);
+
+class FitLoop {
+ public:
+  FitLoop(Trainer& trainer, const ImageSource& train, const ImageSource& test, FitOptions options);
+
+  // Works through at most max_batches batches, training or validation, and returns at the first
+  // event; Kind::none if the slice ran out first. Once finished(), returns done (or diverged) again.
+  FitEvent advance(int max_batches = std::numeric_limits<int>::max());
+
+  bool finished() const { return phase_ == Phase::finished; }
+  const History& history() const { return history_; }
+  int steps_per_epoch() const { return steps_; }
+
+ private:
+  enum class Phase { train, validate, finished };
+  FitEvent event(FitEvent::Kind kind) const;
+  FitEvent train_step();
+  FitEvent validate_step();
+  void begin_epoch();
+
+  Trainer& trainer_;
+  const ImageSource& train_;
+  const ImageSource& test_;
+  FitOptions options_;
+  Rng order_rng_;
+  std::vector<std::uint32_t> order_, test_order_;
+  Batch batch_;
+  Floats logits_;
+  int steps_;
+
+  Phase phase_ = Phase::train;
+  int epoch_ = 1, step_ = 0, val_at_ = 0;
+  RunningMetrics metrics_, val_;
+  ConfusionMatrix confusion_{};
+  double epoch_ms_ = 0, train_ms_ = 0;
+  long train_steps_ = 0, train_samples_ = 0;
+  History history_;
+};
+
+}  // namespace wn

@@ -1,0 +1,75 @@
+#include "history.hpp"
+
+#include "../json.hpp"
+
+namespace wn {
+
+std::vector<double> per_class_accuracy(const ConfusionMatrix& m) {
+  std::vector<double> out;
+  for (std::size_t c = 0; c < m.size(); ++c) {
+    long seen = 0;
+    for (long v : m[c]) seen += v;
+    out.push_back(seen ? double(m[c][c]) / double(seen) : 0.0);
+  }
+  return out;
+}
+
+std::string epoch_json(const EpochLog& e) {
+  json::Writer w;
+  w.begin_object();
+  w.key("epoch").value(e.epoch).key("seconds").value(e.seconds);
+  w.key("loss").value(e.loss).key("accuracy").value(e.accuracy);
+  w.key("val_loss").value(e.val_loss).key("val_accuracy").value(e.val_accuracy);
+  return w.end().str();
+}
+
+std::string run_json(const RunConfig& c, const History& h) {
+  json::Writer w;
+  w.begin_object();
+  w.key("model").value(preset_name(c.model)).key("seed").value(c.seed);
+  w.key("optimizer").value(optimizer_name(c.optimizer)).key("learning_rate").value(c.learning_rate);
+  w.key("momentum").value(c.momentum).key("wn_init").value(wn_init_name(c.wn_init));
+  w.key("ms_per_step").value(h.ms_per_step);
+  w.key("stopped");
+  h.stopped.empty() ? w.null() : w.value(h.stopped);
+  w.key("history").begin_array();
+  for (const EpochLog& e : h.epochs) w.raw(epoch_json(e));
+  w.end();
+  w.key("confusion_matrix");
+  if (h.epochs.empty()) {
+    w.null();
+  } else {
+    w.begin_array();
+    for (const auto& row : h.confusion) w.array(std::vector<long>(row.begin(), row.end()));
+    w.end();
+  }
+  w.key("per_class_accuracy");
+  h.epochs.empty() ? w.null() : w.array(per_class_accuracy(h.confusion));
+  return w.end().str();
+}
+
+std::string history_json(const std::string& tool, const std::string& options_json, const std::vector<std::string>& runs) {
+  json::Writer w;
+  w.begin_object();
+  w.key("format").value(kHistoryFormat).key("version").value(kHistoryVersion).key("tool").value(tool);
+  w.key("options").raw(options_json);
+  w.key("runs").begin_array();
+  for (const std::string& r : runs) w.raw(r);
+  return w.end().end().str();
+}
+
+std::string event_json(const FitEvent& e, const Run& run) {
+  json::Writer w;
+  w.begin_object();
+  w.key("type").value(event_name(e.kind));
+  w.key("epoch").value(e.epoch).key("epochs").value(e.epochs).key("step").value(e.step).key("steps").value(e.steps);
+  w.key("loss").value(e.loss).key("accuracy").value(e.accuracy).key("seconds").value(e.seconds);
+  w.key("ms_per_step").value(e.ms_per_step).key("samples_per_s").value(e.samples_per_s);
+  if (e.kind == FitEvent::Kind::epoch) w.key("log").raw(epoch_json(e.log));
+  if (!e.message.empty()) w.key("message").value(e.message);
+  if (e.kind == FitEvent::Kind::epoch || e.kind == FitEvent::Kind::diverged || e.kind == FitEvent::Kind::done)
+    w.key("run").raw(run_json(run.config(), run.history()));
+  return w.end().str();
+}
+
+}  // namespace wn
