@@ -36,7 +36,7 @@ Status CifarLoader::begin(const std::string& name, std::uint64_t size) {
   pending_fill_ = 0;
   if (part_ < 0) return {};
   if (size % kCifarRecordBytes != 0)
-    return Error{name + ": size " + std::to_string(size) + " is not a multiple of 3073 bytes (1 label + 3072 pixels per image)"};
+    return Error{name + ": size " + std::to_string(size) + " is not a multiple of " + std::to_string(kCifarRecordBytes) + " bytes (1 label + 3072 pixels per image)"};
   if (seen_[part_]) return Error{name + ": appears twice"};
   seen_[part_] = true;
   // Earlier training batches may already fill the request; keep at most what can be used.
@@ -71,8 +71,8 @@ Status CifarLoader::data(const std::uint8_t* bytes, std::size_t len) {
     d.images.resize(at + Dataset::kImageBytes);
     std::uint8_t* img = d.images.data() + at;
     const std::uint8_t* planes = rec + 1;  // R plane, G plane, B plane → interleaved HWC
-    for (int i = 0; i < 1024; ++i)
-      for (int c = 0; c < 3; ++c) img[i * 3 + c] = planes[c * 1024 + i];
+    for (int i = 0; i < Dataset::kPixels; ++i)
+      for (int c = 0; c < 3; ++c) img[i * 3 + c] = planes[c * Dataset::kPixels + i];
   }
   return {};
 }
@@ -102,8 +102,8 @@ Result<CifarData> CifarLoader::finish(const std::string& source) {
 }
 
 std::size_t cifar_memory_bytes(CifarLimits limits) {
-  const std::size_t per_batch = std::min(limits.train, 10000), record = Dataset::kImageBytes + 1;
-  const std::size_t parts = kCifarTrainBatches * per_batch + std::size_t(std::min(limits.test, 10000));
+  const std::size_t per_batch = std::min(limits.train, kCifarImagesPerFile), record = Dataset::kImageBytes + 1;
+  const std::size_t parts = kCifarTrainBatches * per_batch + std::size_t(std::min(limits.test, kCifarImagesPerFile));
   return record * (parts + std::size_t(limits.train) + std::size_t(limits.test));
 }
 

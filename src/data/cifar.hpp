@@ -17,6 +17,10 @@ namespace wn {
 
 constexpr int kCifarRecordBytes = 1 + Dataset::kImageBytes;  // 3073
 constexpr int kCifarTrainBatches = 5;
+constexpr int kCifarImagesPerFile = 10000;  // each data_batch_k.bin and test_batch.bin
+// batches.meta.txt of the official archive, in label order.
+constexpr const char* kCifarClassNames[Dataset::kClasses] = {"airplane", "automobile", "bird", "cat", "deer",
+                                                              "dog",      "frog",       "horse", "ship", "truck"};
 
 struct CifarLimits {
   int train = 50000;  // take the first `train` training images …

@@ -62,6 +62,8 @@ std::string event_json(const FitEvent& e, const Run& run) {
   json::Writer w;
   w.begin_object();
   w.key("type").value(event_name(e.kind));
+  const RunConfig& c = run.config();
+  w.key("model").value(preset_name(c.model)).key("seed").value(c.seed).key("lr").value(c.learning_rate);
   w.key("epoch").value(e.epoch).key("epochs").value(e.epochs).key("step").value(e.step).key("steps").value(e.steps);
   w.key("loss").value(e.loss).key("accuracy").value(e.accuracy).key("seconds").value(e.seconds);
   w.key("ms_per_step").value(e.ms_per_step).key("samples_per_s").value(e.samples_per_s);
