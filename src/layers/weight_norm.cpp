@@ -83,6 +83,17 @@ void WeightNorm::backward(const float*, const float* x, const float* y, const fl
   inner_->backward_with(w_.data(), x, y, dy, dx, dparams, dparams + bias_offset(), n, scratch);
 }
 
+Weights WeightNorm::weights(const float* params) const {
+  Weights w = inner_->weights(params);  // [v][bias] has the inner layer's layout
+  w.g = params + g_offset();
+  return w;
+}
+
+bool WeightNorm::preactivation(const float* params, const float* x, float* z, int n, float* scratch) const {
+  inner_->forward_with(w_.data(), params + bias_offset(), Activation::linear, x, z, n, scratch);
+  return true;
+}
+
 void WeightNorm::finish_grads(const float* params, float* dparams) const {
   // Eq. 3:  ∇g = ∇w·v/‖v‖,   ∇v = (g/‖v‖)·∇w − (g·∇g/‖v‖²)·v
   const int K = inner_->fan_in(), N = channels();
