@@ -34,6 +34,8 @@ Usage: wn-train [options]
   --init-samples N       images weight norm's data init sees (default: one batch, as TFA;
                          the paper used 500)
   --json FILE            write the history as JSON (rewritten after every epoch)
+  --diagnostics FILE     write per-layer diagnostics as JSON lines, at step 0 and at every
+                         progress report (every 25 steps)
   --quiet                only the final summary
   --version              the version
   --help                 this text
@@ -177,6 +179,7 @@ Result<CliOptions> parse(int argc, const char* const* argv, bool run_only) {
   const std::map<std::string, Flag> flags = {
       {"--data", {[&](const std::string& v) -> Status { o.data = v; return {}; }, false}},
       {"--json", {[&](const std::string& v) -> Status { o.json = v; return {}; }, false}},
+      {"--diagnostics", {[&](const std::string& v) -> Status { o.diagnostics = v; return {}; }, false}},
       {"--train-samples", {integer(o.train_samples, "--train-samples", 1, limits::kMaxTrain), false}},
       {"--test-samples", {integer(o.test_samples, "--test-samples", 1, limits::kMaxTest), false}},
       {"--model", {with(o.models, parse_models)}},
@@ -228,6 +231,7 @@ Result<CliOptions> parse(int argc, const char* const* argv, bool run_only) {
     if (!s) return Error{s.message()};
   }
   run.init_samples = init_samples;
+  run.diagnostics = !o.diagnostics.empty();
   o.threads = threads;
   if (run.momentum > 0 && run.optimizer != OptimizerKind::sgd) return Error{"--momentum applies to --optimizer sgd only"};
   return o;

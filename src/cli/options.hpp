@@ -28,6 +28,7 @@ struct CliOptions {
   int train_samples = limits::kMaxTrain;
   int test_samples = limits::kMaxTest;
   std::string json;
+  std::string diagnostics;  // JSON lines of per-layer diagnostics
   bool quiet = false;
   bool help = false;
   bool version = false;

@@ -185,6 +185,7 @@ EMSCRIPTEN_KEEPALIVE RunHandle* wn_run_create(const char* flags, int train_count
   }
   auto config = parse_run(args);
   if (!config) return fail(config.message()), nullptr;
+  config->diagnostics = true;  // the page's dynamics panel plots them
   if (train_count < 1 || train_count > limits::kMaxTrain || test_count < 1 || test_count > limits::kMaxTest)
     return fail("a run needs 1-50000 training and 1-10000 test images"), nullptr;
   const std::size_t staging = std::size_t(config->batch_size) * (Dataset::kImageBytes * (1 + sizeof(float)) + 64);
