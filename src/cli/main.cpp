@@ -40,15 +40,22 @@ std::string bar(int step, int steps) {
 std::string options_json(const CliOptions& o, int threads) {
   json::Writer w;
   w.begin_object();
-  w.key("data").value(o.data).key("epochs").value(o.run.epochs).key("batch_size").value(o.run.batch_size);
+  w.key("data").value(o.data).key("experiment");
+  o.experiment.empty() ? w.null() : w.value(o.experiment);
+  w.key("epochs").value(o.run.epochs).key("batch_size").value(o.run.batch_size);
   w.key("train_samples").value(o.train_samples).key("test_samples").value(o.test_samples);
   w.key("threads").value(threads).key("simd").value(simd::name()).key("progress_every").value(o.run.progress_every);
   return w.end().str();
 }
 
+std::string setting(const RunConfig& c) {
+  std::string s = std::string(optimizer_name(c.optimizer)) + " lr " + json::number(c.learning_rate);
+  return c.momentum > 0 ? s + " momentum " + json::number(c.momentum) : s;
+}
+
 std::string run_label(const RunConfig& c, std::size_t i, std::size_t n) {
-  return "run " + std::to_string(i + 1) + "/" + std::to_string(n) + ": " + preset_name(c.model) + ", seed " +
-         std::to_string(c.seed) + ", " + optimizer_name(c.optimizer) + " lr " + json::number(c.learning_rate);
+  return "run " + std::to_string(i + 1) + "/" + std::to_string(n) + ": " + variant_label(c) + ", seed " +
+         std::to_string(c.seed) + ", " + setting(c);
 }
 
 void print_summary(const std::vector<RunOutcome>& runs, bool grid) {
@@ -62,11 +69,11 @@ void print_summary(const std::vector<RunOutcome>& runs, bool grid) {
   }
   std::printf("final val_accuracy over seeds:\n");
   for (const CellSummary& c : summarise_cells(runs))
-    std::printf("  %-10s lr %-8s %2d seed(s): %.4f ± %.4f  (min %.4f, max %.4f)\n", preset_name(c.model),
-                json::number(c.learning_rate).c_str(), c.runs, c.mean, c.sd, c.min, c.max);
+    std::printf("  %-26s %-16s %2d seed(s): %.4f ± %.4f  (min %.4f, max %.4f)\n", variant_label(c.config).c_str(),
+                setting(c.config).c_str(), c.runs, c.mean, c.sd, c.min, c.max);
   for (const PairSummary& p : summarise_pairs(runs))
-    std::printf("  lr %-8s weightnorm ahead of regular in %d/%d seeds\n", json::number(p.learning_rate).c_str(), p.ahead,
-                p.pairs);
+    std::printf("  %-16s %s ahead of regular in %d/%d seeds\n", setting(p.config).c_str(), variant_label(p.config).c_str(),
+                p.ahead, p.pairs);
 }
 
 }  // namespace
@@ -175,7 +182,7 @@ int main(int argc, char** argv) {
     outcomes.push_back({run.config(), run.history()});
   }
 
-  print_summary(outcomes, o.seeds.size() > 1 || o.learning_rates.size() > 1);
+  print_summary(outcomes, o.seeds.size() > 1 || o.sweeps.size() > 1 || o.sweeps[0].learning_rates.size() > 1);
   if (Status s = save(); !s) {
     std::fprintf(stderr, "wn-train: %s\n", s.message().c_str());
     return kExitFailure;

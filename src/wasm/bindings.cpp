@@ -15,6 +15,7 @@
 
 #include "cli/options.hpp"
 #include "data/cifar.hpp"
+#include "experiments.hpp"
 #include "json.hpp"
 #include "kernels/simd.hpp"
 #include "limits.hpp"
@@ -110,6 +111,22 @@ std::string catalog() {
   w.key("image_bytes").value(Dataset::kImageBytes).key("classes").value(Dataset::kClasses);
   w.key("record_bytes").value(kCifarRecordBytes).key("images_per_batch_file").value(kCifarImagesPerFile);
   w.key("class_names").array(std::vector<std::string>(kCifarClassNames, kCifarClassNames + Dataset::kClasses));
+  w.key("experiments").begin_array();
+  for (const ExperimentPreset& e : experiment_presets()) {
+    w.begin_object().key("name").value(e.name).key("title").value(e.title).key("text").value(e.text);
+    w.key("models").begin_array();
+    for (Preset p : e.models) w.value(preset_name(p));
+    w.end().key("wn_inits").begin_array();
+    for (WnInit i : e.wn_inits) w.value(wn_init_name(i));
+    w.end().key("sweeps").begin_array();
+    for (const Sweep& s : e.sweeps) {
+      w.begin_object().key("optimizer").value(optimizer_name(s.optimizer)).key("momentum").value(s.momentum);
+      w.key("lrs").array(s.learning_rates).end();
+    }
+    w.end().key("seeds").value(e.seeds).key("epochs").value(e.epochs).key("train").value(e.train_samples);
+    w.key("test").value(e.test_samples).key("batch").value(e.batch_size).end();
+  }
+  w.end();
   return w.end().str();
 }
 
