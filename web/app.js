@@ -63,7 +63,7 @@ function readSpec() {
   const num = (id) => Number($(id).value);
   return {
     variants: catalog.models.filter((m) => m === 'regular' || m === 'weightnorm').map((model) => ({ model, wnInit: $('wn-init').value })),
-    seeds: [num('seed')], lrs: [num('lr')], optimizer: d.optimizer, momentum: d.momentum,
+    seeds: [num('seed')], sweeps: [{ optimizer: d.optimizer, momentum: d.momentum, lrs: [num('lr')] }],
     epochs: num('epochs'), batchSize: num('batch-size'), trainSamples: num('train-samples'), testSamples: num('test-samples'),
   };
 }

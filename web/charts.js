@@ -1,7 +1,7 @@
 // Chart.js views of an experiment: the tutorial's accuracy plot (red = regular, blue = weight
 // norm) with validation accuracy beside it, and a loss chart. x is in fractional epochs. With
 // several seeds each variant is drawn as its mean over the seeds with a min–max band.
-import { variantLabel } from './experiment.js';
+import { settings, variantLabel } from './experiment.js';
 
 const COLORS = { regular: '#d62728', 'weightnorm/tfa': '#1f77b4', 'weightnorm/paper': '#2ca02c',
   'weightnorm/none': '#9467bd', 'wn-mobn/tfa': '#ff7f0e', 'wn-mobn/paper': '#8c564b', 'wn-mobn/none': '#e377c2' };
@@ -51,19 +51,19 @@ export class Charts {
 
   charts() { return [this.accuracy, this.loss].filter(Boolean); }
 
-  // One series per (variant, lr) and metric; the x axis spans the experiment's epochs.
+  // One series per (variant, setting) and metric; the x axis spans the experiment's epochs.
   reset(experiment) {
     this.experiment = experiment;
     this.plots = [];
-    const lrs = experiment.spec.lrs;
+    const all = settings(experiment.spec);
     experiment.variants().forEach((v, i) => {
-      for (const lr of lrs) {
-        const name = variantLabel(v.model, v.wnInit) + (lrs.length > 1 ? ` lr ${lr}` : '');
+      for (const s of all) {
+        const name = variantLabel(v.model, v.wnInit) + (all.length > 1 ? ` ${s.key}` : '');
         const color = colorOf(v.variant, i);
         for (const [chart, key, val] of [[this.accuracy, 'accuracy', 'val_accuracy'], [this.loss, 'loss', 'val_loss']]) {
           if (!chart) continue;
-          this.plots.push({ chart, variant: v.variant, lr, key, from: 'progress', sets: series(`${name} ${key}`, color, false) });
-          this.plots.push({ chart, variant: v.variant, lr, key: val, from: 'epoch', sets: series(`${name} ${val}`, color, true) });
+          this.plots.push({ chart, variant: v.variant, setting: s.key, key, from: 'progress', sets: series(`${name} ${key}`, color, false) });
+          this.plots.push({ chart, variant: v.variant, setting: s.key, key: val, from: 'epoch', sets: series(`${name} ${val}`, color, true) });
         }
       }
     });
@@ -82,8 +82,8 @@ export class Charts {
     requestAnimationFrame(() => {
       this.pending = false;
       for (const p of this.plots ?? []) {
-        const bands = p.from === 'epoch' ? this.experiment.epochBands(p.variant, p.lr, p.key)
-          : this.experiment.progressBands(p.variant, p.lr, p.key);
+        const bands = p.from === 'epoch' ? this.experiment.epochBands(p.variant, p.setting, p.key)
+          : this.experiment.progressBands(p.variant, p.setting, p.key);
         const [line, max, min] = p.sets;
         line.data = bands.map((b) => ({ x: b.x, y: b.mean }));
         const spread = bands.some((b) => b.n > 1);
