@@ -1,11 +1,14 @@
 // The page: controls → data and an experiment's runs on the workers → charts, logs and status.
 import './protocol.js';
 import './wasm.js';
-import { Charts } from './charts.js';
+import { Charts, colorOf } from './charts.js';
+import { Controls } from './controls.js';
 import { fileSources, loadDataset, preparedSources } from './data.js';
+import { Dynamics } from './dynamics.js';
 import { Experiment, variantLabel } from './experiment.js';
 import { download, epochLine, historyCsv, historyJson, statusLine } from './format.js';
-import { parseParams } from './params.js';
+import { parseParams, specFrom } from './params.js';
+import { Results } from './results.js';
 import { Scheduler, isolated, plan } from './scheduler.js';
 
 const { pageDefaults } = globalThis.WNProtocol;
@@ -32,41 +35,31 @@ function showIsolation() {
   }
 }
 
-// ---- controls: limits and defaults from the C++ core's catalog; URL parameters (the embed's
-// names, web/params.js) override them, and a bad one is shown, not guessed at.
-const d = catalog.defaults, lim = catalog.limits;
-const fields = {  // URL parameter → the control, its default and bounds
-  epochs: { id: 'epochs', value: d.epochs, min: 1, max: lim.max_epochs },
-  batch: { id: 'batch-size', value: d.batch_size, min: 1, max: lim.max_batch },
-  lr: { id: 'lr', value: d.lr, min: lim.min_lr, max: lim.max_lr },
-  train: { id: 'train-samples', value: pageDefaults.trainSamples, min: 1, max: lim.max_train },
-  test: { id: 'test-samples', value: pageDefaults.testSamples, min: 1, max: lim.max_test },
-  seed: { id: 'seed', value: d.seed, min: 0, max: lim.max_seed },
-  wninit: { id: 'wn-init', value: d.wn_init },
-};
+// ---- controls: an experiment preset (or the URL's parameters, with the embed's names) fills
+// the form; every edit is mirrored back into the URL, so a link reproduces the run.
+const fallback = { train: pageDefaults.trainSamples, test: pageDefaults.testSamples };
+const controls = new Controls(catalog, fallback, () => history.replaceState(null, '', `?${mirrored()}`));
+
+// The form's parameters, plus what the URL carries that the form does not (sw, hooks, build).
+function mirrored() {
+  const p = controls.params();
+  for (const [k, v] of new URLSearchParams(location.search)) if (['sw', 'hooks', 'build'].includes(k)) p.set(k, v);
+  return p;
+}
 
 function initControls() {
   const { values, errors } = parseParams(location.search, catalog);
-  for (const [name, f] of Object.entries(fields)) {
-    const el = $(f.id);
-    if (f.min != null) el.min = f.min;
-    if (f.max != null) el.max = f.max;
-    el.value = values[name] ?? f.value;
-  }
+  // No parameters at all: the tutorial, the page's first experiment.
+  const start = Object.keys(values).length ? values : { experiment: catalog.experiments[0].name };
+  controls.set(specFrom(start, catalog, fallback));
   if (errors.length) {
     $('params-error').hidden = false;
     $('params-error').textContent = `Ignored URL parameters: ${errors.join('; ')}.`;
   }
+  return values;
 }
 
-function readSpec() {
-  const num = (id) => Number($(id).value);
-  return {
-    variants: catalog.models.filter((m) => m === 'regular' || m === 'weightnorm').map((model) => ({ model, wnInit: $('wn-init').value })),
-    seeds: [num('seed')], sweeps: [{ optimizer: d.optimizer, momentum: d.momentum, lrs: [num('lr')] }],
-    epochs: num('epochs'), batchSize: num('batch-size'), trainSamples: num('train-samples'), testSamples: num('test-samples'),
-  };
-}
+const readSpec = () => controls.spec();
 
 // ---- data
 function setDataError(message) {
@@ -132,36 +125,46 @@ function initDropzone() {
   zone.addEventListener('drop', (e) => { e.preventDefault(); zone.classList.remove('over'); loadFiles(e.dataTransfer.files); });
 }
 
-// ---- the runs' panels: a status line and a Keras-style log per variant.
+// ---- the runs' panels: a status line and a Keras-style log per variant (lines prefixed with
+// the run's seed and setting when there are several).
 function buildModelPanels(experiment) {
   const box = $('models');
   box.replaceChildren();
   for (const v of experiment.variants()) {
     const article = document.createElement('article');
     article.className = `model ${v.model}`;
-    article.innerHTML = '<h2></h2><p class="status" role="status"></p><pre class="log"></pre>';
+    article.style.setProperty('--accent', colorOf(v.variant, box.children.length));
+    article.innerHTML = '<h2></h2><p class="status"></p><pre class="log" tabindex="0"></pre>';
     article.querySelector('h2').textContent = variantLabel(v.model, v.wnInit);
-    article.querySelector('.status').id = `status-${v.model}`;
-    article.querySelector('.log').id = `log-${v.model}`;
+    article.querySelector('.status').id = `status-${panelId(v)}`;
+    article.querySelector('.log').id = `log-${panelId(v)}`;
+    article.querySelector('.log').setAttribute('aria-label', `training log of ${variantLabel(v.model, v.wnInit)}`);
     article.querySelector('.status').textContent = 'waiting…';
     box.append(article);
   }
 }
 
+const panelId = (job) => job.variant.replace('/', '-');
+
 function log(job, line) {
-  const el = $(`log-${job.model}`);
-  const seeds = state.experiment.spec.seeds.length > 1 ? `[seed ${job.seed}] ` : '';
-  el.textContent += seeds + line + '\n';
+  const el = $(`log-${panelId(job)}`);
+  const many = state.experiment.jobs.length > state.experiment.variants().length;
+  el.textContent += (many ? `[seed ${job.seed}, ${job.setting}] ` : '') + line + '\n';
   el.scrollTop = el.scrollHeight;
 }
 
 const charts = new Charts($('accuracy-chart'), $('loss-chart'));
+const results = new Results();
+const dynamics = new Dynamics();
+
+// Screen readers hear the run's state change (started, an epoch, done), not every progress report.
+function announce(text) { $('run-status').textContent = text; }
 
 function onEvent(job, e) {
   const experiment = state.experiment;
   experiment.handle(job, e);
   const run = experiment.run(job.id);
-  const status = $(`status-${job.model}`);
+  const status = $(`status-${panelId(job)}`);
   if (e.type === 'started') status.textContent = statusLine(null, e);
   if (e.type === 'progress') status.textContent = statusLine(e, run.started);
   if (e.type === 'epoch') log(job, epochLine(e));
@@ -171,8 +174,14 @@ function onEvent(job, e) {
     status.textContent = e.message;
     log(job, e.message);
   }
-  if (e.type !== 'started') charts.redraw();
-  if (experiment.finished) setRunning(false);
+  if (e.type === 'epoch') announce(`${job.label}: epoch ${e.log.epoch}, validation accuracy ${e.log.val_accuracy.toFixed(3)}`);
+  if (e.type === 'diagnostics') dynamics.update();
+  else if (e.type !== 'started') charts.redraw();
+  results.update();
+  if (experiment.finished) {
+    setRunning(false);
+    announce(`Experiment finished: ${experiment.runs.length} run(s).`);
+  }
 }
 
 function setRunning(running) {
@@ -185,9 +194,7 @@ function setRunning(running) {
   for (const id of ['export-json', 'export-csv', 'export-png']) $(id).disabled = !records.length;
 }
 
-async function start(e) {
-  e.preventDefault();
-  if (!$('controls').reportValidity()) return;
+async function start() {
   const spec = readSpec();
   $('start').disabled = true;
   if (!(await ensureData(spec))) { $('start').disabled = false; return; }
@@ -196,6 +203,8 @@ async function start(e) {
   state.experiment = experiment;
   buildModelPanels(experiment);
   charts.reset(experiment);
+  results.reset(experiment);
+  dynamics.reset(experiment);
   state.scheduler = new Scheduler({ data: { train: state.data.train, test: state.data.test }, onEvent });
   state.scheduler.run(experiment.jobs);
   setRunning(true);
@@ -204,13 +213,13 @@ async function start(e) {
 // The settings every run shares, as wn-train writes them in its history file.
 function sharedOptions() {
   const s = state.experiment.spec;
-  return { tool: `wn-trainer web ${catalog.version}`, shared: { data: state.data.source, epochs: s.epochs, batch_size: s.batchSize,
+  return { tool: `wn-trainer web ${catalog.version}`, shared: { data: state.data.source, experiment: s.experiment ?? null, epochs: s.epochs, batch_size: s.batchSize,
     train_samples: state.data.train.count, test_samples: state.data.test.count, threads: state.scheduler.plan.threads,
     simd: catalog.simd, progress_every: catalog.defaults.progress_every } };
 }
 
 function initButtons() {
-  $('controls').addEventListener('submit', start);
+  $('controls').addEventListener('submit', (e) => { e.preventDefault(); if (controls.validate()) start(); });
   $('pause').addEventListener('click', () => {
     state.paused = !state.paused;
     state.paused ? state.scheduler.pause() : state.scheduler.resume();
@@ -220,6 +229,8 @@ function initButtons() {
     state.experiment.stopped(state.scheduler.stop());
     for (const el of document.querySelectorAll('#models .status')) if (!el.classList.contains('error') && !/^done/.test(el.textContent)) el.textContent = 'stopped';
     setRunning(false);
+    results.update();
+    announce('Stopped.');
   });
   $('export-json').addEventListener('click', () =>
     download('wn-history.json', new Blob([historyJson(state.experiment.records(), sharedOptions())], { type: 'application/json' })));
@@ -229,10 +240,10 @@ function initButtons() {
 }
 
 showIsolation();
-initControls();
+const given = initControls();
 initDropzone();
 initButtons();
-// The default subset loads at once, so Start is immediate.
-ensureData(readSpec());
+// The data loads at once, so Start is immediate; autostart=1 starts as soon as it is in.
+ensureData(readSpec()).then((ok) => { if (ok && given.autostart === '1' && controls.validate()) start(); });
 // Browser tests look inside through this, and only when the URL asks for it (?hooks).
 if (new URLSearchParams(location.search).has('hooks')) globalThis.wnTest = { state, charts, catalog };

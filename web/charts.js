@@ -14,6 +14,13 @@ function translucent(hex, alpha) {
   return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
 }
 
+// Text and grid colours follow the page's light or dark theme (style.css).
+export function themeCharts() {
+  const css = getComputedStyle(document.documentElement);
+  globalThis.Chart.defaults.color = css.getPropertyValue('--muted').trim() || '#5a5e63';
+  globalThis.Chart.defaults.borderColor = css.getPropertyValue('--line').trim() || '#c9ccd1';
+}
+
 function lineChart(canvas, title, yTitle, yRange = {}) {
   return new globalThis.Chart(canvas, {
     type: 'line',
@@ -43,6 +50,7 @@ function series(label, color, dashed) {
 
 export class Charts {
   constructor(accuracyCanvas, lossCanvas) {
+    themeCharts();
     this.accuracy = lineChart(accuracyCanvas, 'Accuracy (training: solid, validation: dashed)', 'accuracy', { min: 0, suggestedMax: 0.7 });
     this.loss = lossCanvas ? lineChart(lossCanvas, 'Loss', 'categorical cross-entropy') : null;
     this.experiment = null;

@@ -55,11 +55,14 @@ export async function waitForEpochs(page, epochs, timeout = 180000) {
   await page.waitForFunction((n) => globalThis.wnTest.state.experiment?.runs.every((r) => r.epochs.length >= n), epochs, { timeout });
 }
 
+// The id suffix of a model's panel on the page: its variant, model-init for weight norm.
+export const panel = (model, init = 'tfa') => (model === 'regular' ? model : `${model}-${init}`);
+
 // Clicks Start and waits until every listed model reports a training step.
 export async function startTraining(page, models = ['regular', 'weightnorm']) {
   await page.click('#start');
-  await page.waitForFunction((ms) => ms.every((m) =>
-    /step \d+/.test(document.getElementById(`status-${m}`)?.textContent)), models);
+  await page.waitForFunction((ids) => ids.every((id) =>
+    /step \d+/.test(document.getElementById(`status-${id}`)?.textContent)), models.map((m) => panel(m)));
 }
 
 export async function waitForData(page, timeout = 120000) {
