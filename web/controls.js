@@ -87,7 +87,7 @@ export class Controls {
     $('train-samples').value = spec.trainSamples;
     $('test-samples').value = spec.testSamples;
     $('init-samples').value = spec.initSamples ?? '';
-    this.presetParams = preset ? this.params().toString() : null;
+    this.presetParams = preset ? this.params(true).toString() : null;
   }
 
   markCustom() {

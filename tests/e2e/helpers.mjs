@@ -65,6 +65,9 @@ export async function startTraining(page, models = ['regular', 'weightnorm']) {
     /step \d+/.test(document.getElementById(`status-${id}`)?.textContent)), models.map((m) => panel(m)));
 }
 
+// The page's module has run (its catalog loaded, the form filled); needs ?hooks.
+export const ready = (page) => page.waitForFunction(() => globalThis.wnTest);
+
 export async function waitForData(page, timeout = 120000) {
   await page.waitForFunction(() => document.getElementById('data-status').textContent.startsWith('CIFAR-10:'), null, { timeout });
 }
