@@ -1,0 +1,61 @@
+// Helpers for the tests that need more than one origin or the server as its own process:
+// a tutorial page on another site embedding the trainer, and scripts/serve.mjs run as a CLI.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { openPage } from './helpers.mjs';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+// The trainer's server (http://127.0.0.1:PORT/, from startServer) seen as http://localhost:PORT/,
+// and a tutorial page at http://127.0.0.1:PORT/: different sites, as when a tutorial on another
+// domain embeds the trainer. Such a frame is third-party: its storage may be blocked, and it is
+// cross-origin isolated only if the parent is and allows it. The parent page comes from the
+// browser's router (it never reaches the trainer's server).
+//   isolated: the parent sends COOP same-origin + COEP require-corp
+//   allow:    the iframe's allow attribute, e.g. 'cross-origin-isolated'
+// Resolves once `models` models sent done or error, with the page (left open), the events it
+// received, the frame, and the console errors of page and frame.
+export async function tutorialRun(browser, server, query, { isolated = false, allow = null, models = 1, timeout = 180000 } = {}) {
+  const trainer = server.url.replace('127.0.0.1', 'localhost');
+  const tutorial = `${server.url}tutorial.html`;
+  const opened = await openPage(browser, 'about:blank');
+  await opened.page.route(tutorial, (route) => route.fulfill({
+    contentType: 'text/html',
+    headers: isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {},
+    body: `<!doctype html><script>window.events = [];
+      addEventListener('message', (e) => { if (e.data && e.data.source === 'wn-trainer') events.push(e.data); });</script>
+      <iframe src="${trainer}embed.html?${query}" ${allow ? `allow="${allow}"` : ''} width="800" height="400"></iframe>`,
+  }));
+  await opened.page.goto(tutorial);
+  await opened.page.waitForFunction((n) => window.events.filter((e) => e.type === 'done' || e.type === 'error').length >= n,
+    models, { timeout });
+  const frame = opened.page.frames().find((f) => f.url().startsWith(`${trainer}embed.html`));
+  return { ...opened, frame, trainer, events: await opened.page.evaluate(() => window.events) };
+}
+
+// Runs `node scripts/serve.mjs ARGS` (under `ulimit -n` when given) until it prints its URL.
+// Resolves to {url, output(), exitCode(), stop()}; with expectExit, waits for it to end
+// instead and resolves to {code, output}.
+export function startCli(args, { ulimit = null, env = {}, expectExit = false } = {}) {
+  const command = `${ulimit ? `ulimit -n ${ulimit}; ` : ''}exec "$0" scripts/serve.mjs "$@"`;
+  const child = spawn('bash', ['-c', command, process.execPath, ...args], {
+    cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise((ok) => child.on('exit', (code) => ok(code)));
+  return new Promise((ok, fail) => {
+    const onData = (chunk) => {
+      output += chunk;
+      const url = output.match(/is at (http:\S+)/)?.[1];
+      if (url && !expectExit) ok({
+        url,
+        output: () => output,
+        exitCode: () => child.exitCode,
+        stop: () => { child.kill(); return exited; },
+      });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    exited.then((code) => (expectExit ? ok({ code, output }) : fail(new Error(`serve.mjs exited (${code}): ${output}`))));
+  });
+}
