@@ -87,7 +87,7 @@ export function isolationHeaders(file) {
   return {
     'Cross-Origin-Opener-Policy': 'same-origin',
     'Cross-Origin-Embedder-Policy': 'require-corp',
-    'Cross-Origin-Resource-Policy': extname(file) === '.html' ? 'cross-origin' : 'same-origin',
+    'Cross-Origin-Resource-Policy': types[extname(file)]?.startsWith('text/html') ? 'cross-origin' : 'same-origin',
   };
 }
 

@@ -1,36 +1,52 @@
 // Helpers for the tests that need more than one origin or the server as its own process:
 // a tutorial page on another site embedding the trainer, and scripts/serve.mjs run as a CLI.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { openPage } from './helpers.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 // The trainer's server (http://127.0.0.1:PORT/, from startServer) seen as http://localhost:PORT/,
-// and a tutorial page at http://127.0.0.1:PORT/: different sites, as when a tutorial on another
-// domain embeds the trainer. Such a frame is third-party: its storage may be blocked, and it is
-// cross-origin isolated only if the parent is and allows it. The parent page comes from the
-// browser's router (it never reaches the trainer's server).
+// and a tutorial page served from http://127.0.0.1:OTHER/: different sites, as when a tutorial on
+// another domain embeds the trainer. Such a frame is third-party: its storage may be blocked, and it
+// is cross-origin isolated only if the parent is and allows it. (The parent comes from a real
+// server: a page the browser's router made up counts as public, and Chromium's local network
+// access checks then refuse to frame localhost.)
 //   isolated: the parent sends COOP same-origin + COEP require-corp
 //   allow:    the iframe's allow attribute, e.g. 'cross-origin-isolated'
 // Resolves once `models` models sent done or error, with the page (left open), the events it
 // received, the frame, and the console errors of page and frame.
 export async function tutorialRun(browser, server, query, { isolated = false, allow = null, models = 1, timeout = 180000 } = {}) {
   const trainer = server.url.replace('127.0.0.1', 'localhost');
-  const tutorial = `${server.url}tutorial.html`;
-  const opened = await openPage(browser, 'about:blank');
-  await opened.page.route(tutorial, (route) => route.fulfill({
-    contentType: 'text/html',
-    headers: isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {},
-    body: `<!doctype html><script>window.events = [];
-      addEventListener('message', (e) => { if (e.data && e.data.source === 'wn-trainer') events.push(e.data); });</script>
-      <iframe src="${trainer}embed.html?${query}" ${allow ? `allow="${allow}"` : ''} width="800" height="400"></iframe>`,
-  }));
-  await opened.page.goto(tutorial);
-  await opened.page.waitForFunction((n) => window.events.filter((e) => e.type === 'done' || e.type === 'error').length >= n,
-    models, { timeout });
-  const frame = opened.page.frames().find((f) => f.url().startsWith(`${trainer}embed.html`));
-  return { ...opened, frame, trainer, events: await opened.page.evaluate(() => window.events) };
+  const tutorial = await tutorialServer(isolated, `<!doctype html><script>window.events = [];
+    addEventListener('message', (e) => { if (e.data && e.data.source === 'wn-trainer') events.push(e.data); });</script>
+    <iframe src="${trainer}embed.html?${query}" ${allow ? `allow="${allow}"` : ''} width="800" height="400"></iframe>`);
+  try {
+    const opened = await openPage(browser, tutorial.url);
+    await opened.page.waitForFunction((n) => window.events.filter((e) => e.type === 'done' || e.type === 'error').length >= n,
+      models, { timeout });
+    const frame = opened.page.frames().find((f) => f.url().startsWith(`${trainer}embed.html`));
+    return { ...opened, frame, trainer, events: await opened.page.evaluate(() => window.events) };
+  } finally {
+    await tutorial.close();
+  }
+}
+
+// One page at http://127.0.0.1:PORT/, with or without the isolation headers.
+async function tutorialServer(isolated, html) {
+  const server = createServer((req, res) => {
+    res.writeHead(200, {
+      'Content-Type': 'text/html; charset=utf-8',
+      ...(isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {}),
+    });
+    res.end(html);
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/`,
+    close: () => new Promise((ok) => { server.closeAllConnections(); server.close(ok); }),
+  };
 }
 
 // Runs `node scripts/serve.mjs ARGS` (under `ulimit -n` when given) until it prints its URL.
