@@ -1,7 +1,10 @@
-// Helpers for the tests that need more than one origin or the server as its own process:
-// a tutorial page on another site embedding the trainer, and scripts/serve.mjs run as a CLI.
+// Helpers for the tests that need more than one origin or a process of their own: a tutorial
+// page on another site embedding the trainer, scripts/serve.mjs run as a CLI, and stand-in
+// commands for checking what the shell scripts would run.
 import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openPage } from './helpers.mjs';
 
@@ -74,4 +77,17 @@ export function startCli(args, { ulimit = null, env = {}, expectExit = false } =
     child.stderr.on('data', onData);
     exited.then((code) => (expectExit ? ok({ code, output }) : fail(new Error(`serve.mjs exited (${code}): ${output}`))));
   });
+}
+
+// A folder of stand-in commands, each appending "name args…" to a log and exiting with `code`
+// (sudo runs its arguments). Put `dir` first in PATH; calls() lists what was run.
+export function fakeTools(dir, names, code = 0) {
+  mkdirSync(dir, { recursive: true });
+  const log = join(dir, 'calls.log');
+  for (const name of names) {
+    const body = name === 'sudo' ? 'exec "$@"' : `echo "${name} $*" >> '${log}'\nexit ${code}`;
+    writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(dir, name), 0o755);
+  }
+  return { dir, calls: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []) };
 }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { fakeTools } from './origins.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const RECORD = 3073, RECORDS = 10000;
@@ -164,4 +165,39 @@ test('no network and no copy: a clear message that names --from', () => {
   assert.equal(code, 1, out);
   assert.match(out, /cannot reach http:\/\/127\.0\.0\.1:9\/.*npm run data -- --from PATH/);
   assert.deepEqual(tree(data), []);
+});
+
+// npm start on a first run: the data is checked before anything is installed or built.
+// cmake, emcmake, apt-get, dpkg and npm are stand-ins that only log (see origins.mjs).
+function start({ copy, env = {} }) {
+  const dir = mkdtempSync(join(scratch, 'start-'));
+  const tools = fakeTools(join(dir, 'bin'), ['cmake', 'emcmake', 'apt-get', 'dpkg', 'npm', 'sudo']);
+  const r = spawnSync('bash', ['scripts/start.sh'], {
+    cwd: root, encoding: 'utf8',
+    env: { ...process.env, PATH: `${tools.dir}:${process.env.PATH}`, WN_DATA_DIR: join(dir, 'data'), WN_CIFAR_COPY: copy,
+      npm_lifecycle_event: 'start', PORT: 'none', ...env },
+  });
+  return { code: r.status, out: r.stdout + r.stderr, calls: tools.calls(), data: join(dir, 'data') };
+}
+
+test('npm start with no data, no local copy and no network stops before installing or building, and says what to do', () => {
+  const { code, out, calls, data } = start({ copy: join(scratch, 'no-such-copy.tar.gz'),
+    env: { WN_CIFAR_URL: 'http://127.0.0.1:9/cifar-10-binary.tar.gz' } });
+  assert.equal(code, 1, out);
+  assert.match(out, /cannot reach http:\/\/127\.0\.0\.1:9\//);
+  assert.match(out, /no local copy at .*no-such-copy\.tar\.gz/);
+  assert.match(out, /npm run data -- --from PATH {2}and then npm start again/);
+  assert.deepEqual(calls, []);
+  assert.deepEqual(tree(data), []);
+});
+
+test('npm start with a local copy: data first, then only the run packages, and a build without tests', () => {
+  const { out, calls, data } = start({ copy: archive('good.tar.gz') });
+  assert.equal(statSync(join(data, 'cifar-10-batches-bin/test_batch.bin')).size, RECORDS * RECORD);
+  const checked = calls.filter((c) => c.startsWith('dpkg -s ')).map((c) => c.slice(8));
+  assert.deepEqual(checked, ['cmake', 'make', 'g++', 'zlib1g-dev', 'emscripten']);
+  const configure = calls.find((c) => c.startsWith('cmake -S . -B build '));
+  assert.match(configure, /-DBUILD_TESTING=OFF/);
+  assert.ok(calls.some((c) => c.startsWith('emcmake cmake')), calls.join('\n'));
+  assert.match(out, /--port: not a port number/);  // and then it went on to serve (PORT=none stops it there)
 });
