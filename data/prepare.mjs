@@ -50,7 +50,7 @@ async function download(url, dest) {
   try {
     res = await fetch(url);
   } catch (e) {
-    die(`cannot reach ${url} (${e.cause?.code || e.message}). ${OFFLINE}`);
+    die(`cannot reach ${url} (${e.cause?.code || e.cause?.message || e.message}). ${OFFLINE}`);
   }
   if (!res.ok) die(`${url} answered HTTP ${res.status}. ${OFFLINE}`);
   const total = Number(res.headers.get('content-length')) || 0;

@@ -12,38 +12,33 @@ after(async () => { await browser?.close(); await server?.close(); });
 
 const QUERY = 'models=regular&epochs=1&train=500&test=100&seed=1&autostart=1';
 
-function assertTrained(events) {
+// The run ended with one epoch and no error or console error; the frame was isolated, and the
+// trainer threaded, exactly when `threaded`.
+async function assertTrained({ errors, events, frame }, threaded) {
   assert.deepEqual(events.filter((e) => e.type === 'error'), []);
   assert.deepEqual(events.filter((e) => e.type === 'epoch').map((e) => e.epoch), [1]);
   assert.ok(events.some((e) => e.type === 'done'));
+  assert.equal(await frame.evaluate(() => crossOriginIsolated), threaded);
+  assert.equal(events.find((e) => e.type === 'ready').threaded, threaded);
+  assert.deepEqual(errors, []);
 }
 
 test('a plain parent on another site: the frame trains single-threaded, without console errors', async () => {
-  const { context, errors, events, frame } = await tutorialRun(browser, server, QUERY);
-  assertTrained(events);
-  assert.equal(await frame.evaluate(() => crossOriginIsolated), false);
-  assert.equal(events.find((e) => e.type === 'ready').threaded, false);
+  const run = await tutorialRun(browser, server, QUERY);
+  await assertTrained(run, false);
   // Only one `ready`: the frame did not reload itself halfway through the run.
-  assert.equal(events.filter((e) => e.type === 'ready').length, 1);
-  assert.deepEqual(errors, []);
-  await context.close();
+  assert.equal(run.events.filter((e) => e.type === 'ready').length, 1);
+  await run.context.close();
 });
 
 test('an isolated parent that allows it: the frame is cross-origin isolated and trains threaded', async () => {
-  const { context, errors, events, frame } = await tutorialRun(browser, server, QUERY,
-    { isolated: true, allow: 'cross-origin-isolated' });
-  assertTrained(events);
-  assert.equal(await frame.evaluate(() => crossOriginIsolated), true);
-  assert.equal(events.find((e) => e.type === 'ready').threaded, true);
-  assert.deepEqual(errors, []);
-  await context.close();
+  const run = await tutorialRun(browser, server, QUERY, { isolated: true, allow: 'cross-origin-isolated' });
+  await assertTrained(run, true);
+  await run.context.close();
 });
 
 test('an isolated parent without allow="cross-origin-isolated": the frame loads and trains single-threaded', async () => {
-  const { context, errors, events, frame } = await tutorialRun(browser, server, QUERY, { isolated: true });
-  assertTrained(events);
-  assert.equal(await frame.evaluate(() => crossOriginIsolated), false);
-  assert.equal(events.find((e) => e.type === 'ready').threaded, false);
-  assert.deepEqual(errors, []);
-  await context.close();
+  const run = await tutorialRun(browser, server, QUERY, { isolated: true });
+  await assertTrained(run, false);
+  await run.context.close();
 });

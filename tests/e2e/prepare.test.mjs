@@ -3,7 +3,8 @@
 // refused with a message and nothing is written, inside the data folder or out of it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync,
   writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,16 +65,21 @@ function archive(name, { before = [], batches = true, after = [], end = true } =
   return path;
 }
 
-// Runs prepare.mjs --from PATH with a fresh data folder inside a fresh parent folder.
-function prepare(from, { setup, env = {} } = {}) {
+// Runs prepare.mjs [--from PATH] with a fresh data folder inside a fresh parent folder.
+// Asynchronous, so that a server in this process can answer its download.
+async function prepare(from, { setup, env = {} } = {}) {
   const parent = mkdtempSync(join(scratch, 'run-'));
   const data = join(parent, 'data');
   mkdirSync(data);
   setup?.(data, parent);
-  const r = spawnSync(process.execPath, ['data/prepare.mjs', ...(from ? ['--from', from] : [])], {
-    cwd: root, encoding: 'utf8', env: { ...process.env, WN_DATA_DIR: data, ...env },
+  const child = spawn(process.execPath, ['data/prepare.mjs', ...(from ? ['--from', from] : [])], {
+    cwd: root, env: { ...process.env, WN_DATA_DIR: data, ...env },
   });
-  return { code: r.status, out: r.stdout + r.stderr, data, parent };
+  let out = '';
+  child.stdout.on('data', (c) => { out += c; });
+  child.stderr.on('data', (c) => { out += c; });
+  const code = await new Promise((ok) => child.on('close', ok));
+  return { code, out, data, parent };
 }
 
 // What a folder holds, recursively, links not followed.
@@ -90,10 +96,10 @@ before(() => {
 });
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-test('a valid archive: the six batches, checked, and a copy of the archive', () => {
+test('a valid archive: the six batches, checked, and a copy of the archive', async () => {
   const from = archive('good.tar.gz', { after: [{ name: 'cifar-10-batches-bin/batches.meta.txt', data: Buffer.from('cat\n') },
     { name: 'cifar-10-batches-bin/readme.html', data: Buffer.from('<p>') }] });
-  const { code, out, data } = prepare(from);
+  const { code, out, data } = await prepare(from);
   assert.equal(code, 0, out);
   assert.deepEqual(tree(data), ['cifar-10-batches-bin', ...BATCHES.map((f) => `cifar-10-batches-bin/${f}`), 'cifar-10-binary.tar.gz']);
   for (const f of BATCHES) assert.equal(statSync(join(data, 'cifar-10-batches-bin', f)).size, RECORDS * RECORD);
@@ -122,9 +128,9 @@ const hostile = [
   ['a batch twice', { after: [{ name: 'cifar-10-batches-bin/test_batch.bin', data: batch() }] }, /test_batch\.bin twice/],
 ];
 for (const [what, options, message] of hostile) {
-  test(`refused, nothing written: ${what}`, () => {
+  test(`refused, nothing written: ${what}`, async () => {
     const from = archive('hostile.tar.gz', options);
-    const { code, out, data, parent } = prepare(from);
+    const { code, out, data, parent } = await prepare(from);
     assert.equal(code, 1, out);
     assert.match(out, message);
     assert.match(out, /Nothing was extracted/);
@@ -134,19 +140,19 @@ for (const [what, options, message] of hostile) {
   });
 }
 
-test('a truncated .tar.gz (cut in the middle of a batch) is refused, nothing written', () => {
+test('a truncated .tar.gz (cut in the middle of a batch) is refused, nothing written', async () => {
   const whole = readFileSync(archive('cut.tar.gz'));
   const from = join(scratch, 'cut.tar.gz');
   writeFileSync(from, whole.subarray(0, whole.length >> 1));
-  const { code, out, data } = prepare(from);
+  const { code, out, data } = await prepare(from);
   assert.equal(code, 1, out);
   assert.match(out, /truncated.*Nothing was extracted/);
   assert.deepEqual(tree(data), []);
 });
 
-test('links already in the data folder are replaced, never written through', () => {
+test('links already in the data folder are replaced, never written through', async () => {
   const from = archive('good.tar.gz');
-  const { code, out, data, parent } = prepare(from, {
+  const { code, out, data, parent } = await prepare(from, {
     setup: (dir, up) => {
       mkdirSync(join(up, 'elsewhere'));
       symlinkSync(join(up, 'elsewhere'), join(dir, 'cifar-10-batches-bin'));
@@ -160,10 +166,10 @@ test('links already in the data folder are replaced, never written through', () 
   assert.equal(lstatSync(join(data, 'cifar-10-binary.tar.gz')).isFile(), true);
 });
 
-test('no network and no copy: a clear message that names --from', () => {
-  const { code, out, data } = prepare(null, { env: { WN_CIFAR_URL: 'http://127.0.0.1:9/cifar-10-binary.tar.gz' } });
+test('no network and no copy: a clear message that names --from', async () => {
+  const { code, out, data } = await prepare(null, { env: { WN_CIFAR_URL: 'http://127.0.0.1:2/cifar-10-binary.tar.gz' } });
   assert.equal(code, 1, out);
-  assert.match(out, /cannot reach http:\/\/127\.0\.0\.1:9\/.*npm run data -- --from PATH/);
+  assert.match(out, /cannot reach http:\/\/127\.0\.0\.1:2\/\S* \(ECONNREFUSED\).*npm run data -- --from PATH/);
   assert.deepEqual(tree(data), []);
 });
 
@@ -182,9 +188,9 @@ function start({ copy, env = {} }) {
 
 test('npm start with no data, no local copy and no network stops before installing or building, and says what to do', () => {
   const { code, out, calls, data } = start({ copy: join(scratch, 'no-such-copy.tar.gz'),
-    env: { WN_CIFAR_URL: 'http://127.0.0.1:9/cifar-10-binary.tar.gz' } });
+    env: { WN_CIFAR_URL: 'http://127.0.0.1:2/cifar-10-binary.tar.gz' } });
   assert.equal(code, 1, out);
-  assert.match(out, /cannot reach http:\/\/127\.0\.0\.1:9\//);
+  assert.match(out, /cannot reach http:\/\/127\.0\.0\.1:2\/\S* \(ECONNREFUSED\)/);
   assert.match(out, /no local copy at .*no-such-copy\.tar\.gz/);
   assert.match(out, /npm run data -- --from PATH {2}and then npm start again/);
   assert.deepEqual(calls, []);
@@ -200,4 +206,25 @@ test('npm start with a local copy: data first, then only the run packages, and a
   assert.match(configure, /-DBUILD_TESTING=OFF/);
   assert.ok(calls.some((c) => c.startsWith('emcmake cmake')), calls.join('\n'));
   assert.match(out, /--port: not a port number/);  // and then it went on to serve (PORT=none stops it there)
+});
+
+test('a download that fails: HTTP errors and damaged bytes are named, and no part file stays', async () => {
+  const server = createServer((req, res) => {
+    if (req.url === '/missing.tar.gz') return res.writeHead(404).end();
+    res.writeHead(200, { 'Content-Length': 5000 }).end(Buffer.alloc(5000, 7));
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const at = `http://127.0.0.1:${server.address().port}`;
+  try {
+    const missing = await prepare(null, { env: { WN_CIFAR_URL: `${at}/missing.tar.gz` } });
+    assert.equal(missing.code, 1);
+    assert.match(missing.out, /answered HTTP 404.*--from PATH/);
+    assert.deepEqual(tree(missing.data), []);
+    const damaged = await prepare(null, { env: { WN_CIFAR_URL: `${at}/cifar-10-binary.tar.gz` } });
+    assert.equal(damaged.code, 1);
+    assert.match(damaged.out, /MD5 mismatch: got \w+, expected c32a1d4ab5d03f1284b67883e8d87530/);
+    assert.deepEqual(tree(damaged.data), []);
+  } finally {
+    await new Promise((ok) => server.close(ok));
+  }
 });
