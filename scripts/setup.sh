@@ -2,12 +2,12 @@
 # Installs the system packages the project needs when they are missing (Debian/Ubuntu).
 #   scripts/setup.sh [node|run|test]   (default test)
 #   node  Node.js ≥ 18 and npm: all that preparing CIFAR-10 needs
-#   run   + what `npm start` builds with: cmake, g++, zlib, emscripten
+#   run   + what `npm start` builds with: cmake, g++, zlib, libzip, emscripten
 #   test  + what only `npm test` needs: doctest, xtensor + xsimd (golden tests), clang and its
 #         sanitizer/libFuzzer runtime, chromium (browser tests)
 set -euo pipefail
 profile=${1:-test}
-run=(cmake make g++ zlib1g-dev emscripten)
+run=(cmake make g++ pkg-config zlib1g-dev libzip-dev emscripten)
 case $profile in
   node) wanted=() ;;
   run) wanted=("${run[@]}") ;;

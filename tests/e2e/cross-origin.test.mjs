@@ -16,10 +16,10 @@ const QUERY = 'models=regular&epochs=1&train=500&test=100&seed=1&autostart=1';
 // trainer threaded, exactly when `threaded`.
 async function assertTrained({ errors, events, frame }, threaded) {
   assert.deepEqual(events.filter((e) => e.type === 'error'), []);
-  assert.deepEqual(events.filter((e) => e.type === 'epoch').map((e) => e.epoch), [1]);
+  assert.deepEqual(events.filter((e) => e.type === 'epoch').map((e) => e.log.epoch), [1]);
   assert.ok(events.some((e) => e.type === 'done'));
   assert.equal(await frame.evaluate(() => crossOriginIsolated), threaded);
-  assert.equal(events.find((e) => e.type === 'ready').threaded, threaded);
+  assert.equal(events.find((e) => e.type === 'started').threaded, threaded);
   assert.deepEqual(errors, []);
 }
 
