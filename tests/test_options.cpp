@@ -116,7 +116,7 @@ TEST_CASE("wn-train options: numbers that round-trip through float, and nothing 
 
 TEST_CASE("wn-train options: bad input is an error that names the flag") {
   const std::vector<std::vector<const char*>> bad = {
-      {"--bogus"}, {"--epochs"}, {"--epochs", "0"}, {"--epochs", "-3"}, {"--epochs", "3x"},
+      {"--bogus"}, {"--epochs"}, {"--epochs", "-3"}, {"--epochs", "3x"},
       {"--batch-size", "0"}, {"--batch-size", "1025"}, {"--lr", "0"}, {"--lr", "-1"}, {"--lr", "nan"},
       {"--lr", "1e-3,,1e-2"}, {"--lr", "1e-3,1e-3"}, {"--model", "resnet"}, {"--model", "regular,regular"},
       {"--model", ""}, {"--seeds", "5-1"}, {"--seeds", "1-1000"}, {"--seeds", "1,1"}, {"--seeds", "x"},
@@ -149,6 +149,19 @@ TEST_CASE("one run's flags, as the browser worker passes them") {
   CHECK(parse_run({"--model", "both"}).message() == "one run takes one model, one weight-norm init, one seed and one learning rate");
   CHECK(parse_run({"--experiment", "sgd"}).message() == "unknown option '--experiment'");
   CHECK(parse_run({"--lr", "1e39"}).message().find("outside what a float holds") != std::string::npos);
+}
+
+TEST_CASE("--save-weights names one file per run; --epochs 0 only evaluates") {
+  auto o = parse({"--model", "both", "--seeds", "1-2", "--save-weights", "w/{model}-{init}-{seed}.npz", "--epochs", "0"});
+  REQUIRE_MESSAGE(o, (o ? "" : o.message()));
+  CHECK(o->run.epochs == 0);
+  const auto grid = expand_grid(o.value(), 1);
+  CHECK(weights_path(o->save_weights, grid[1]) == "w/weightnorm-tfa-1.npz");
+  CHECK(weights_path(o->save_weights, grid[2]) == "w/regular-tfa-2.npz");
+  CHECK(weights_path("{lr}_{optimizer}.npz", grid[0]) == "0.001_adam.npz");
+  auto clash = parse({"--model", "both", "--save-weights", "w-{seed}.npz"});
+  REQUIRE(!clash);
+  CHECK(clash.message().find("names the same file for several runs") != std::string::npos);
 }
 
 TEST_CASE("wn-train --help lists the exit codes") {

@@ -14,6 +14,7 @@
 #include "../kernels/simd.hpp"
 #include "../train/history.hpp"
 #include "../train/summary.hpp"
+#include "npz.hpp"
 #include "options.hpp"
 #include "output_file.hpp"
 
@@ -58,13 +59,33 @@ std::string run_label(const RunConfig& c, std::size_t i, std::size_t n) {
          std::to_string(c.seed) + ", " + setting(c);
 }
 
+// Every run starts from the weights in path: each run's model must hold exactly its arrays.
+Status load_initial_weights(const std::string& path, std::vector<RunConfig>& grid) {
+  auto arrays = npz_read(path);
+  if (!arrays) return arrays.status();
+  for (RunConfig& c : grid) {
+    auto model = Model::build(preset(c.model, WnInit::none), c.seed);
+    if (!model) return model.status();
+    Status s = import_weights(*model.value(), arrays.value());
+    if (!s) return Error{path + ": " + s.message()};
+    c.initial_params = std::make_shared<const std::vector<float>>(model.value()->params().begin(), model.value()->params().end());
+  }
+  return {};
+}
+
 void print_summary(const std::vector<RunOutcome>& runs, bool grid) {
   std::printf("\n");
   if (!grid) {
-    for (const RunOutcome& r : runs)
-      if (!r.history.epochs.empty())
-        std::printf("%-10s test accuracy after %zu epoch(s): %.4f (%.2f ms/step)\n", preset_name(r.config.model),
-                    r.history.epochs.size(), r.history.epochs.back().val_accuracy, r.history.ms_per_step);
+    for (const RunOutcome& r : runs) {
+      if (r.history.epochs.empty()) continue;
+      const EpochLog& last = r.history.epochs.back();
+      if (last.epoch == 0)
+        std::printf("%-10s evaluated: val_loss %.4f, val_accuracy %.4f\n", variant_label(r.config).c_str(), last.val_loss,
+                    last.val_accuracy);
+      else
+        std::printf("%-10s test accuracy after %d epoch(s): %.4f (%.2f ms/step)\n", variant_label(r.config).c_str(),
+                    last.epoch, last.val_accuracy, r.history.ms_per_step);
+    }
     return;
   }
   std::printf("final val_accuracy over seeds:\n");
@@ -90,9 +111,19 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   const int threads = o.threads.value_or(ThreadPool::hardware_threads());
-  const std::vector<RunConfig> grid = expand_grid(o, threads);
+  std::vector<RunConfig> grid = expand_grid(o, threads);
+  if (!o.load_weights.empty()) {
+    Status s = load_initial_weights(o.load_weights, grid);
+    if (!s) {
+      std::fprintf(stderr, "wn-train: %s\n", s.message().c_str());
+      return kExitFailure;
+    }
+  }
   const bool tty = isatty(fileno(stdout));
-  for (const std::string& path : {o.json, o.diagnostics}) {
+  std::vector<std::string> outputs{o.json, o.diagnostics};
+  if (!o.save_weights.empty())
+    for (const RunConfig& c : grid) outputs.push_back(weights_path(o.save_weights, c));
+  for (const std::string& path : outputs) {
     if (path.empty()) continue;
     Status s = check_output_path(path);
     if (!s) {
@@ -180,6 +211,16 @@ int main(int argc, char** argv) {
     }
     records.back() = run_json(run.config(), run.history());
     outcomes.push_back({run.config(), run.history()});
+    if (!o.save_weights.empty()) {
+      const std::string path = weights_path(o.save_weights, run.config());
+      auto bytes = npz_encode(export_weights(run.model()));
+      Status s = bytes ? write_output_file(path, bytes.value()) : bytes.status();
+      if (!s) {
+        std::fprintf(stderr, "wn-train: %s\n", s.message().c_str());
+        return kExitFailure;
+      }
+      if (!o.quiet) std::printf("Saved the weights to %s\n", path.c_str());
+    }
   }
 
   print_summary(outcomes, o.seeds.size() > 1 || o.sweeps.size() > 1 || o.sweeps[0].learning_rates.size() > 1);

@@ -25,7 +25,7 @@ Usage: wn-train [options]
                          the models of one seed start from the same kernel / v and see
                          the same batches. --seed S is one seed.
   --lr LIST              learning rates, e.g. 1e-3,1e-2 (default 1e-3)
-  --epochs N             epochs to train (default 10)
+  --epochs N             epochs to train (default 10); 0 only evaluates
   --batch-size N         samples per step (default 32)
   --optimizer NAME       adam | sgd (default adam: beta 0.9/0.999, epsilon 1e-7)
   --momentum X           SGD momentum (default 0)
@@ -37,6 +37,10 @@ Usage: wn-train [options]
   --init-samples N       images weight norm's data init sees (default: one batch, as TFA;
                          the paper used 500)
   --json FILE            write the history as JSON (rewritten after every epoch)
+  --save-weights FILE    write each run's trained weights as a NumPy .npz (Keras' names and
+                         layouts); {model}, {init}, {seed}, {optimizer}, {lr} in FILE are
+                         filled in per run
+  --load-weights FILE    start every run from the weights in this .npz
   --diagnostics FILE     write per-layer diagnostics as JSON lines, at step 0 and at every
                          progress report (every 25 steps)
   --quiet                only the final summary
@@ -221,6 +225,8 @@ Result<CliOptions> parse(int argc, const char* const* argv, bool run_only) {
       {"--data", {[&](const std::string& v) -> Status { o.data = v; return {}; }, false}},
       {"--json", {[&](const std::string& v) -> Status { o.json = v; return {}; }, false}},
       {"--diagnostics", {[&](const std::string& v) -> Status { o.diagnostics = v; return {}; }, false}},
+      {"--save-weights", {[&](const std::string& v) -> Status { o.save_weights = v; return {}; }, false}},
+      {"--load-weights", {[&](const std::string& v) -> Status { o.load_weights = v; return {}; }, false}},
       {"--train-samples", {integer(o.train_samples, "--train-samples", 1, limits::kMaxTrain), false}},
       {"--test-samples", {integer(o.test_samples, "--test-samples", 1, limits::kMaxTest), false}},
       {"--experiment", {[&](const std::string&) -> Status { return {}; }, false}},  // applied first, below
@@ -231,7 +237,7 @@ Result<CliOptions> parse(int argc, const char* const* argv, bool run_only) {
       {"--lr", {with(rates, parse_rates)}},
       {"--optimizer", {with(optimizer, parse_optimizer)}},
       {"--momentum", {with(momentum, [](const std::string& v) { return parse_float("--momentum", v, true); })}},
-      {"--epochs", {integer(run.epochs, "--epochs", 1, limits::kMaxEpochs)}},
+      {"--epochs", {integer(run.epochs, "--epochs", 0, limits::kMaxEpochs)}},
       {"--batch-size", {integer(run.batch_size, "--batch-size", 1, limits::kMaxBatch)}},
       {"--threads", {optional_int(threads, "--threads", 1, limits::kMaxThreads)}},
       {"--init-samples", {optional_int(init_samples, "--init-samples", 1, limits::kMaxTrain)}},
@@ -288,6 +294,13 @@ Result<CliOptions> parse(int argc, const char* const* argv, bool run_only) {
   run.init_samples = init_samples;
   run.diagnostics = !o.diagnostics.empty();
   o.threads = threads;
+  if (!o.save_weights.empty()) {  // one file per run: the placeholders must tell the runs apart
+    const std::vector<RunConfig> grid = expand_grid(o, 1);
+    for (std::size_t i = 0; i < grid.size(); ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        if (weights_path(o.save_weights, grid[i]) == weights_path(o.save_weights, grid[j]))
+          return Error{"--save-weights " + o.save_weights + " names the same file for several runs; use {model}, {init}, {seed}, {optimizer} or {lr}"};
+  }
   return o;
 }
 }  // namespace
@@ -302,6 +315,16 @@ Result<RunConfig> parse_run(const std::vector<std::string>& args) {
   const std::vector<RunConfig> grid = expand_grid(o.value(), o->threads.value_or(1));
   if (grid.size() != 1) return Error{"one run takes one model, one weight-norm init, one seed and one learning rate"};
   return grid[0];
+}
+
+std::string weights_path(const std::string& pattern, const RunConfig& c) {
+  const std::pair<const char*, std::string> fields[] = {
+      {"{model}", preset_name(c.model)}, {"{init}", wn_init_name(c.wn_init)}, {"{seed}", std::to_string(c.seed)},
+      {"{optimizer}", optimizer_name(c.optimizer)}, {"{lr}", json::number(c.learning_rate)}};
+  std::string out = pattern;
+  for (const auto& [key, value] : fields)
+    for (std::size_t at; (at = out.find(key)) != std::string::npos;) out.replace(at, std::string(key).size(), value);
+  return out;
 }
 
 std::vector<RunConfig> expand_grid(const CliOptions& o, int threads) {

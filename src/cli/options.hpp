@@ -33,6 +33,8 @@ struct CliOptions {
   int test_samples = limits::kMaxTest;
   std::string json;
   std::string diagnostics;  // JSON lines of per-layer diagnostics
+  std::string save_weights; // .npz per run; {model}, {init}, {seed}, {optimizer}, {lr} are filled in
+  std::string load_weights; // .npz every run starts from
   bool quiet = false;
   bool help = false;
   bool version = false;
@@ -43,6 +45,8 @@ Result<CliOptions> parse_options(int argc, const char* const* argv);
 // CLI's data and file flags), as the browser worker passes them: exactly one grid cell.
 Result<RunConfig> parse_run(const std::vector<std::string>& args);
 std::vector<RunConfig> expand_grid(const CliOptions& o, int threads);
+// The --save-weights file of a run: the template with its placeholders filled in.
+std::string weights_path(const std::string& pattern, const RunConfig& c);
 std::string usage();
 
 }  // namespace wn

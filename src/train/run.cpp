@@ -9,8 +9,18 @@ TrainerOptions trainer_options(const RunConfig& c) { return {c.batch_size, c.thr
 }  // namespace
 
 Result<std::unique_ptr<Run>> Run::create(const RunConfig& c, const ImageSource& train, const ImageSource& test) {
-  auto model = Model::build(preset(c.model, c.wn_init), c.seed);
+  // Saved weights replace the drawn ones, and a data init would overwrite their g and bias:
+  // such a model is built with init 'none', which has none.
+  auto model = Model::build(preset(c.model, c.initial_params ? WnInit::none : c.wn_init), c.seed);
   if (!model) return Error{model.message()};
+  if (c.initial_params) {
+    Floats& p = model.value()->params();
+    if (c.initial_params->size() != p.size())
+      return Error{"the weights hold " + std::to_string(c.initial_params->size()) + " parameters, the model \"" +
+                   preset_name(c.model) + "\" has " + std::to_string(p.size())};
+    std::copy(c.initial_params->begin(), c.initial_params->end(), p.begin());
+    model.value()->prepare();
+  }
   std::unique_ptr<Run> run(new Run());
   run->config_ = c;
   run->model_ = std::move(model.value());

@@ -30,6 +30,8 @@ struct RunConfig {
   int progress_every = 25;
   std::optional<int> init_samples;  // weight norm's data init: one batch unless given
   bool diagnostics = false;         // sample per-layer diagnostics (FitOptions::diagnostics)
+  // Start from these parameters (saved weights) instead of drawing them; no data init then.
+  std::shared_ptr<const std::vector<float>> initial_params;
 };
 
 class Run {
@@ -41,9 +43,11 @@ class Run {
 
   const RunConfig& config() const { return config_; }
   Model& model() { return *model_; }
+  const Model& model() const { return *model_; }
   const Optimizer& optimizer() const { return *optimizer_; }
   Trainer& trainer() { return *trainer_; }
   FitLoop& loop() { return *loop_; }
+  const FitLoop& loop() const { return *loop_; }
   const History& history() const { return loop_->history(); }
 
  private:
