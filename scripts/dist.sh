@@ -34,6 +34,7 @@ mkdir -p "$out/wasm" "$out/vendor"
 cp web/*.html web/*.js web/*.css "$out/"
 cp build-wasm/web/wn-trainer-* "$out/wasm/"
 cp node_modules/chart.js/dist/chart.umd.js "$out/vendor/"
+cp node_modules/fflate/esm/browser.js "$out/vendor/fflate.js"
 if [[ $data != none ]]; then
   mkdir -p "$out/data/cifar-10-batches-bin"
 fi

@@ -4,7 +4,7 @@
 // layout, the same as a static deployment:
 //   /            web/              /wasm/   build-wasm/web/
 //   /data/cifar-10-batches-bin/{data_batch_1..5,test_batch}.bin   the prepared CIFAR-10 files, nothing else of data/
-//   /vendor/chart.umd.js  Chart.js from npm
+//   /vendor/chart.umd.js  Chart.js from npm    /vendor/fflate.js  fflate (zip) from npm
 //
 //   node scripts/serve.mjs [--port 8080] [--host 127.0.0.1] [--no-isolation] [--root DIR]
 // --host 0.0.0.0 lets other machines in; they get the single-threaded build over plain
@@ -33,6 +33,7 @@ export function devMounts(dataDir = process.env.WN_DATA_DIR || join(root, 'data'
     { prefix: '/wasm/', dir: join(root, 'build-wasm/web') },
     { prefix: '/data/cifar-10-batches-bin/', dir: join(dataDir, 'cifar-10-batches-bin'), only: DATASET },
     { prefix: '/vendor/chart.umd.js', file: join(root, 'node_modules/chart.js/dist/chart.umd.js') },
+    { prefix: '/vendor/fflate.js', file: join(root, 'node_modules/fflate/esm/browser.js') },
     { prefix: '/', dir: join(root, 'web') },
   ];
 }

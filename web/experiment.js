@@ -59,7 +59,7 @@ export class Experiment {
     switch (e.type) {
       case 'started': r.status = 'running'; r.started = e; break;
       case 'progress': r.progress.push({ x: e.epoch - 1 + e.step / e.steps, ...e }); r.last = e; break;
-      case 'epoch': r.epochs.push(e.log); r.record = e.run; r.last = e; break;
+      case 'epoch': r.epochs.push(e.log); r.record = e.run; r.last = e; r.inspect = e; break;
       case 'diagnostics': r.diagnostics.push(e); break;
       case 'diverged': r.status = 'diverged'; r.stopped = e.message; r.record = e.run; break;
       case 'done': r.status = 'done'; r.record = e.run; break;
