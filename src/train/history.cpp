@@ -104,8 +104,10 @@ void inspection_fields(json::Writer& w, const Run& run) {
   }
 }
 
+// Which run a record or event belongs to: the cell of the grid.
 void run_keys(json::Writer& w, const RunConfig& c) {
-  w.key("model").value(preset_name(c.model)).key("seed").value(c.seed).key("lr").value(c.learning_rate);
+  w.key("model").value(preset_name(c.model)).key("wn_init").value(wn_init_name(c.wn_init));
+  w.key("optimizer").value(optimizer_name(c.optimizer)).key("seed").value(c.seed).key("lr").value(c.learning_rate);
 }
 }  // namespace
 
