@@ -4,7 +4,7 @@
 // last sample (the angle v turned, or ‖Δw‖/‖w‖; the two agree for small steps). Each variant is
 // its mean over the seeds.
 import { colorOf } from './charts.js';
-import { settings, variantLabel } from './experiment.js';
+import { bandsByX, settings, variantLabel } from './experiment.js';
 
 const $ = (id) => document.getElementById(id);
 const PLOTS = [
@@ -74,20 +74,10 @@ export class Dynamics {
     requestAnimationFrame(() => { this.pending = false; this.draw(); });
   }
 
-  // The mean over the seeds of one variant and setting, per sample position: [{x, y}].
+  // The mean over the seeds of one variant and setting: [{x, y}].
   series(variant, setting, row, key) {
-    const runs = this.experiment.runsOf(variant, setting).filter((r) => r.diagnostics.length);
-    const out = [];
-    for (let i = 0; ; i++) {
-      const recs = runs.map((r) => r.diagnostics[i]).filter(Boolean);
-      if (!recs.length) return out;
-      const values = recs.map((d) => d.layers[row]?.[key]).filter((v) => v != null);
-      if (values.length) out.push({ x: recs[0].epoch - 1 + recs[0].step / (this.stepsPerEpoch(variant, setting) || 1), y: values.reduce((a, b) => a + b, 0) / values.length });
-    }
-  }
-
-  stepsPerEpoch(variant, setting) {
-    return this.experiment.runsOf(variant, setting).find((r) => r.last)?.last.steps;
+    return bandsByX(this.experiment.runsOf(variant, setting).map((r) => r.diagnostics), (d) => d.layers[row]?.[key])
+      .map((b) => ({ x: b.x, y: b.mean }));
   }
 
   draw() {

@@ -43,12 +43,42 @@ export function expandJobs(spec) {
 
 const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
 
+// A run keeps at most this many progress reports and diagnostics records: past it, every other
+// one is dropped and only every other new one kept, so a run of any length holds a bounded,
+// evenly spaced series (the page's memory stays flat on long runs; docs/robustness.md).
+export const MAX_POINTS = 1000;
+function keep(run, list, item) {
+  const count = run.counts[list]++;
+  if (count % run.strides[list] !== 0) return;
+  run[list].push(item);
+  if (run[list].length > MAX_POINTS) {
+    run[list] = run[list].filter((_, i) => i % 2 === 0);
+    run.strides[list] *= 2;
+  }
+}
+
+// Per x, over the series of several runs (the seeds of a variant): mean, min and max of value(p).
+export function bandsByX(series, value) {
+  const at = new Map();
+  for (const points of series)
+    for (const p of points) {
+      const v = value(p);
+      if (v == null) continue;
+      const key = p.x.toFixed(6);
+      if (!at.has(key)) at.set(key, { x: p.x, v: [] });
+      at.get(key).v.push(v);
+    }
+  return [...at.values()].sort((a, b) => a.x - b.x)
+    .map(({ x, v }) => ({ x, mean: mean(v), min: Math.min(...v), max: Math.max(...v), n: v.length }));
+}
+
 export class Experiment {
   constructor(spec) {
     this.spec = spec;
     this.jobs = expandJobs(spec);
     // Per job: status, the last progress, epoch logs, the run record, where it stopped.
-    this.runs = this.jobs.map((job) => ({ job, status: 'waiting', started: null, progress: [], epochs: [], diagnostics: [], record: null, stopped: null }));
+    this.runs = this.jobs.map((job) => ({ job, status: 'waiting', started: null, progress: [], epochs: [], diagnostics: [], record: null,
+      stopped: null, counts: { progress: 0, diagnostics: 0 }, strides: { progress: 1, diagnostics: 1 } }));
     this.startedAt = performance.now();
   }
 
@@ -58,9 +88,9 @@ export class Experiment {
     const r = this.runs[job.id];
     switch (e.type) {
       case 'started': r.status = 'running'; r.started = e; break;
-      case 'progress': r.progress.push({ x: e.epoch - 1 + e.step / e.steps, ...e }); r.last = e; break;
+      case 'progress': keep(r, 'progress', { x: e.epoch - 1 + e.step / e.steps, loss: e.loss, accuracy: e.accuracy }); r.last = e; break;
       case 'epoch': r.epochs.push(e.log); r.record = e.run; r.last = e; r.inspect = e; break;
-      case 'diagnostics': r.diagnostics.push(e); break;
+      case 'diagnostics': keep(r, 'diagnostics', { x: e.epoch - 1 + e.step / (r.last?.steps ?? 1), step: e.step, layers: e.layers }); break;
       case 'diverged': r.status = 'diverged'; r.stopped = e.message; r.record = e.run; break;
       case 'done': r.status = 'done'; r.record = e.run; break;
       case 'error': r.status = 'error'; r.stopped = e.message; break;
@@ -113,16 +143,9 @@ export class Experiment {
     }
   }
 
-  // The same over the progress reports (x in fractional epochs), matched by position.
+  // The same over the progress reports (x in fractional epochs).
   progressBands(variant, setting, key) {
-    const runs = this.runsOf(variant, setting);
-    const out = [];
-    for (let i = 0; ; i++) {
-      const pts = runs.filter((r) => r.progress.length > i).map((r) => r.progress[i]);
-      if (!pts.length) return out;
-      const v = pts.map((p) => p[key]);
-      out.push({ x: pts[0].x, mean: mean(v), min: Math.min(...v), max: Math.max(...v), n: v.length });
-    }
+    return bandsByX(this.runsOf(variant, setting).map((r) => r.progress), (p) => p[key]);
   }
 
   // "weight norm ahead of regular in k of N seeds": per setting and weight-normalised variant,
