@@ -239,3 +239,17 @@ TEST_CASE("a run from saved weights skips the data init and validates what was s
   wrong.initial_params = c.initial_params;
   CHECK(Run::create(wrong, train, valid).message().find("the weights hold 62242 parameters") != std::string::npos);
 }
+
+TEST_CASE("a data init on too few images is warned about; enough images, no init, or a plain net are not") {
+  RunConfig c = test::config(Preset::weightnorm);
+  c.batch_size = 2;
+  REQUIRE(run_warnings(c).size() == 1);
+  CHECK(run_warnings(c)[0].find("sees only 2 image(s)") != std::string::npos);
+  c.init_samples = 500;
+  CHECK(run_warnings(c).empty());
+  c.init_samples = 8;
+  CHECK(run_warnings(c).size() == 1);
+  c.wn_init = WnInit::none;
+  CHECK(run_warnings(c).empty());
+  CHECK(run_warnings(test::config(Preset::regular)).empty());
+}

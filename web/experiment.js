@@ -7,6 +7,10 @@
 // every epoch), so the page's file and wn-train's --json share one schema (docs/history.md).
 
 // A variant is a model with its weight-norm init; runs of one variant differ only in seed and lr.
+import './protocol.js';
+
+const { msg } = globalThis.WNProtocol;
+
 export function variantKey(model, wnInit) { return model === 'regular' ? model : `${model}/${wnInit}`; }
 
 export function variantLabel(model, wnInit, defaultInit = 'tfa') {
@@ -87,13 +91,13 @@ export class Experiment {
   handle(job, e) {
     const r = this.runs[job.id];
     switch (e.type) {
-      case 'started': r.status = 'running'; r.started = e; break;
-      case 'progress': keep(r, 'progress', { x: e.epoch - 1 + e.step / e.steps, loss: e.loss, accuracy: e.accuracy }); r.last = e; break;
-      case 'epoch': r.epochs.push(e.log); r.record = e.run; r.last = e; r.inspect = e; break;
-      case 'diagnostics': keep(r, 'diagnostics', { x: e.epoch - 1 + e.step / (r.last?.steps ?? 1), step: e.step, layers: e.layers }); break;
-      case 'diverged': r.status = 'diverged'; r.stopped = e.message; r.record = e.run; break;
-      case 'done': r.status = 'done'; r.record = e.run; break;
-      case 'error': r.status = 'error'; r.stopped = e.message; break;
+      case msg.started: r.status = 'running'; r.started = e; break;
+      case msg.progress: keep(r, 'progress', { x: e.epoch - 1 + e.step / e.steps, loss: e.loss, accuracy: e.accuracy }); r.last = e; break;
+      case msg.epoch: r.epochs.push(e.log); r.record = e.run; r.last = e; r.inspect = e; break;
+      case msg.diagnostics: keep(r, 'diagnostics', { x: e.epoch - 1 + e.step / (r.last?.steps ?? 1), step: e.step, layers: e.layers }); break;
+      case msg.diverged: r.status = 'diverged'; r.stopped = e.message; r.record = e.run; break;
+      case msg.done: r.status = 'done'; r.record = e.run; break;
+      case msg.error: r.status = 'error'; r.stopped = e.message; break;
     }
   }
 

@@ -68,7 +68,8 @@ async function run(job) {
   if (start) api.free(start);
   if (!handle) throw new Error(api.lastError());
   try {
-    self.postMessage({ type: msg.started, id: job.id, threads: m._wn_run_threads(handle), simd: api.simd, threaded: api.threaded });
+    self.postMessage({ type: msg.started, id: job.id, threads: m._wn_run_threads(handle), simd: api.simd, threaded: api.threaded,
+      warnings: api.json(m._wn_run_warnings(handle)) });
     for (;;) {
       const event = api.json(m._wn_run_advance(handle, SLICE));
       if (event) {

@@ -179,8 +179,10 @@ int main(int argc, char** argv) {
     Run& run = *created.value();
     if (!o.quiet) {
       if (grid.size() > 1) std::printf("\n%s\n", run_label(grid[i], i, grid.size()).c_str());
-      std::printf("\n%s%s\n", run.model().summary().c_str(), run.optimizer().describe().c_str());
+      std::printf("\n%s  softmax: fused into the categorical cross-entropy (the last Dense gives logits)\n%s\n",
+                  run.model().summary().c_str(), run.optimizer().describe().c_str());
     }
+    for (const std::string& w : run_warnings(run.config())) std::fprintf(stderr, "wn-train: warning: %s\n", w.c_str());
     records.push_back(run_json(run.config(), run.history()));
     for (;;) {
       const FitEvent e = run.loop().advance();

@@ -31,6 +31,16 @@ Result<std::unique_ptr<Run>> Run::create(const RunConfig& c, const ImageSource& 
   return run;
 }
 
+std::vector<std::string> run_warnings(const RunConfig& c) {
+  std::vector<std::string> out;
+  const int init = c.init_samples.value_or(c.batch_size);
+  const bool data_init = uses_weight_norm(c.model) && c.wn_init != WnInit::none && !c.initial_params;
+  if (data_init && init < kMinInitSamples)
+    out.push_back("weight norm's data init sees only " + std::to_string(init) + " image(s), too few for its per-unit statistics (" +
+                  std::to_string(kMinInitSamples) + " or more; the paper used 500): choose more init images");
+  return out;
+}
+
 std::size_t Run::memory_bytes(const RunConfig& c) {
   auto model = Model::build(preset(c.model, c.wn_init), c.seed);
   return model ? Trainer::memory_bytes(*model.value(), trainer_options(c)) : 0;

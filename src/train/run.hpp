@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "../model.hpp"
 #include "../optim/optimizer.hpp"
@@ -33,6 +34,14 @@ struct RunConfig {
   // Start from these parameters (saved weights) instead of drawing them; no data init then.
   std::shared_ptr<const std::vector<float>> initial_params;
 };
+
+// Weight norm's data init estimates each unit's mean and variance on its init batch; a Dense
+// unit has only one value per image, so below this many images the estimates (and the scale
+// g = 1/σ) are noise, and at 1–3 images a unit's σ is near 0 and training diverges.
+constexpr int kMinInitSamples = 16;
+
+// Why a run's settings are doubtful, each a sentence; empty when they are fine.
+std::vector<std::string> run_warnings(const RunConfig& c);
 
 class Run {
  public:

@@ -235,6 +235,12 @@ EMSCRIPTEN_KEEPALIVE RunHandle* wn_run_create(const char* flags, int train_count
 
 EMSCRIPTEN_KEEPALIVE int wn_run_threads(RunHandle* h) { return h->run->trainer().threads(); }
 
+// run_warnings() of the run, a JSON array of sentences.
+EMSCRIPTEN_KEEPALIVE const char* wn_run_warnings(RunHandle* h) {
+  h->event = json::Writer().array(run_warnings(h->run->config())).str();
+  return h->event.c_str();
+}
+
 // Works through at most max_batches batches; the event that came up as JSON (event_json in
 // src/train/history.hpp), or null if none did.
 EMSCRIPTEN_KEEPALIVE const char* wn_run_advance(RunHandle* h, int max_batches) {
