@@ -268,7 +268,7 @@ function initChartTools() {
 function describeDynamics() {
   if (!$('dynamics-details').open) return;
   describeCharts($('dynamics-data'), [...document.querySelectorAll('#dynamics-grid canvas')]
-    .map((c) => ({ name: c.getAttribute('aria-label'), chart: globalThis.Chart.getChart(c) })));
+    .map((c) => ({ name: c.getAttribute('aria-label'), chart: globalThis.Chart.getChart(c) })), 'epoch');
 }
 
 showIsolation();

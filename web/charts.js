@@ -24,11 +24,20 @@ export function themeCharts() {
   globalThis.Chart.defaults.borderColor = themeVar('--line', '#c9ccd1');
 }
 
-// When the system switches between light and dark, every chart on the page follows at once.
+// When the system switches between light and dark, every chart on the page follows at once. A
+// chart copies the default colours into its scales when it is made, so they are set there too
+// (plugins' text still reads the defaults).
 function followTheme() {
   matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
     themeCharts();
-    for (const chart of Object.values(globalThis.Chart.instances)) chart.update('none');
+    const { color, borderColor } = globalThis.Chart.defaults;
+    for (const chart of Object.values(globalThis.Chart.instances)) {
+      for (const s of Object.values(chart.options.scales ?? {})) {
+        s.ticks.color = s.title.color = color;
+        s.grid.color = s.border.color = borderColor;
+      }
+      chart.update('none');
+    }
   });
 }
 
@@ -265,8 +274,8 @@ export function gridPng(canvases, columns) {
 const shortNumber = (v) => (Math.abs(v) >= 100 ? v.toFixed(0) : Number(v.toPrecision(4)).toString());
 
 // A chart's text alternative: per listed series its last point (and the seeds' min–max there).
-// charts: [{name, chart}].
-export function describeCharts(table, charts) {
+// charts: [{name, chart}]; xTitle: what x counts, where the charts do not say.
+export function describeCharts(table, charts, xTitle = charts[0]?.chart.options.scales.x.title.text || 'x') {
   const rows = [];
   for (const { name, chart } of charts) {
     const sets = chart.data.datasets;
@@ -278,7 +287,6 @@ export function describeCharts(table, charts) {
       rows.push([name, d.label, shortNumber(last.x), shortNumber(last.y), max != null ? `${shortNumber(min)}–${shortNumber(max)}` : '']);
     }
   }
-  const xTitle = charts[0]?.chart.options.scales.x.title.text ?? 'x';
   table.innerHTML = `<caption>Last value of every series</caption><thead><tr><th scope="col">chart</th><th scope="col">series</th>
     <th scope="col">${xTitle}</th><th scope="col">value</th><th scope="col">seeds' min–max</th></tr></thead>`;
   const body = document.createElement('tbody');
