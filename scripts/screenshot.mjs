@@ -36,7 +36,7 @@ async function main() {
   const server = await startServer();
   const browser = await launch();
   const { page } = await openPage(browser, `${server.url}?hooks&epochs=${epochs}&train=${train}&test=2000`);
-  await page.setViewportSize({ width: 1280, height: 1400 });
+  await page.setViewportSize({ width: 1280, height: 1640 });  // down to the charts' legends and tools
   await waitForData(page);
   await page.click('#start');
   await page.waitForFunction(() => globalThis.wnTest.state.experiment?.finished, null, { timeout: 1800000 });
