@@ -257,11 +257,24 @@ function initChartTools() {
     charts.setView({ smoothing: Number($('smoothing').value) });
   });
   $('clear-ghosts').addEventListener('click', () => { charts.clearGhosts(); $('clear-ghosts').disabled = true; });
-  for (const b of document.querySelectorAll('[data-png]'))
-    b.addEventListener('click', () => download(`wn-${b.dataset.png}.png`, pngOf($(b.dataset.png))));
+  for (const figure of document.querySelectorAll('figure.chart-box')) chartCaption(figure);
   $('dynamics-details').addEventListener('toggle', describeDynamics);
   document.querySelector('[data-png-grid]').addEventListener('click', () =>
     download('wn-dynamics.png', gridPng([...document.querySelectorAll('#dynamics-grid canvas')], 3)));
+}
+
+// A chart's caption: a PNG button and, for figures marked data-table, a table of the last values
+// (the chart's text alternative, filled by charts.js as it draws).
+function chartCaption(figure) {
+  const canvas = figure.querySelector('canvas'), name = figure.dataset.name;
+  const caption = document.createElement('figcaption');
+  caption.innerHTML = `<button type="button" class="png" data-png="${canvas.id}">Save the ${name} chart as PNG</button>`;
+  caption.querySelector('button').addEventListener('click', () => download(`wn-${canvas.id}.png`, pngOf(canvas)));
+  if ('table' in figure.dataset) {
+    caption.insertAdjacentHTML('beforeend', `<details><summary>Data table</summary><div class="table-wrap" tabindex="0" role="group"
+      aria-label="${name} data"><table id="${canvas.id}-data" class="summary"></table></div></details>`);
+  }
+  figure.append(caption);
 }
 
 // The dynamics' small multiples in words: every plot's last values, filled while it is open.

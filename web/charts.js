@@ -67,11 +67,13 @@ function atX(chart, e) {
 }
 
 const hidden = (dataset) => dataset.band || dataset.raw;
+// Numbers in tooltips and tables: four significant digits, whole above 100.
+const shortNumber = (v) => (Math.abs(v) >= 100 ? v.toFixed(0) : Number(v.toPrecision(4)).toString());
 
 // What the x axis counts: per progress point p of run r, and per epoch index k of run r.
 const stepsOf = (r) => r.progress[0]?.steps ?? r.last?.steps ?? 0;
 const secondsBefore = (r, epochs) => r.epochs.slice(0, epochs).reduce((s, e) => s + e.seconds, 0);
-export const X_AXES = {
+const X_AXES = {
   epochs: { title: 'epoch', progress: (r, p) => p.epoch - 1 + p.step / p.steps, epoch: (r, k) => k + 1 },
   steps: { title: 'training step', progress: (r, p) => (p.epoch - 1) * p.steps + p.step, epoch: (r, k) => (k + 1) * stepsOf(r) },
   seconds: { title: 'seconds of training (busy time, with validation)', progress: (r, p) => secondsBefore(r, p.epoch - 1) + p.seconds,
@@ -80,7 +82,7 @@ export const X_AXES = {
 
 // An exponential moving average with TensorBoard's debiasing (the first points are not pulled
 // towards 0); s = 0 leaves the values as they are.
-export function ema(values, s) {
+function ema(values, s) {
   let last = 0;
   return values.map((v, i) => { last = last * s + (1 - s) * v; return s ? last / (1 - s ** (i + 1)) : v; });
 }
@@ -270,8 +272,6 @@ export function gridPng(canvases, columns) {
   return withBackground(w * columns, h * Math.ceil(canvases.length / columns), (ctx) =>
     canvases.forEach((c, i) => ctx.drawImage(c, (i % columns) * w, Math.floor(i / columns) * h)));
 }
-
-const shortNumber = (v) => (Math.abs(v) >= 100 ? v.toFixed(0) : Number(v.toPrecision(4)).toString());
 
 // A chart's text alternative: per listed series its last point (and the seeds' min–max there).
 // charts: [{name, chart}]; xTitle: what x counts, where the charts do not say.

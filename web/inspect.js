@@ -73,6 +73,20 @@ function filePicker(input, zone, onFile) {
   });
 }
 
+// The children of `box` for `keys`, in order, made by make(key). While the keys stay the same the
+// children stay in place, so keyboard focus on them survives the redraws during training.
+function keyed(box, keys, make) {
+  const have = [...box.children];
+  if (have.map((c) => c.dataset.key).join('\n') === keys.join('\n')) return have;
+  const children = keys.map((key) => {
+    const child = have.find((c) => c.dataset.key === key) ?? make(key);
+    child.dataset.key = key;
+    return child;
+  });
+  box.replaceChildren(...children);
+  return children;
+}
+
 function showError(id, message) {
   $(id).hidden = !message;
   $(id).textContent = message ?? '';
@@ -153,7 +167,8 @@ export class Inspect {
   // share of each true class.
   drawConfusion(sources) {
     const rows = document.querySelector('input[name=cm-mode]:checked').value === 'rows';
-    $('confusion').replaceChildren(...sources.map((s) => {
+    const boxes = keyed($('confusion'), sources.map((s) => s.key), () => el('div', { className: 'table-wrap', tabIndex: 0, role: 'group' }));
+    sources.forEach((s, k) => {
       const m = s.event.run.confusion_matrix;
       const total = sum(m.flat()), correct = sum(m.map((r, i) => r[i])), max = Math.max(...m.flat()) || 1;
       const table = el('table', { className: 'confusion' });
@@ -172,8 +187,9 @@ export class Inspect {
         }));
       }));
       table.append(caption, el('thead', {}, head), body);
-      return el('div', { className: 'table-wrap', tabIndex: 0, role: 'group', ariaLabel: `confusion matrix of ${s.label}` }, table);
-    }));
+      boxes[k].ariaLabel = `confusion matrix of ${s.label}`;
+      boxes[k].replaceChildren(table);
+    });
   }
 
   drawPerClass(sources) {
@@ -236,15 +252,18 @@ export class Inspect {
     }));
   }
 
+  // One button per trained model; a click writes the weights it has then.
   drawDownloads(sources) {
-    $('downloads').replaceChildren(...sources.filter((s) => !s.file).map((s) => {
-      const button = el('button', { type: 'button', textContent: `Download ${s.label} weights (.npz)` });
-      button.addEventListener('click', () => this.download(s).catch((e) => showError('weights-error', `Could not write the weights: ${e.message}`)));
+    const trained = sources.filter((s) => !s.file);
+    keyed($('downloads'), trained.map((s) => s.key), (key) => {
+      const button = el('button', { type: 'button', textContent: `Download ${trained.find((s) => s.key === key).label} weights (.npz)` });
+      button.addEventListener('click', () => this.download(key).catch((e) => showError('weights-error', `Could not write the weights: ${e.message}`)));
       return button;
-    }));
+    });
   }
 
-  async download(s) {
+  async download(key) {
+    const s = this.sources().find((x) => x.key === key);
     const model = await modelOf(s.job, s.event.params);
     try {
       download(`wn-${s.job.model}-seed${s.job.seed}.npz`, new Blob([model.npz()], { type: 'application/octet-stream' }));

@@ -323,3 +323,17 @@ test('a new Start keeps the previous experiment\'s means as faded, labelled curv
   assert.equal(await page.isEnabled('#clear-ghosts'), false);
   assert.deepEqual(trained.errors, []);
 });
+
+test('with several seeds the panel shows the first seed of each model, and says so', async () => {
+  const { page, context, errors } = await openPage(browser, `${server.url}?hooks&seeds=2&seed=3&epochs=1&train=640&test=100`);
+  await waitForData(page);
+  await page.click('#start');
+  await finished(page);
+  assert.match(await page.textContent('#inspect-note'), /^Shown: the first seed \(seed 3\) of each model; the experiment has 2 seeds/);
+  const runs = await page.evaluate(() => globalThis.wnTest.state.experiment.runs.map((r) => [r.job.model, r.job.seed, r.epochs[0].val_accuracy]));
+  const tables = await confusion(page);
+  assert.deepEqual(tables.map((t) => t.shown), runs.filter(([, seed]) => seed === 3).map(([, , v]) => v.toFixed(4)));
+  assert.equal(await page.locator('#filters .filter-row').count(), 2);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
