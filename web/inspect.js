@@ -167,15 +167,22 @@ export class Inspect {
   // share of each true class.
   drawConfusion(sources) {
     const rows = document.querySelector('input[name=cm-mode]:checked').value === 'rows';
-    const boxes = keyed($('confusion'), sources.map((s) => s.key), () => el('div', { className: 'table-wrap', tabIndex: 0, role: 'group' }));
+    // Each matrix scrolls sideways in its own box on a narrow screen; its title stays outside it.
+    const boxes = keyed($('confusion'), sources.map((s) => s.key), (key) => {
+      const id = `confusion-${key.replace(/\W/g, '-')}`;
+      const wrap = el('div', { className: 'table-wrap', tabIndex: 0, role: 'group' });
+      wrap.setAttribute('aria-labelledby', id);
+      return el('div', { className: 'confusion-box' }, el('p', { className: 'confusion-title', id }), wrap);
+    });
     sources.forEach((s, k) => {
       const m = s.event.run.confusion_matrix;
       const total = sum(m.flat()), correct = sum(m.map((r, i) => r[i])), max = Math.max(...m.flat()) || 1;
       const table = el('table', { className: 'confusion' });
-      table.dataset.model = s.key;
-      const caption = el('caption', {}, el('span', { className: 'swatch' }), `${s.label}, ${s.when}: validation accuracy `,
+      const [title, wrap] = boxes[k].children;
+      title.replaceChildren(el('span', { className: 'swatch' }), `${s.label}, ${s.when}: validation accuracy `,
         el('span', { className: 'val-accuracy', textContent: s.event.log.val_accuracy.toFixed(4) }), ` (${correct} of ${total} right)`);
-      caption.querySelector('.swatch').style.background = s.color;
+      title.firstChild.style.background = s.color;
+      table.setAttribute('aria-labelledby', title.id);
       const head = el('tr', {}, el('th', { scope: 'col', textContent: 'true \\ predicted' }),
         ...this.names.map((n) => el('th', { scope: 'col', textContent: SHORT[n] ?? n, title: n })));
       const body = el('tbody', {}, ...m.map((row, i) => {
@@ -186,9 +193,8 @@ export class Inspect {
           return td;
         }));
       }));
-      table.append(caption, el('thead', {}, head), body);
-      boxes[k].ariaLabel = `confusion matrix of ${s.label}`;
-      boxes[k].replaceChildren(table);
+      table.append(el('thead', {}, head), body);
+      wrap.replaceChildren(table);
     });
   }
 

@@ -26,15 +26,15 @@ after(async () => { await browser?.close(); await server?.close(); });
 
 function finished(page) {
   return page.waitForFunction(() => globalThis.wnTest.state.experiment?.finished &&
-    document.querySelectorAll('table.confusion caption').length === globalThis.wnTest.inspect.sources().length &&
-    [...document.querySelectorAll('table.confusion caption')].every((c) => /final/.test(c.textContent)), null, { timeout: 300000 });
+    document.querySelectorAll('.confusion-title').length === globalThis.wnTest.inspect.sources().length &&
+    [...document.querySelectorAll('.confusion-title')].every((c) => /final/.test(c.textContent)), null, { timeout: 300000 });
 }
 
 // The confusion matrices as the page shows them.
-const confusion = (page) => page.$$eval('table.confusion', (tables) => tables.map((t) => ({
-  model: t.dataset.model,
-  shown: t.querySelector('.val-accuracy').textContent,
-  cells: [...t.tBodies[0].rows].map((r) => [...r.querySelectorAll('td')].map((c) => Number(c.textContent))),
+const confusion = (page) => page.$$eval('.confusion-box', (boxes) => boxes.map((b) => ({
+  model: b.dataset.key,
+  shown: b.querySelector('.val-accuracy').textContent,
+  cells: [...b.querySelector('table.confusion').tBodies[0].rows].map((r) => [...r.querySelectorAll('td')].map((c) => Number(c.textContent))),
 })));
 
 const finals = (page) => page.evaluate(() => globalThis.wnTest.state.experiment.runs.map((r) => r.epochs.at(-1).val_accuracy));
