@@ -1,17 +1,18 @@
 // The page: controls → data and an experiment's runs on the workers → charts, logs and status.
 import './protocol.js';
 import './wasm.js';
-import { Charts, colorOf } from './charts.js';
+import { Charts, colorOf, describeCharts, gridPng, pngOf } from './charts.js';
 import { Controls } from './controls.js';
 import { fileSources, loadDataset, preparedSources } from './data.js';
 import { Dynamics } from './dynamics.js';
 import { Experiment, variantLabel } from './experiment.js';
 import { download, epochLine, historyCsv, historyJson, statusLine } from './format.js';
+import { Inspect } from './inspect.js';
 import { parseParams, specFrom } from './params.js';
 import { Results } from './results.js';
 import { Scheduler, isolated, plan } from './scheduler.js';
 
-const { pageDefaults } = globalThis.WNProtocol;
+const { pageDefaults, finalEvents } = globalThis.WNProtocol;
 const catalog = await globalThis.WNWasm.catalog();
 const $ = (id) => document.getElementById(id);
 
@@ -153,9 +154,10 @@ function log(job, line) {
   el.scrollTop = el.scrollHeight;
 }
 
-const charts = new Charts($('accuracy-chart'), $('loss-chart'));
+const charts = new Charts($('accuracy-chart'), $('loss-chart'), { ghosts: true });
 const results = new Results();
 const dynamics = new Dynamics();
+const inspect = new Inspect(catalog, () => state.data);
 
 // Screen readers hear the run's state change (started, an epoch, done), not every progress report.
 function announce(text) { $('run-status').textContent = text; }
@@ -177,6 +179,11 @@ function onEvent(job, e) {
   if (e.type === 'epoch') announce(`${job.label}: epoch ${e.log.epoch}, validation accuracy ${e.log.val_accuracy.toFixed(3)}`);
   if (e.type === 'diagnostics') dynamics.update();
   else if (e.type !== 'started') charts.redraw();
+  // The inspection panel changes with each validation, and says "final" when a run ends.
+  if (e.type === 'epoch' || finalEvents.includes(e.type)) {
+    inspect.update();
+    describeDynamics();
+  }
   results.update();
   if (experiment.finished) {
     setRunning(false);
@@ -203,8 +210,10 @@ async function start() {
   state.experiment = experiment;
   buildModelPanels(experiment);
   charts.reset(experiment);
+  $('clear-ghosts').disabled = !charts.ghosts.length;
   results.reset(experiment);
   dynamics.reset(experiment);
+  inspect.reset(experiment);
   state.scheduler = new Scheduler({ data: { train: state.data.train, test: state.data.test }, onEvent });
   state.scheduler.run(experiment.jobs);
   setRunning(true);
@@ -230,6 +239,7 @@ function initButtons() {
     for (const el of document.querySelectorAll('#models .status')) if (!el.classList.contains('error') && !/^done/.test(el.textContent)) el.textContent = 'stopped';
     setRunning(false);
     results.update();
+    inspect.update();
     announce('Stopped.');
   });
   $('export-json').addEventListener('click', () =>
@@ -239,11 +249,47 @@ function initButtons() {
   $('export-png').addEventListener('click', () => download('wn-accuracy.png', charts.png()));
 }
 
+// ---- chart tools: the x axis, smoothing, earlier runs, PNGs and the text alternatives.
+function initChartTools() {
+  $('x-axis').addEventListener('change', () => charts.setView({ x: $('x-axis').value }));
+  $('smoothing').addEventListener('input', () => {
+    $('smoothing-value').value = $('smoothing').value;
+    charts.setView({ smoothing: Number($('smoothing').value) });
+  });
+  $('clear-ghosts').addEventListener('click', () => { charts.clearGhosts(); $('clear-ghosts').disabled = true; });
+  for (const figure of document.querySelectorAll('figure.chart-box')) chartCaption(figure);
+  $('dynamics-details').addEventListener('toggle', describeDynamics);
+  document.querySelector('[data-png-grid]').addEventListener('click', () =>
+    download('wn-dynamics.png', gridPng([...document.querySelectorAll('#dynamics-grid canvas')], 3)));
+}
+
+// A chart's caption: a PNG button and, for figures marked data-table, a table of the last values
+// (the chart's text alternative, filled by charts.js as it draws).
+function chartCaption(figure) {
+  const canvas = figure.querySelector('canvas'), name = figure.dataset.name;
+  const caption = document.createElement('figcaption');
+  caption.innerHTML = `<button type="button" class="png" data-png="${canvas.id}">Save the ${name} chart as PNG</button>`;
+  caption.querySelector('button').addEventListener('click', () => download(`wn-${canvas.id}.png`, pngOf(canvas)));
+  if ('table' in figure.dataset) {
+    caption.insertAdjacentHTML('beforeend', `<details><summary>Data table</summary><div class="table-wrap" tabindex="0" role="group"
+      aria-label="${name} data"><table id="${canvas.id}-data" class="summary"></table></div></details>`);
+  }
+  figure.append(caption);
+}
+
+// The dynamics' small multiples in words: every plot's last values, filled while it is open.
+function describeDynamics() {
+  if (!$('dynamics-details').open) return;
+  describeCharts($('dynamics-data'), [...document.querySelectorAll('#dynamics-grid canvas')]
+    .map((c) => ({ name: c.getAttribute('aria-label'), chart: globalThis.Chart.getChart(c) })), 'epoch');
+}
+
 showIsolation();
 const given = initControls();
 initDropzone();
 initButtons();
+initChartTools();
 // The data loads at once, so Start is immediate; autostart=1 starts as soon as it is in.
 ensureData(readSpec()).then((ok) => { if (ok && given.autostart === '1' && controls.validate()) start(); });
 // Browser tests look inside through this, and only when the URL asks for it (?hooks).
-if (new URLSearchParams(location.search).has('hooks')) globalThis.wnTest = { state, charts, catalog };
+if (new URLSearchParams(location.search).has('hooks')) globalThis.wnTest = { state, charts, catalog, inspect };
