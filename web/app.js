@@ -12,7 +12,7 @@ import { parseParams, specFrom } from './params.js';
 import { Results } from './results.js';
 import { Scheduler, isolated, plan } from './scheduler.js';
 
-const { pageDefaults, finalEvents } = globalThis.WNProtocol;
+const { msg, pageDefaults, finalEvents } = globalThis.WNProtocol;
 const catalog = await globalThis.WNWasm.catalog();
 const $ = (id) => document.getElementById(id);
 
@@ -167,20 +167,23 @@ function onEvent(job, e) {
   experiment.handle(job, e);
   const run = experiment.run(job.id);
   const status = $(`status-${panelId(job)}`);
-  if (e.type === 'started') status.textContent = statusLine(null, e);
-  if (e.type === 'progress') status.textContent = statusLine(e, run.started);
-  if (e.type === 'epoch') log(job, epochLine(e));
-  if (e.type === 'done') status.textContent = `done · ${e.ms_per_step.toFixed(1)} ms/step on average`;
-  if (e.type === 'diverged' || e.type === 'error') {
+  if (e.type === msg.started) {
+    status.textContent = statusLine(null, e);
+    for (const w of e.warnings ?? []) log(job, `warning: ${w}`);
+  }
+  if (e.type === msg.progress) status.textContent = statusLine(e, run.started);
+  if (e.type === msg.epoch) log(job, epochLine(e));
+  if (e.type === msg.done) status.textContent = `done · ${e.ms_per_step.toFixed(1)} ms/step on average`;
+  if (e.type === msg.diverged || e.type === msg.error) {
     status.classList.add('error');
     status.textContent = e.message;
     log(job, e.message);
   }
-  if (e.type === 'epoch') announce(`${job.label}: epoch ${e.log.epoch}, validation accuracy ${e.log.val_accuracy.toFixed(3)}`);
-  if (e.type === 'diagnostics') dynamics.update();
-  else if (e.type !== 'started') charts.redraw();
+  if (e.type === msg.epoch) announce(`${job.label}: epoch ${e.log.epoch}, validation accuracy ${e.log.val_accuracy.toFixed(3)}`);
+  if (e.type === msg.diagnostics) dynamics.update();
+  else if (e.type !== msg.started) charts.redraw();
   // The inspection panel changes with each validation, and says "final" when a run ends.
-  if (e.type === 'epoch' || finalEvents.includes(e.type)) {
+  if (e.type === msg.epoch || finalEvents.includes(e.type)) {
     inspect.update();
     describeDynamics();
   }

@@ -92,7 +92,11 @@ export class Experiment {
     const r = this.runs[job.id];
     switch (e.type) {
       case msg.started: r.status = 'running'; r.started = e; break;
-      case msg.progress: keep(r, 'progress', { x: e.epoch - 1 + e.step / e.steps, loss: e.loss, accuracy: e.accuracy }); r.last = e; break;
+      case msg.progress:
+        keep(r, 'progress', { x: e.epoch - 1 + e.step / e.steps, epoch: e.epoch, step: e.step, steps: e.steps, seconds: e.seconds,
+          loss: e.loss, accuracy: e.accuracy });
+        r.last = e;
+        break;
       case msg.epoch: r.epochs.push(e.log); r.record = e.run; r.last = e; r.inspect = e; break;
       case msg.diagnostics: keep(r, 'diagnostics', { x: e.epoch - 1 + e.step / (r.last?.steps ?? 1), step: e.step, layers: e.layers }); break;
       case msg.diverged: r.status = 'diverged'; r.stopped = e.message; r.record = e.run; break;
