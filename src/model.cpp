@@ -44,7 +44,9 @@ ModelSpec preset(Preset p, WnInit wn_init) {
   // hidden units' ReLUs see centred inputs. The logits feed a softmax, which ignores a shift per
   // sample; a shift per class is a class prior, exactly what the bias learns. Centring them would
   // make each sample's logits depend on the other samples of its batch (at batch 32, about three
-  // per class), and validation would see them through a lagging running mean.
+  // per class), and validation would see them through a lagging running mean. Measured here it
+  // makes no difference either way: 0.457 ± 0.020 vs 0.456 ± 0.012 (centred output) validation
+  // accuracy after 2 epochs on 10,000 CIFAR-10 images, seeds 1–3.
   s.mean_only_bn = p == Preset::wn_mobn;
   return s;
 }
