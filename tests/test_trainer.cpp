@@ -1,10 +1,22 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <numeric>
 
 #include "training.hpp"
 
 using namespace wn;
+
+namespace {
+// The first n samples of data, staged.
+Batch first(const Dataset& data, int n) {
+  std::vector<std::uint32_t> index(n);
+  std::iota(index.begin(), index.end(), 0u);
+  Batch batch(n);
+  batch.stage(data, index.data(), n);
+  return batch;
+}
+}  // namespace
 
 TEST_CASE("the same seed gives the same history, bit for bit") {
   const Dataset data = test::quadrants(200, 3);
@@ -35,14 +47,10 @@ TEST_CASE("1, 2 and 3 threads agree (only the summation order differs)") {
 }
 
 TEST_CASE("weight norm's data init runs once, on the batch it is given, layer by layer") {
-  const Dataset data = test::quadrants(64, 6);
+  const Batch batch = first(test::quadrants(64, 6), 64);
   auto model = std::move(Model::build(preset(Preset::weightnorm, WnInit::paper), 1).value());
   auto sgd = make_sgd({0.0f});  // lr 0: only the init moves the parameters
   Trainer trainer(*model, *sgd, {64, 1});
-  Batch batch(64);
-  std::vector<std::uint32_t> all(64);
-  for (std::uint32_t i = 0; i < 64; ++i) all[i] = i;
-  batch.stage(data, all.data(), 64);
   const Floats before = model->params();
   trainer.initialise(batch.x(), 64);
   const Floats after = model->params();
@@ -57,11 +65,7 @@ TEST_CASE("weight norm's data init runs once, on the batch it is given, layer by
 }
 
 TEST_CASE("grads() is the summed gradient of the last step; eval_batch hands out the logits") {
-  const Dataset data = test::quadrants(32, 9);
-  std::vector<std::uint32_t> all(32);
-  for (std::uint32_t i = 0; i < 32; ++i) all[i] = i;
-  Batch batch(32);
-  batch.stage(data, all.data(), 32);
+  const Batch batch = first(test::quadrants(32, 9), 32);
   auto model = std::move(Model::build(preset(Preset::regular), 1).value());
   auto sgd = make_sgd({0.5f});
   Trainer trainer(*model, *sgd, {32, 2});
@@ -86,11 +90,7 @@ TEST_CASE("grads() is the summed gradient of the last step; eval_batch hands out
 }
 
 TEST_CASE("evaluation after a step runs the weights that step made (weight norm's w is derived again)") {
-  const Dataset data = test::quadrants(32, 10);
-  std::vector<std::uint32_t> all(32);
-  for (std::uint32_t i = 0; i < 32; ++i) all[i] = i;
-  Batch batch(32);
-  batch.stage(data, all.data(), 32);
+  const Batch batch = first(test::quadrants(32, 10), 32);
   for (Preset p : {Preset::weightnorm, Preset::wn_mobn}) {
     const std::string name = preset_name(p);
     CAPTURE(name);
