@@ -37,16 +37,21 @@ struct ModelSpec {
   std::vector<LayerSpec> layers;
   bool weight_norm = false;  // wrap every Conv2D and Dense in WeightNormalization
   WnInit wn_init = WnInit::tfa;
+  // Mean-only batch norm (§2.2, layers/mean_only_bn.hpp) on every weight-normalised layer but the
+  // output layer; needs weight_norm. See preset() for why not the output layer.
+  bool mean_only_bn = false;
 };
 
-enum class Preset { regular, weightnorm };
-constexpr Preset kPresets[] = {Preset::regular, Preset::weightnorm};
+enum class Preset { regular, weightnorm, wn_mobn };
+constexpr Preset kPresets[] = {Preset::regular, Preset::weightnorm, Preset::wn_mobn};
 const char* preset_name(Preset p);
 std::optional<Preset> preset_from_name(const std::string& name);
-std::string preset_names();  // "regular, weightnorm": for messages
+std::string preset_names();  // "regular, weightnorm, wn-mobn": for messages
 bool uses_weight_norm(Preset p);
 // The TFA tutorial's LeNet: Conv(6,5,relu) → Pool(2,2) → Conv(16,5,relu) → Pool(2,2)
 // → Flatten → Dense(120,relu) → Dense(84,relu) → Dense(10, softmax in the loss).
+// regular: as is; weightnorm: every Conv2D and Dense weight-normalised; wn-mobn ("wn-mobn"):
+// weight norm with mean-only batch norm on the hidden layers, weight norm alone on the output.
 ModelSpec preset(Preset p, WnInit wn_init = WnInit::tfa);
 
 class Model {
@@ -67,6 +72,11 @@ class Model {
 
   Floats& params() { return params_; }
   const Floats& params() const { return params_; }
+  // Non-trainable state (mean-only batch norm's running means), never in the optimiser's vector;
+  // layer i's starts at state_offset(i).
+  Floats& state() { return state_; }
+  const Floats& state() const { return state_; }
+  std::size_t state_offset(std::size_t i) const { return state_offsets_[i]; }
 
   bool wants_data_init() const;
   // Derived weights for this step (WN's w = g·v/‖v‖), once per step.
@@ -80,6 +90,8 @@ class Model {
   std::vector<std::size_t> offsets_;  // where each layer's parameters start in params_
   std::vector<std::string> names_;
   Floats params_;
+  std::vector<std::size_t> state_offsets_;
+  Floats state_;
 };
 
 }  // namespace wn

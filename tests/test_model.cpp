@@ -26,6 +26,30 @@ TEST_CASE("the tutorial's nets: shapes and Keras' parameter counts") {
   CHECK(!m.wants_data_init());
 }
 
+TEST_CASE("wn-mobn: weight norm's parameters, and a running mean per hidden channel as state, not parameters") {
+  auto built = Model::build(preset(Preset::wn_mobn), 0);
+  REQUIRE(built);
+  const Model& m = *built.value();
+  CHECK(preset_from_name("wn-mobn") == Preset::wn_mobn);
+  CHECK(preset_names() == "regular, weightnorm, wn-mobn");
+  CHECK(m.params().size() == 62006 + 236);  // the same as weightnorm's: the bias moved after the centring
+  CHECK(m.state().size() == 6 + 16 + 120 + 84);  // the output layer is not centred
+  CHECK(m.state_offset(2) == 6);
+  CHECK(m.state_offset(7) == 226);
+  for (float s : m.state()) CHECK(s == 0.0f);
+  CHECK(m.wants_data_init());
+  CHECK(m.summary().find("MeanOnlyBN(WeightNormalization(Conv2D(6, 5x5, stride 1, valid, linear), init tfa), relu)") !=
+        std::string::npos);
+  CHECK(m.summary().find("non-trainable (running means): 226") != std::string::npos);
+  CHECK(Model::build(preset(Preset::weightnorm), 0).value()->state().empty());
+
+  ModelSpec plain = preset(Preset::regular);
+  plain.mean_only_bn = true;
+  const auto refused = Model::build(plain, 0);
+  CHECK(!refused);
+  CHECK(refused.message() == "mean-only batch norm needs weight norm");
+}
+
 TEST_CASE("the same seed gives the same weights, and WN's v is the plain kernel") {
   auto a = Model::build(preset(Preset::regular), 5);
   auto b = Model::build(preset(Preset::regular), 5);
@@ -82,6 +106,21 @@ TEST_CASE("layers are named as Keras names them, and their weights are views int
   CHECK(conv.g == q + 450 + 6);
   CHECK(!plain->layer(1).weights(nullptr));  // max pooling has none
   CHECK(std::equal(conv.kernel, conv.kernel + 450, plain->params().data()));  // v = the plain kernel of the seed
+
+  // wn-mobn: the same weights where weight norm has them, under their own name; the output layer is weight norm's.
+  auto mobn = std::move(Model::build(preset(Preset::wn_mobn), 1).value());
+  CHECK(mobn->layer_name(0) == "mean_only_batch_normalization");
+  CHECK(mobn->layer_name(6) == "mean_only_batch_normalization_3");
+  CHECK(mobn->layer_name(7) == "weight_normalization");
+  for (std::size_t i : {0, 2, 5, 6, 7}) {
+    CAPTURE(i);
+    const Weights a = wn->layer(i).weights(wn->params().data() + wn->param_offset(i));
+    const Weights b = mobn->layer(i).weights(mobn->params().data() + mobn->param_offset(i));
+    CHECK(b.kernel_shape == a.kernel_shape);
+    CHECK(b.bias - b.kernel == a.bias - a.kernel);
+    CHECK(b.g - b.kernel == a.g - a.kernel);
+    CHECK(std::equal(a.kernel, a.kernel + a.rows * a.cols, b.kernel));
+  }
 }
 
 TEST_CASE("preactivation is the output before the ReLU") {
@@ -101,4 +140,17 @@ TEST_CASE("preactivation is the output before the ReLU") {
   }
   CHECK(negative > 100);
   CHECK(!m->layer(1).preactivation(p, x.data(), z.data(), 2, scratch.data()));
+
+  // wn-mobn's: centred with these samples' means, before the bias (zero at first): mean 0 per channel.
+  auto c = std::move(Model::build(preset(Preset::wn_mobn), 2).value());
+  const Layer& centred = c->layer(0);
+  std::vector<float> zc(y.size()), yc(y.size()), scratch_c(centred.scratch_floats(2));
+  REQUIRE(centred.preactivation(c->params().data(), x.data(), zc.data(), 2, scratch_c.data()));
+  centred.forward(c->params().data(), x.data(), yc.data(), 2, scratch_c.data());
+  double mean[6] = {};
+  for (std::size_t i = 0; i < zc.size(); ++i) {
+    mean[i % 6] += zc[i] / (zc.size() / 6);
+    CHECK(yc[i] == std::max(zc[i], 0.0f));
+  }
+  for (double v : mean) CHECK(std::abs(v) < 1e-5);
 }

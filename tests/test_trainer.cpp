@@ -1,14 +1,28 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <numeric>
 
 #include "training.hpp"
 
 using namespace wn;
 
+namespace {
+// The first n samples of data, staged.
+Batch first(const Dataset& data, int n) {
+  std::vector<std::uint32_t> index(n);
+  std::iota(index.begin(), index.end(), 0u);
+  Batch batch(n);
+  batch.stage(data, index.data(), n);
+  return batch;
+}
+}  // namespace
+
 TEST_CASE("the same seed gives the same history, bit for bit") {
   const Dataset data = test::quadrants(200, 3);
-  for (Preset p : {Preset::regular, Preset::weightnorm}) {
+  for (Preset p : kPresets) {
+    const std::string name = preset_name(p);
+    CAPTURE(name);
     const History a = test::fit(test::config(p, 2), data, data), b = test::fit(test::config(p, 2), data, data);
     REQUIRE(a.epochs.size() == 1);
     CHECK(a.epochs[0].loss == b.epochs[0].loss);
@@ -20,8 +34,10 @@ TEST_CASE("the same seed gives the same history, bit for bit") {
 
 TEST_CASE("1, 2 and 3 threads agree (only the summation order differs)") {
   const Dataset data = test::quadrants(200, 4);
-  for (Preset p : {Preset::regular, Preset::weightnorm})
+  for (Preset p : kPresets)  // wn-mobn: the batch means too are the whole batch's (test_mean_only_bn.cpp)
     for (int threads : {2, 3}) {  // 3 splits 32 unevenly, and the last batch of 8 too
+      const std::string name = preset_name(p);
+      CAPTURE(name);
       CAPTURE(threads);
       const History one = test::fit(test::config(p, 1), data, data), many = test::fit(test::config(p, threads), data, data);
       // Tolerance: float rounding differences compound over 7 Adam steps; 1e-4 relative.
@@ -31,14 +47,10 @@ TEST_CASE("1, 2 and 3 threads agree (only the summation order differs)") {
 }
 
 TEST_CASE("weight norm's data init runs once, on the batch it is given, layer by layer") {
-  const Dataset data = test::quadrants(64, 6);
+  const Batch batch = first(test::quadrants(64, 6), 64);
   auto model = std::move(Model::build(preset(Preset::weightnorm, WnInit::paper), 1).value());
   auto sgd = make_sgd({0.0f});  // lr 0: only the init moves the parameters
   Trainer trainer(*model, *sgd, {64, 1});
-  Batch batch(64);
-  std::vector<std::uint32_t> all(64);
-  for (std::uint32_t i = 0; i < 64; ++i) all[i] = i;
-  batch.stage(data, all.data(), 64);
   const Floats before = model->params();
   trainer.initialise(batch.x(), 64);
   const Floats after = model->params();
@@ -53,11 +65,7 @@ TEST_CASE("weight norm's data init runs once, on the batch it is given, layer by
 }
 
 TEST_CASE("grads() is the summed gradient of the last step; eval_batch hands out the logits") {
-  const Dataset data = test::quadrants(32, 9);
-  std::vector<std::uint32_t> all(32);
-  for (std::uint32_t i = 0; i < 32; ++i) all[i] = i;
-  Batch batch(32);
-  batch.stage(data, all.data(), 32);
+  const Batch batch = first(test::quadrants(32, 9), 32);
   auto model = std::move(Model::build(preset(Preset::regular), 1).value());
   auto sgd = make_sgd({0.5f});
   Trainer trainer(*model, *sgd, {32, 2});
@@ -79,6 +87,28 @@ TEST_CASE("grads() is the summed gradient of the last step; eval_batch hands out
   for (std::size_t i = 0; i < before.size(); i += 97, ++checked)
     CHECK(model->params()[i] == doctest::Approx(before[i] - 0.5f * trainer.grads()[i]).epsilon(1e-5));
   CHECK(checked > 100);
+}
+
+TEST_CASE("evaluation after a step runs the weights that step made (weight norm's w is derived again)") {
+  const Batch batch = first(test::quadrants(32, 10), 32);
+  for (Preset p : {Preset::weightnorm, Preset::wn_mobn}) {
+    const std::string name = preset_name(p);
+    CAPTURE(name);
+    auto trained = std::move(Model::build(preset(p), 1).value());
+    auto sgd = make_sgd({0.5f});
+    Trainer trainer(*trained, *sgd, {32, 2});
+    trainer.train_batch(batch.x(), batch.labels(), 32);
+    Floats logits(32 * 10), fresh_logits(32 * 10);
+    trainer.eval_batch(batch.x(), batch.labels(), 32, logits.data());
+    // The same parameters and running means in a model whose w was derived from them.
+    auto fresh = std::move(Model::build(preset(p), 1).value());
+    fresh->params() = trained->params();
+    fresh->state() = trained->state();
+    fresh->prepare();
+    Trainer fresh_trainer(*fresh, *sgd, {32, 2});
+    fresh_trainer.eval_batch(batch.x(), batch.labels(), 32, fresh_logits.data());
+    CHECK(logits == fresh_logits);
+  }
 }
 
 TEST_CASE("memory_bytes tells the size before allocating, and grows with the batch") {

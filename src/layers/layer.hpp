@@ -1,6 +1,6 @@
 #pragma once
-// The layer interface. Layers are stateless during a step: parameters, gradients
-// and scratch memory are passed in, so several threads can run one layer on
+// The layer interface. Layers are stateless during a step: parameters, gradients,
+// state (a running mean) and scratch memory are passed in, so several threads can run one layer on
 // different slices of a batch at once (see train/trainer.cpp).
 //
 // Shapes are per sample, NHWC (src/tensor.hpp). `n` is the number of samples.
@@ -74,6 +74,38 @@ class Layer {
   // Data-dependent initialisation on the first training batch (weight norm, §3).
   virtual bool wants_data_init() const { return false; }
   virtual void data_init(float* /*params*/, const float* /*x*/, int /*n*/, float* /*scratch*/) {}
+
+  // Whole-batch statistics (mean-only batch norm, §2.2): a layer that centres with the
+  // minibatch mean cannot finish a training forward or backward on one thread's slice, so the
+  // trainer splits both passes at it. Each thread runs the *_partial half on its slice and adds
+  // the slice's per-channel sums into `sums` (stats_size() doubles, zeroed by the caller); the
+  // trainer adds the threads' sums in thread order, then each thread runs the *_finish half with
+  // the whole batch's sums and size `batch`. A plain forward/backward call treats its n samples
+  // as the whole batch (the data init and the gradient checks run those). 0: no such statistics.
+  virtual std::size_t stats_size() const { return 0; }
+  // y: n × output_shape; partial leaves what finish completes in y and the scratch.
+  virtual void forward_partial(const float* /*params*/, const float* /*x*/, float* /*y*/, int /*n*/,
+                               float* /*scratch*/, double* /*sums*/) const {}
+  virtual void forward_finish(const float* /*params*/, const double* /*sums*/, int /*batch*/, float* /*y*/,
+                              int /*n*/, float* /*scratch*/) const {}
+  // partial adds the gradients it can (the bias's) into dparams; finish the rest, and dx unless null.
+  virtual void backward_partial(const float* /*params*/, const float* /*y*/, const float* /*dy*/,
+                                float* /*dparams*/, int /*n*/, float* /*scratch*/, double* /*sums*/) const {}
+  virtual void backward_finish(const float* /*params*/, const double* /*sums*/, int /*batch*/, const float* /*x*/,
+                               const float* /*y*/, float* /*dx*/, float* /*dparams*/, int /*n*/,
+                               float* /*scratch*/) const {}
+
+  // Non-trainable state (Keras' non-trainable variables, e.g. a running mean): floats in the
+  // model's state vector, never in the optimiser's. It starts at zero.
+  virtual std::size_t state_size() const { return 0; }
+  // Once per training step, with the whole batch's forward sums (see stats_size()).
+  virtual void update_state(float* /*state*/, const double* /*sums*/, int /*batch*/) const {}
+  // Evaluation: forward with the statistics from state instead of the batch's, so a sample's
+  // output does not depend on the others in its batch. Other layers: forward.
+  virtual void forward_eval(const float* params, const float* /*state*/, const float* x, float* y, int n,
+                            float* scratch) const {
+    forward(params, x, y, n, scratch);
+  }
 };
 
 }  // namespace wn

@@ -51,11 +51,13 @@ class WeightNorm final : public Layer {
 
   // The kernel forward uses, g·v/‖v‖, as of the last prepare().
   const Floats& kernel() const { return w_; }
+  // The wrapped layer, for wrappers that run it with this kernel (mean-only batch norm).
+  const Conv2D& inner() const { return *inner_; }
+  int channels() const { return inner_->filters(); }
+  std::size_t bias_offset() const { return inner_->kernel_size(); }
 
  private:
-  int channels() const { return inner_->filters(); }
   std::size_t g_offset() const { return inner_->param_count(); }
-  std::size_t bias_offset() const { return inner_->kernel_size(); }
 
   std::unique_ptr<Conv2D> inner_;
   WnInit init_;

@@ -3,6 +3,10 @@
 // Each thread runs the whole net forward and backward on its slice with its own
 // activations, scratch and gradient buffer; the gradients are then summed in
 // thread order, weight norm finishes its gradient (eq. 3) and the optimiser steps.
+// Layers that need whole-batch statistics in training (mean-only batch norm) split the
+// step into passes: the threads stop there, their partial sums are added in thread order,
+// and the next pass goes on with the batch's (layer.hpp, stats_size()). A net without
+// such layers runs a step in one pass.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -37,7 +41,8 @@ class Trainer {
   // logits (optional): the n × classes outputs, for predictions and confusion matrices.
   BatchResult eval_batch(const float* x, const std::uint8_t* labels, int n, float* logits = nullptr);
 
-  // Weight norm's data-dependent init (§3) on these samples, layer by layer, once per trainer;
+  // Weight norm's data-dependent init (§3) on these samples, layer by layer, once per trainer
+  // (with mean-only batch norm each layer's forward centres with these samples' means);
   // a no-op for models without it or once done.
   void initialise(const float* x, int n);
 
@@ -56,9 +61,14 @@ class Trainer {
 
  private:
   struct Workspace;
+  struct Step;
   static int pool_size(const TrainerOptions& options);
   static int slice_capacity(const TrainerOptions& options);
   BatchResult run(const float* x, const std::uint8_t* labels, int n, bool train, float* logits);
+  // Thread t's share of pass p of a step (see run()).
+  void pass(Step& step, std::size_t p, int t);
+  // total = the threads' partial sums, added in thread order.
+  void reduce(std::vector<double>& total, std::size_t size) const;
 
   Model& model_;
   Optimizer& optimizer_;
@@ -66,8 +76,13 @@ class Trainer {
   ThreadPool pool_;
   std::vector<std::unique_ptr<Workspace>> workspaces_;
   Floats grads_;
+  // The layers a training step stops at for whole-batch statistics, in forward order, and their
+  // batch's sums of the forward (the pre-activation) and of the backward (its gradient).
+  std::vector<std::size_t> splits_;
+  std::vector<std::vector<double>> forward_sums_, backward_sums_;
   long steps_ = 0;
   bool initialised_ = false;
+  bool stale_ = false;  // the optimiser moved the parameters since the last prepare()
 };
 
 }  // namespace wn
