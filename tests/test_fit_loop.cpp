@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "training.hpp"
+#include "io/weights.hpp"
 #include "train/history.hpp"
 
 using namespace wn;
@@ -214,7 +215,7 @@ TEST_CASE("epochs 0 evaluates once: an epoch-0 record with validation only; pred
   CHECK(correct <= 32);
   // The weights it evaluated are the ones the trainer left: a second run from them agrees.
   RunConfig again = test::config(Preset::weightnorm, 1, 1, 0);
-  again.initial_params = std::make_shared<const std::vector<float>>(run->model().params().begin(), run->model().params().end());
+  again.initial_weights = std::make_shared<const std::vector<float>>(snapshot(run->model()));
   CHECK(test::fit(again, train, valid).epochs[0].val_loss == run->history().epochs[0].val_loss);
 }
 
@@ -223,7 +224,7 @@ TEST_CASE("a run from saved weights skips the data init and validates what was s
   auto trained = test::make_run(test::config(Preset::weightnorm, 2, 1, 1), train, valid);
   events(*trained, 1000);
   RunConfig c = test::config(Preset::weightnorm, 2, 1, 0);
-  c.initial_params = std::make_shared<const std::vector<float>>(trained->model().params().begin(), trained->model().params().end());
+  c.initial_weights = std::make_shared<const std::vector<float>>(snapshot(trained->model()));
   CHECK(test::fit(c, train, valid).epochs[0].val_accuracy == trained->history().epochs[0].val_accuracy);
   // Training on from them: one SGD step of lr 1e-9 moves nothing visibly, while a data init would
   // have rescaled every g.
@@ -232,12 +233,12 @@ TEST_CASE("a run from saved weights skips the data init and validates what was s
   more->loop().advance(1);
   REQUIRE(more->trainer().steps_done() == 1);
   double worst = 0;
-  for (std::size_t i = 0; i < c.initial_params->size(); ++i)
-    worst = std::max(worst, double(std::abs(more->model().params()[i] - (*c.initial_params)[i])));
+  for (std::size_t i = 0; i < more->model().params().size(); ++i)
+    worst = std::max(worst, double(std::abs(more->model().params()[i] - (*c.initial_weights)[i])));
   CHECK(worst < 1e-6);
   RunConfig wrong = test::config(Preset::regular, 1, 1, 0);
-  wrong.initial_params = c.initial_params;
-  CHECK(Run::create(wrong, train, valid).message().find("the weights hold 62242 parameters") != std::string::npos);
+  wrong.initial_weights = c.initial_weights;
+  CHECK(Run::create(wrong, train, valid).message() == "the weights hold 62242 values, the model \"regular\" has 62006");
 }
 
 TEST_CASE("a data init on too few images is warned about; enough images, no init, or a plain net are not") {

@@ -2,6 +2,7 @@
 // weights as named arrays with Keras' names and layouts, and .npz containers (libzip).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -131,4 +132,23 @@ TEST_CASE("npz: np.savez's container, written and read back through libzip") {
   CHECK(junk.message().rfind(path + ": ", 0) == 0);
   CHECK(!npz_read("/nonexistent/weights.npz"));
   std::remove(path.c_str());
+}
+
+TEST_CASE("weights: mean-only batch norm's running mean is saved and loaded as moving_mean; snapshots carry it") {
+  auto m = std::move(Model::build(preset(Preset::wn_mobn), 1).value());
+  for (std::size_t i = 0; i < m->state().size(); ++i) m->state()[i] = 0.01f * float(i);
+  const std::vector<NamedArray> arrays = export_weights(*m);
+  auto mean = std::find_if(arrays.begin(), arrays.end(), [](const NamedArray& a) { return a.name == "mean_only_batch_normalization/moving_mean"; });
+  REQUIRE(mean != arrays.end());
+  CHECK(mean->array.shape == std::vector<int>{6});
+  auto other = std::move(Model::build(preset(Preset::wn_mobn), 2).value());
+  REQUIRE(import_weights(*other, arrays));
+  CHECK(other->state() == m->state());
+  CHECK(other->params() == m->params());
+  const std::vector<float> all = snapshot(*m);
+  CHECK(all.size() == m->params().size() + m->state().size());
+  auto third = std::move(Model::build(preset(Preset::wn_mobn), 3).value());
+  REQUIRE(restore(*third, all.data(), all.size()));
+  CHECK(third->state() == m->state());
+  CHECK(!restore(*third, all.data(), all.size() - 1));
 }

@@ -54,7 +54,8 @@ async function breathe() {
 // The run's parameters now, copied out of the module.
 function params(handle) {
   const m = api.mod;
-  return new Float32Array(m.HEAPU8.buffer, m._wn_run_params(handle), m._wn_run_param_count(handle)).slice();
+  const at = m._wn_run_params(handle), count = m._wn_run_param_count(handle);  // may grow the memory: the view after
+  return new Float32Array(m.HEAPU8.buffer, at, count).slice();
 }
 
 // job.params (a Float32Array, optional): start from these weights instead of drawing them.

@@ -27,7 +27,10 @@ export async function modelOf(job, params = null) {
       api.free(at);
       api.check(rc);
     },
-    params: () => new Float32Array(m.HEAPU8.buffer, m._wn_model_params(h), m._wn_model_param_count(h)).slice(),
+    params() {
+      const at = m._wn_model_params(h), count = m._wn_model_param_count(h);  // may grow the memory: the view after
+      return new Float32Array(m.HEAPU8.buffer, at, count).slice();
+    },
     // images: n × 3072 bytes (32×32 RGB, NHWC); resolves to n arrays of class probabilities.
     predict(images, n) {
       const at = api.malloc(images.length), out = api.malloc(n * 10 * 4);

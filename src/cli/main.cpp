@@ -68,7 +68,7 @@ Status load_initial_weights(const std::string& path, std::vector<RunConfig>& gri
     if (!model) return model.status();
     Status s = import_weights(*model.value(), arrays.value());
     if (!s) return Error{path + ": " + s.message()};
-    c.initial_params = std::make_shared<const std::vector<float>>(model.value()->params().begin(), model.value()->params().end());
+    c.initial_weights = std::make_shared<const std::vector<float>>(snapshot(*model.value()));
   }
   return {};
 }

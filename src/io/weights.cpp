@@ -6,27 +6,33 @@
 namespace wn {
 
 namespace {
-// Where each named array lives in the model's parameters.
+// Where each named array lives: in the model's parameters, or in its state.
 struct Slot {
   std::string name;
   std::vector<int> shape;
   std::size_t offset;
+  bool state = false;
 };
 
 std::vector<Slot> slots(const Model& model) {
   std::vector<Slot> out;
   const float* params = model.params().data();
   for (std::size_t i = 0; i < model.layer_count(); ++i) {
-    const Weights w = model.layer(i).weights(params + model.param_offset(i));
-    if (!w) continue;
+    const Layer& l = model.layer(i);
     const std::string& layer = model.layer_name(i);
-    const auto at = [&](const float* p) { return std::size_t(p - params); };
-    out.push_back({layer + (w.g ? "/v" : "/kernel"), w.kernel_shape, at(w.kernel)});
-    out.push_back({layer + "/bias", {w.cols}, at(w.bias)});
-    if (w.g) out.push_back({layer + "/g", {w.cols}, at(w.g)});
+    const Weights w = l.weights(params + model.param_offset(i));
+    if (w) {
+      const auto at = [&](const float* p) { return std::size_t(p - params); };
+      out.push_back({layer + (w.g ? "/v" : "/kernel"), w.kernel_shape, at(w.kernel)});
+      out.push_back({layer + "/bias", {w.cols}, at(w.bias)});
+      if (w.g) out.push_back({layer + "/g", {w.cols}, at(w.g)});
+    }
+    if (l.state_size()) out.push_back({layer + "/moving_mean", {int(l.state_size())}, model.state_offset(i), true});
   }
   return out;
 }
+
+const float* source(const Model& m, const Slot& s) { return (s.state ? m.state() : m.params()).data() + s.offset; }
 
 std::size_t elements(const std::vector<int>& shape) {
   std::size_t n = 1;
@@ -56,10 +62,27 @@ std::vector<float> effective_kernel(const Weights& w) {
 std::vector<NamedArray> export_weights(const Model& model) {
   std::vector<NamedArray> out;
   for (const Slot& s : slots(model)) {
-    const float* p = model.params().data() + s.offset;
+    const float* p = source(model, s);
     out.push_back({s.name, {s.shape, std::vector<float>(p, p + elements(s.shape))}});
   }
   return out;
+}
+
+std::vector<float> snapshot(const Model& model) {
+  std::vector<float> out(model.params().begin(), model.params().end());
+  out.insert(out.end(), model.state().begin(), model.state().end());
+  return out;
+}
+
+Status restore(Model& model, const float* values, std::size_t count) {
+  const std::size_t params = model.params().size(), state = model.state().size();
+  if (count != params + state)
+    return Error{"the weights hold " + std::to_string(count) + " values, the model \"" + model.spec().name + "\" has " +
+                 std::to_string(params + state)};
+  std::copy(values, values + params, model.params().begin());
+  std::copy(values + params, values + count, model.state().begin());
+  model.prepare();
+  return {};
 }
 
 Status import_weights(Model& model, const std::vector<NamedArray>& arrays) {
@@ -78,8 +101,10 @@ Status import_weights(Model& model, const std::vector<NamedArray>& arrays) {
       return Error{"'" + s.name + "' has shape " + shape_text(it->array.shape) + ", the model needs " + shape_text(s.shape)};
     found.push_back(&*it);
   }
-  for (std::size_t i = 0; i < wanted.size(); ++i)
-    std::copy(found[i]->array.data.begin(), found[i]->array.data.end(), model.params().begin() + std::ptrdiff_t(wanted[i].offset));
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    Floats& into = wanted[i].state ? model.state() : model.params();
+    std::copy(found[i]->array.data.begin(), found[i]->array.data.end(), into.begin() + std::ptrdiff_t(wanted[i].offset));
+  }
   model.prepare();
   return {};
 }

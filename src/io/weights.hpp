@@ -1,7 +1,8 @@
 #pragma once
-// A model's trainable weights as named arrays, with Keras' names and layouts, so a weight file
-// loads in NumPy or Keras as it would from model.get_weights(): conv2d/kernel [kh, kw, cin,
-// cout], conv2d/bias, dense_1/kernel [in, out], weight_normalization/v, …/g, …/bias.
+// A model's weights as named arrays, with Keras' names and layouts, so a weight file loads in
+// NumPy or Keras as it would from model.get_weights(): conv2d/kernel [kh, kw, cin, cout],
+// conv2d/bias, dense_1/kernel [in, out], weight_normalization/v, …/g, …/bias, and the
+// non-trainable state: mean_only_batch_normalization/moving_mean.
 #include <string>
 #include <vector>
 
@@ -16,6 +17,12 @@ struct NamedArray {
 };
 
 std::vector<NamedArray> export_weights(const Model& model);
+
+// Everything that makes a trained model, as one vector: the parameters, then the state (running
+// means). What workers send to the page and runs can start from.
+std::vector<float> snapshot(const Model& model);
+// Sets parameters and state from a snapshot of a model of the same kind; refuses another size.
+Status restore(Model& model, const float* values, std::size_t count);
 
 // The kernel a layer applies: w itself, or g·v/‖v‖ for a weight-normalised one (rows × cols).
 std::vector<float> effective_kernel(const Weights& w);

@@ -31,8 +31,9 @@ struct RunConfig {
   int progress_every = 25;
   std::optional<int> init_samples;  // weight norm's data init: one batch unless given
   bool diagnostics = false;         // sample per-layer diagnostics (FitOptions::diagnostics)
-  // Start from these parameters (saved weights) instead of drawing them; no data init then.
-  std::shared_ptr<const std::vector<float>> initial_params;
+  // Start from these weights (a snapshot: parameters, then state; io/weights.hpp) instead of
+  // drawing them; no data init then.
+  std::shared_ptr<const std::vector<float>> initial_weights;
 };
 
 // Weight norm's data init estimates each unit's mean and variance on its init batch; a Dense

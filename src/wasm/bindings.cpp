@@ -89,7 +89,8 @@ struct RunHandle {
   RunHandle(int train_count, int test_count) : train(Split::train, train_count), test(Split::test, test_count) {}
   WorkerImages train, test;
   std::unique_ptr<Run> run;
-  std::string event;  // the last event's JSON, valid until the next call
+  std::string event;            // the last event's JSON, valid until the next call
+  std::vector<float> snapshot;  // the last wn_run_params
 };
 
 // A model on its own, for the page's main thread: predictions on the user's images, and
@@ -100,6 +101,7 @@ struct ModelHandle {
   std::unique_ptr<Trainer> trainer;
   std::vector<NamedArray> incoming;      // arrays of a weight file being loaded
   std::string manifest, blob;            // the last export
+  std::vector<float> snapshot;           // the last wn_model_params
 };
 
 struct LoaderHandle {
@@ -221,7 +223,7 @@ EMSCRIPTEN_KEEPALIVE RunHandle* wn_run_create(const char* flags, int train_count
   auto config = parse_run(split_lines(flags));
   if (!config) return fail(config.message()), nullptr;
   config->diagnostics = true;  // the page's dynamics panel plots them
-  if (params) config->initial_params = std::make_shared<const std::vector<float>>(params, params + std::max(count, 0));
+  if (params) config->initial_weights = std::make_shared<const std::vector<float>>(params, params + std::max(count, 0));
   if (train_count < 1 || train_count > limits::kMaxTrain || test_count < 1 || test_count > limits::kMaxTest)
     return fail("a run needs 1-50000 training and 1-10000 test images"), nullptr;
   const std::size_t staging = std::size_t(config->batch_size) * (Dataset::kImageBytes * (1 + sizeof(float)) + 64);
@@ -256,9 +258,13 @@ EMSCRIPTEN_KEEPALIVE const char* wn_run_record(RunHandle* h) {
   return h->event.c_str();
 }
 
-// The run's parameters now, in the model's layout (wn_model_set_params takes them back).
-EMSCRIPTEN_KEEPALIVE const float* wn_run_params(RunHandle* h) { return h->run->model().params().data(); }
-EMSCRIPTEN_KEEPALIVE int wn_run_param_count(RunHandle* h) { return int(h->run->model().params().size()); }
+// The run's weights now, a snapshot (parameters, then state; wn_model_set_params takes it back),
+// valid until the next call.
+EMSCRIPTEN_KEEPALIVE const float* wn_run_params(RunHandle* h) {
+  h->snapshot = snapshot(h->run->model());
+  return h->snapshot.data();
+}
+EMSCRIPTEN_KEEPALIVE int wn_run_param_count(RunHandle* h) { return int(h->snapshot.size()); }
 
 EMSCRIPTEN_KEEPALIVE void wn_run_destroy(RunHandle* h) { delete h; }
 
@@ -277,16 +283,16 @@ EMSCRIPTEN_KEEPALIVE ModelHandle* wn_model_create(const char* flags) {
   return h.release();
 }
 
-EMSCRIPTEN_KEEPALIVE int wn_model_set_params(ModelHandle* h, const float* params, int count) {
-  Floats& p = h->model->params();
-  if (count != int(p.size()))
-    return fail("the parameters hold " + std::to_string(count) + " values, the model has " + std::to_string(p.size()));
-  std::copy(params, params + count, p.begin());
-  h->model->prepare();
-  return WN_OK;
+// Weights as a snapshot: parameters, then state (io/weights.hpp).
+EMSCRIPTEN_KEEPALIVE int wn_model_set_params(ModelHandle* h, const float* values, int count) {
+  Status s = restore(*h->model, values, std::size_t(std::max(count, 0)));
+  return s ? WN_OK : fail(s.message());
 }
-EMSCRIPTEN_KEEPALIVE const float* wn_model_params(ModelHandle* h) { return h->model->params().data(); }
-EMSCRIPTEN_KEEPALIVE int wn_model_param_count(ModelHandle* h) { return int(h->model->params().size()); }
+EMSCRIPTEN_KEEPALIVE const float* wn_model_params(ModelHandle* h) {
+  h->snapshot = snapshot(*h->model);
+  return h->snapshot.data();
+}
+EMSCRIPTEN_KEEPALIVE int wn_model_param_count(ModelHandle* h) { return int(h->snapshot.size()); }
 
 // probs (n × classes) for n images of 32×32×3 bytes, NHWC, n ≤ 32.
 EMSCRIPTEN_KEEPALIVE int wn_model_predict(ModelHandle* h, const std::uint8_t* images, int n, float* probs) {
