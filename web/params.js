@@ -11,6 +11,7 @@ export function paramTable(catalog) {
   const oneOf = (values) => ({ kind: 'oneOf', values });
   return {
     models: { kind: 'list', values: catalog.models },
+    experiment: oneOf(catalog.experiments.map((e) => e.name)),
     epochs: int(1, l.max_epochs),
     batch: int(1, l.max_batch),
     train: int(1, l.max_train),
