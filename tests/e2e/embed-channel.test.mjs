@@ -235,6 +235,20 @@ test('the frame sends its height, the element follows it; attribute changes conf
   await close();
 });
 
+test('bad attributes: a wn-error, commands sent meanwhile are refused with it; a corrected attribute reloads the frame', async () => {
+  const { page, errors, close } = await visit({ '/': elementPage(trainer.url, 'models="regular" epochs="0"') });
+  // Sent at once, before the frame has loaded: it waits for the frame, which refuses its parameters.
+  const early = await call(page, 'start');
+  assert.deepEqual(early, { ok: false, message: 'epochs=0: must be a whole number from 1 to 1000' });
+  assert.deepEqual((await events(page, 'error')).map((e) => e.message), [early.message]);
+  assert.deepEqual(await events(page, 'ready'), []);
+  await page.evaluate(() => document.querySelector('wn-trainer').setAttribute('epochs', '1'));
+  await waitFor(page, 'ready');
+  assert.deepEqual((await events(page, 'ready'))[0].params, { models: ['regular'], epochs: 1 });
+  assert.deepEqual(errors, []);
+  await close();
+});
+
 test('only the parent commands the frame; the protocol lists the URL parameters and commands the frame knows', async () => {
   const { page, frame, close } = await visit({ '/': elementPage(trainer.url, 'models="regular"') });
   await waitFor(page, 'ready');

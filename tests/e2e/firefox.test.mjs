@@ -4,6 +4,7 @@
 // out bit for bit as in Chromium.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import puppeteer from 'puppeteer-core';
 import { launch, startServer } from './helpers.mjs';
 import { elementPage, trainerSite, tutorialSite } from './origins.mjs';
@@ -12,6 +13,7 @@ const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
 
 let server, trainer, firefox;
 before(async () => {
+  if (!existsSync(FIREFOX)) throw new Error(`no Firefox at ${FIREFOX}: scripts/setup.sh installs firefox-esr (or set FIREFOX)`);
   server = await startServer();
   trainer = await trainerSite();
   firefox = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true });
