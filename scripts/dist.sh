@@ -32,6 +32,7 @@ esac
 rm -rf "$out"
 mkdir -p "$out/wasm" "$out/vendor"
 cp web/*.html web/*.js web/*.css "$out/"
+cp -r web/examples "$out/"
 cp build-wasm/web/wn-trainer-* "$out/wasm/"
 cp node_modules/chart.js/dist/chart.umd.js "$out/vendor/"
 cp node_modules/fflate/esm/browser.js "$out/vendor/fflate.js"

@@ -97,6 +97,18 @@ function plain(res, status, message, headers = {}) {
   res.end(message);
 }
 
+// One byte range of `size` from a Range header: {start, end} (inclusive), 'unsatisfiable', or
+// null for the whole file (no header, several ranges, or anything unparsable). The page asks for
+// the first records of a batch file this way (web/data.worker.js).
+export function byteRange(header, size) {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header ?? '');
+  if (!m || (m[1] === '' && m[2] === '')) return null;
+  let start, end;
+  if (m[1] === '') [start, end] = [Math.max(0, size - Number(m[2])), size - 1];  // the last N bytes
+  else [start, end] = [Number(m[1]), m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1)];
+  return start > end || start >= size ? 'unsatisfiable' : { start, end };
+}
+
 async function answer(req, res, mounts, isolation) {
   if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'only GET and HEAD', { Allow: 'GET, HEAD' });
   const file = await locate(req.url, mounts);
@@ -110,20 +122,34 @@ async function answer(req, res, mounts, isolation) {
     await handle?.close();
     return plain(res, 404, 'not found');
   }
-  res.writeHead(200, {
+  const headers = {
     'Content-Type': types[extname(file)] || 'application/octet-stream',
-    'Content-Length': stat.size,
     'Cache-Control': 'no-cache',
     'X-Content-Type-Options': 'nosniff',
+    'Accept-Ranges': 'bytes',
+    // As GitHub Pages and most static hosts: other sites may load the files with CORS, which
+    // <wn-trainer> needs (a module script from another origin is a CORS request). Nothing here is private.
+    'Access-Control-Allow-Origin': '*',
     ...(isolation ? isolationHeaders(file) : {}),
+  };
+  const range = byteRange(req.headers.range, stat.size);
+  if (range === 'unsatisfiable') {
+    await handle.close();
+    return plain(res, 416, 'range not satisfiable', { ...headers, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Range': `bytes */${stat.size}` });
+  }
+  const { start, end } = range ?? { start: 0, end: stat.size - 1 };
+  res.writeHead(range ? 206 : 200, {
+    ...headers,
+    'Content-Length': Math.max(0, end - start + 1),
+    ...(range ? { 'Content-Range': `bytes ${start}-${end}/${stat.size}` } : {}),
   });
-  if (req.method === 'HEAD') {
+  if (req.method === 'HEAD' || stat.size === 0) {
     await handle.close();
     return res.end();
   }
   // pipeline, not pipe: a client that goes away mid-download destroys the file stream,
   // which closes the descriptor (pipe left it open: one leaked fd per aborted download).
-  pipeline(handle.createReadStream(), res, () => {});
+  pipeline(handle.createReadStream({ start, end }), res, () => {});
 }
 
 export function serve({ port = 8080, host = '127.0.0.1', isolation = true, dir = null, dataDir } = {}) {

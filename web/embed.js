@@ -1,71 +1,197 @@
 // Embed mode for tutorials: the comparison chart and a start button, configured by URL
-// parameters (web/params.js; see README), reporting to the parent window:
+// parameters (web/params.js; see README) and driven by the page around it (web/wn-trainer.js,
+// or any page that frames embed.html), to which it reports:
+//   embed.html?experiment=sgd&seeds=2&autostart=1
 //   embed.html?models=regular,weightnorm&epochs=2&train=2000&test=500&seed=0&autostart=1
-// Messages to the parent: {source: 'wn-trainer', type, model, seed, lr, …} with type ready,
-// started, progress, epoch, diverged, done or error.
+// The messages both ways are named in protocol.js (`embed`): events to the parent, commands
+// from it, each command answered once (ack, history, or error; a refused one changes nothing).
 import './protocol.js';
 import './wasm.js';
 import { Charts } from './charts.js';
 import { loadDataset, preparedSources } from './data.js';
 import { Experiment } from './experiment.js';
-import { parseParams } from './params.js';
+import { historyJson } from './format.js';
+import { paramTable, parseParams, specErrors, specFrom } from './params.js';
 import { Scheduler, isolated } from './scheduler.js';
 
-const catalog = await globalThis.WNWasm.catalog();
+const { embed } = globalThis.WNProtocol;
+const { events, commands } = embed;
 const $ = (id) => document.getElementById(id);
-const { values: p, errors } = parseParams(location.search, catalog);
-const d = catalog.defaults;
 
 function tell(type, data = {}) {
-  if (window.parent !== window) window.parent.postMessage({ source: 'wn-trainer', type, ...data }, '*');
+  if (window.parent !== window) window.parent.postMessage({ source: embed.source, type, ...data }, '*');
 }
 
-const spec = {
-  variants: (p.models ?? ['regular', 'weightnorm']).map((model) => ({ model, wnInit: p.wninit ?? d.wn_init })),
-  seeds: [p.seed ?? d.seed], sweeps: [{ optimizer: p.optimizer ?? d.optimizer, momentum: p.momentum ?? d.momentum, lrs: p.lr ?? [d.lr] }],
-  epochs: p.epochs ?? 2, batchSize: p.batch ?? d.batch_size, trainSamples: p.train ?? 2000, testSamples: p.test ?? 500,
-};
-const build = p.build ?? 'auto';
+// The content's height, so that the parent can fit the frame to it (the chart's height follows
+// the width, see embed.html: no feedback loop).
+let height = 0;
+new ResizeObserver(() => {
+  const h = Math.ceil(document.documentElement.getBoundingClientRect().height);
+  if (h !== height) tell(events.resize, { height: (height = h) });
+}).observe(document.documentElement);
+
+const catalog = await globalThis.WNWasm.catalog();
+const table = paramTable(catalog);
+const defaults = catalog.defaults;
+
+// The runs that parameter values ask for (web/params.js, as the page and wn-train --experiment
+// read them), with the embed's small defaults where nothing else says: {spec, errors}.
+function specOf(p) {
+  const spec = specFrom(p, catalog, { epochs: embed.defaults.epochs, train: embed.defaults.trainSamples, test: embed.defaults.testSamples });
+  return { spec, errors: specErrors(spec, catalog) };
+}
+
+// What the frame does: `values` are the parameters in force (URL, then configure), `spec` the runs
+// they ask for. phase: idle → loading (the data) → running ⇄ paused → idle.
+const given = parseParams(location.search, catalog);
+const state = { values: given.values, spec: null, phase: 'idle', data: null, experiment: null, scheduler: null, attempt: 0 };
 const charts = new Charts($('accuracy-chart'), null);
-let experiment = null;
+
+function setPhase(phase, status) {
+  state.phase = phase;
+  $('start').disabled = phase !== 'idle';
+  if (status != null) $('status').textContent = status;
+}
+
+// The run's own fields the parent needs to tell runs apart, on every event of a run.
+function runFields(job) {
+  return { job: job.id, model: job.model, seed: job.seed, lr: job.lr, optimizer: job.optimizer, wn_init: job.wnInit };
+}
 
 function onEvent(job, e) {
+  const experiment = state.experiment;
   experiment.handle(job, e);
-  tell(e.type, { ...e, model: job.model, seed: job.seed, lr: job.lr });
-  if (e.type === 'diverged' || e.type === 'error') $('status').textContent = `${job.label}: ${e.message}`;
+  const { id, ...event } = e;  // the worker's job id: `job` below
+  // An epoch's log also at the top, and how weight norm stands against the plain net so far.
+  const epoch = e.log ? { val_accuracy: e.log.val_accuracy, ahead: experiment.ahead() } : {};
+  tell(e.type, { ...event, ...runFields(job), ...epoch });
+  if (e.message) $('status').textContent = `${job.label}: ${e.message}`;
   if (e.type !== 'started') charts.redraw();
-  if (experiment.finished) {
-    $('start').disabled = false;
-    if (!/:/.test($('status').textContent)) $('status').textContent = 'done';
-  }
+  if (experiment.finished) finish();
+}
+
+// The experiment has ended (every run done, diverged, failed or stopped): its summary.
+function finish() {
+  const experiment = state.experiment;
+  const count = (status) => experiment.runs.filter((r) => r.status === status).length;
+  tell(events.experimentDone, {
+    summary: experiment.summary(), ahead: experiment.ahead(),
+    runs: { total: experiment.runs.length, done: count('done'), diverged: count('diverged'), error: count('error'), stopped: count('stopped') },
+  });
+  state.scheduler = null;
+  const cut = experiment.runs.some((r) => r.stopped);  // its message stays
+  setPhase('idle', cut ? null : 'done');
+}
+
+// The data a spec needs: the set already loaded if it has the same size.
+async function dataFor(spec) {
+  const d = state.data;
+  if (d && d.limits.train === spec.trainSamples && d.limits.test === spec.testSamples) return d;
+  const data = await loadDataset(preparedSources({ train: spec.trainSamples }), { train: spec.trainSamples, test: spec.testSamples });
+  state.data = { ...data, source: 'data/cifar-10-batches-bin', limits: { train: spec.trainSamples, test: spec.testSamples } };
+  return state.data;
 }
 
 async function start() {
-  $('start').disabled = true;
-  $('status').textContent = `loading ${spec.trainSamples} + ${spec.testSamples} images…`;
+  const spec = state.spec, attempt = ++state.attempt;
+  setPhase('loading', `loading ${spec.trainSamples} + ${spec.testSamples} images…`);
   try {
-    const data = await loadDataset(preparedSources({ train: spec.trainSamples }), { train: spec.trainSamples, test: spec.testSamples });
-    const threaded = isolated() && build !== 'st';
-    $('status').textContent = `training ${spec.epochs} epoch(s) on ${data.train.count} images · ${threaded ? 'threaded' : 'single-threaded'} build`;
-    experiment = new Experiment(spec);
-    charts.reset(experiment);
-    new Scheduler({ data, build, threads: p.threads ?? null, onEvent }).run(experiment.jobs);
+    const data = await dataFor(spec);
+    if (attempt !== state.attempt) return;  // stopped while loading
+    const build = state.values.build ?? 'auto';
+    state.experiment = new Experiment(spec);
+    charts.reset(state.experiment);
+    state.scheduler = new Scheduler({ data: { train: data.train, test: data.test }, build, threads: state.values.threads ?? null, onEvent });
+    setPhase('running', `training ${state.experiment.runs.length} run(s) of ${spec.epochs} epoch(s) on ${data.train.count} images · ` +
+      `${isolated() && build !== 'st' ? 'threaded' : 'single-threaded'} build`);
+    state.scheduler.run(state.experiment.jobs);
   } catch (e) {
-    $('status').textContent = e.message;
-    tell('error', { message: e.message });
-    $('start').disabled = false;
+    if (attempt !== state.attempt) return;
+    setPhase('idle', e.message);
+    tell(events.error, { message: e.message });
   }
 }
 
+function stop() {
+  state.attempt++;  // a load in flight is abandoned
+  if (!state.scheduler) return setPhase('idle', 'stopped');
+  state.experiment.stopped(state.scheduler.stop());
+  $('status').textContent = 'stopped';
+  finish();
+}
+
+// A configure command's params: a JSON merge patch (RFC 7396) of the parameters, with the URL's
+// names and values (numbers may be numbers, models a list); null drops a parameter. Checked as a
+// whole, and applied (to the next start) only if all of it is valid.
+const LOAD_ONLY = ['autostart'];  // read once, when the frame loads
+
+function configure({ params }) {
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) throw new Error('configure needs params: {name: value, …}');
+  const unknown = Object.keys(params).filter((name) => !Object.hasOwn(table, name) || LOAD_ONLY.includes(name));
+  if (unknown.length) throw new Error(`configure: unknown parameter ${unknown.join(', ')} (known: ${Object.keys(table).filter((n) => !LOAD_ONLY.includes(n)).join(', ')})`);
+  const search = new URLSearchParams();
+  for (const [name, v] of Object.entries(params)) if (v !== null) search.set(name, Array.isArray(v) ? v.join(',') : String(v));
+  const { values, errors } = parseParams(search, catalog);
+  const next = { ...state.values, ...values };
+  for (const [name, v] of Object.entries(params)) if (v === null) delete next[name];
+  const resolved = specOf(next);
+  if (errors.length || resolved.errors.length) throw new Error([...errors, ...resolved.errors].join('; '));
+  state.values = next;
+  state.spec = resolved.spec;
+  return { params: next, spec: resolved.spec };
+}
+
+// The history export in web/format.js's schema (wn-train's --json): the run records so far and
+// the settings they share.
+function history() {
+  const s = state.experiment?.spec ?? state.spec;
+  const shared = { data: state.data?.source ?? null, experiment: s.experiment, epochs: s.epochs, batch_size: s.batchSize,
+    train_samples: state.data?.train.count ?? s.trainSamples, test_samples: state.data?.test.count ?? s.testSamples,
+    threads: state.scheduler?.plan.threads ?? state.experiment?.runs.find((r) => r.started)?.started.threads ?? null,
+    simd: catalog.simd, progress_every: defaults.progress_every };
+  const records = state.experiment?.records() ?? [];
+  return { history: JSON.parse(historyJson(records, { tool: `wn-trainer embed ${catalog.version}`, shared })) };
+}
+
+// The commands: the phases each is accepted in, what it does (its answer's fields, or an Error).
+const ANY = ['idle', 'loading', 'running', 'paused'];
+const handlers = new Map([
+  [commands.start, { when: ['idle'], refused: 'already running: stop it first', run: () => { start(); return { spec: state.spec }; } }],
+  [commands.stop, { when: ['loading', 'running', 'paused'], refused: 'nothing is running', run: () => { stop(); return {}; } }],
+  [commands.pause, { when: ['running'], refused: 'not running', run: () => { state.scheduler.pause(); setPhase('paused', 'paused'); return {}; } }],
+  [commands.resume, { when: ['paused'], refused: 'not paused', run: () => { state.scheduler.resume(); setPhase('running', 'training'); return {}; } }],
+  [commands.configure, { when: ANY, run: configure }],
+  [commands.getHistory, { when: ANY, answer: events.history, run: history }],
+]);
+
+function obey(m) {
+  const answer = { command: m.type, id: m.id };
+  const handler = handlers.get(m.type);
+  try {
+    if (!handler) throw new Error(`unknown command ${JSON.stringify(m.type)} (known: ${[...handlers.keys()].join(', ')})`);
+    if (!handler.when.includes(state.phase)) throw new Error(`${m.type}: ${handler.refused}`);
+    tell(handler.answer ?? events.ack, { ...answer, ok: true, ...handler.run(m) });
+  } catch (e) {
+    tell(events.error, { ...answer, ok: false, message: e.message });
+  }
+}
+
+const initial = specOf(given.values);
+const errors = [...given.errors, ...initial.errors];
 if (errors.length) {
   // Bad parameters: say so in the frame and to the parent, and train nothing.
   $('status').textContent = errors.join('; ');
   $('status').classList.add('error');
   $('start').disabled = true;
-  tell('error', { message: errors.join('; ') });
+  tell(events.error, { message: errors.join('; ') });
 } else {
+  state.spec = initial.spec;
   $('start').addEventListener('click', start);
-  tell('ready', { version: catalog.version });
-  if (p.autostart === '1') start();
+  // Commands from the page that frames this one, and from no other window.
+  addEventListener('message', (e) => {
+    if (e.source === window.parent && window.parent !== window && e.data?.target === embed.target) obey(e.data);
+  });
+  tell(events.ready, { version: catalog.version, threaded: isolated() && state.values.build !== 'st', params: state.values, spec: state.spec });
+  if (state.values.autostart === '1') start();
 }
-if (new URLSearchParams(location.search).has('hooks')) globalThis.wnTest = { charts, experiment: () => experiment };
+if (new URLSearchParams(location.search).has('hooks')) globalThis.wnTest = { charts, experiment: () => state.experiment, state };

@@ -107,8 +107,18 @@ export function parseParams(search, catalog, extra = {}) {
   return { values, errors };
 }
 
+// What a spec asks that no single parameter's check can catch, as messages (empty: fine).
+export function specErrors(spec, catalog) {
+  const errors = [];
+  if (spec.sweeps.some((s) => s.momentum > 0 && s.optimizer !== 'sgd')) errors.push('momentum applies to optimizer=sgd only');
+  const first = spec.seeds[0], last = spec.seeds.at(-1), max = catalog.limits.max_seed;
+  if (last > max) errors.push(`seeds ${first}…${last} go past the largest seed, ${max}`);
+  return errors;
+}
+
 // The spec of an experiment (web/experiment.js) from parameter values: a preset's, then the
-// explicit values over it, then the catalog's defaults for whatever neither sets.
+// explicit values over it (wn-train's rule for --experiment, src/cli/options.cpp), then the
+// fallback's and the catalog's defaults for whatever neither sets. fallback: {epochs?, train, test}.
 export function specFrom(values, catalog, fallback = {}) {
   const d = catalog.defaults;
   const preset = catalog.experiments.find((e) => e.name === values.experiment) ?? fallback;
@@ -127,10 +137,10 @@ export function specFrom(values, catalog, fallback = {}) {
     variants: models.flatMap((model) => (model === 'regular' ? [{ model, wnInit: inits[0] }] : inits.map((wnInit) => ({ model, wnInit })))),
     seeds: Array.from({ length: count }, (_, i) => first + i),
     sweeps,
-    epochs: values.epochs ?? preset.epochs ?? d.epochs,
+    epochs: values.epochs ?? preset.epochs ?? fallback.epochs ?? d.epochs,
     batchSize: values.batch ?? preset.batch ?? d.batch_size,
     trainSamples: values.train ?? preset.train ?? fallback.train,
     testSamples: values.test ?? preset.test ?? fallback.test,
-    initSamples: values.initsamples,
+    ...(values.initsamples ? { initSamples: values.initsamples } : {}),
   };
 }

@@ -9,7 +9,8 @@
 //                         progress · diagnostics {layers} · epoch {log, run, predictions, filters, params}
 //                         · diverged {message, run} · done {run}
 // Page → data worker:     load {sources, limits, shared}
-// Data worker → page:     progress {phase, loaded, total} · loaded {train, test} · error {message}
+// Data worker → page:     progress {phase, loaded, total} · loaded {train, test, bytesRead} · error {message, bytesRead}
+// Embed ↔ parent:         see `embed` below (web/embed.js in the frame, web/wn-trainer.js around it)
 (function (root) {
   const WNProtocol = Object.freeze({
     msg: Object.freeze({
@@ -21,6 +22,32 @@
     finalEvents: Object.freeze(['done', 'diverged', 'error']),
     // What the page loads unless told otherwise: a subset, so a first run is short.
     pageDefaults: Object.freeze({ trainSamples: 10000, testSamples: 2000, build: 'auto' }),
+
+    // The embed and the page around it (a tutorial on any site), over postMessage.
+    // Frame → parent: {source, type, …}: the events (ready, resize, the runs' events with model,
+    //   seed, lr, optimizer, wn_init, experiment-done) and the answers to commands (ack,
+    //   history, or error with the command's name and id).
+    // Parent → frame: {target, type, id?, …}: the commands; `id` comes back in the answer.
+    // The frame obeys its parent only (event.source === window.parent), whatever its origin: it
+    // holds nothing secret, and training on command is what it is embedded for.
+    embed: Object.freeze({
+      source: 'wn-trainer',
+      target: 'wn-trainer',
+      events: Object.freeze({
+        ready: 'ready', resize: 'resize', ack: 'ack', history: 'history', error: 'error',
+        experimentDone: 'experiment-done',
+      }),
+      commands: Object.freeze({
+        start: 'start', stop: 'stop', pause: 'pause', resume: 'resume', configure: 'configure', getHistory: 'get-history',
+      }),
+      // The URL parameters (web/params.js's table; a browser test keeps the two lists equal):
+      // the attributes <wn-trainer> passes on to the frame.
+      params: Object.freeze(['experiment', 'models', 'wninit', 'epochs', 'batch', 'train', 'test', 'seed', 'seeds',
+        'initsamples', 'lr', 'momentum', 'optimizer', 'sweeps', 'threads', 'build', 'autostart']),
+      // What an embed trains unless an experiment or a parameter says otherwise: small, so that a
+      // tutorial's first run is short.
+      defaults: Object.freeze({ epochs: 2, trainSamples: 2000, testSamples: 500 }),
+    }),
 
     // wn-train's flags for one run (src/cli/options.cpp parses them in the worker's module, so
     // the page and the CLI accept and refuse exactly the same settings). job: {model, seed, lr,
