@@ -1,5 +1,6 @@
 #include "gzip.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #if WN_HAVE_ZLIB
@@ -9,9 +10,18 @@
 namespace wn {
 
 #if WN_HAVE_ZLIB
+namespace {
+// Where the decoder is: inside a member, just after one, in zero padding after one, or
+// after a 0x1f that may start the next member.
+enum class Phase { member, after, zeros, magic };
+}  // namespace
+
 struct Gunzip::State {
   z_stream zs{};
-  bool done = false;
+  Phase phase = Phase::member;
+  int members = 1;
+  std::uint64_t offset = 0;  // compressed bytes consumed, for messages
+  std::uint64_t magic_at = 0;
   std::vector<std::uint8_t> out = std::vector<std::uint8_t>(1 << 18);
 };
 
@@ -27,38 +37,91 @@ Result<std::unique_ptr<Gunzip>> Gunzip::create(Sink sink) {
   return g;
 }
 
-Status Gunzip::push(const std::uint8_t* bytes, std::size_t len) {
-  z_stream& zs = state_->zs;
-  while (len > 0 && !state_->done) {
+// Inflates the current member from `bytes`, advancing them, until the member ends (zlib
+// has checked its CRC and length) or the input is used up.
+Status Gunzip::inflate_member(const std::uint8_t*& bytes, std::size_t& len) {
+  State& st = *state_;
+  z_stream& zs = st.zs;
+  while (len > 0) {
     const uInt chunk = uInt(std::min<std::size_t>(len, 1u << 30));
     zs.next_in = const_cast<Bytef*>(bytes);
     zs.avail_in = chunk;
+    int rc;
+    std::size_t produced;
     do {
-      zs.next_out = state_->out.data();
-      zs.avail_out = uInt(state_->out.size());
-      const int rc = inflate(&zs, Z_NO_FLUSH);
+      zs.next_out = st.out.data();
+      zs.avail_out = uInt(st.out.size());
+      rc = inflate(&zs, Z_NO_FLUSH);
       if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
         return Error{std::string("corrupt gzip data (") + (zs.msg ? zs.msg : "inflate failed") + ")"};
-      const std::size_t produced = state_->out.size() - zs.avail_out;
+      produced = st.out.size() - zs.avail_out;
       if (produced > 0) {
-        Status s = sink_(state_->out.data(), produced);
+        Status s = sink_(st.out.data(), produced);
         if (!s) return s;
       }
-      if (rc == Z_STREAM_END) {
-        state_->done = true;  // anything after the first gzip member is ignored
+    } while (rc != Z_STREAM_END && (zs.avail_in > 0 || zs.avail_out == 0) && !(rc == Z_BUF_ERROR && produced == 0));
+    const std::size_t used = chunk - zs.avail_in;
+    if (used == 0 && rc != Z_STREAM_END) return Error{"corrupt gzip data (no progress)"};
+    bytes += used, len -= used, st.offset += used;
+    if (rc == Z_STREAM_END) {
+      st.phase = Phase::after;
+      return {};
+    }
+  }
+  return {};
+}
+
+Status Gunzip::push(const std::uint8_t* bytes, std::size_t len) {
+  State& st = *state_;
+  while (len > 0) {
+    switch (st.phase) {
+      case Phase::member: {
+        Status s = inflate_member(bytes, len);
+        if (!s) return s;
         break;
       }
-      if (rc == Z_BUF_ERROR && produced == 0) break;
-    } while (zs.avail_in > 0 || zs.avail_out == 0);
-    bytes += chunk;
-    len -= chunk;
+      case Phase::after:  // another member, zero padding, or junk
+        if (bytes[0] == 0x1f) {
+          st.phase = Phase::magic, st.magic_at = st.offset;
+          ++bytes, --len, ++st.offset;
+        } else if (bytes[0] == 0) {
+          st.phase = Phase::zeros;
+        } else {
+          return Error{gzip_junk_message(st.offset)};
+        }
+        break;
+      case Phase::magic: {
+        if (bytes[0] != 0x8b) return Error{gzip_junk_message(st.magic_at)};
+        if (++st.members > kMaxGzipMembers)
+          return Error{"more than " + std::to_string(kMaxGzipMembers) +
+                       " gzip members (decompress and compress it again as one: gunzip -c FILE | gzip > NEW.gz)"};
+        if (inflateReset(&st.zs) != Z_OK) return Error{"zlib could not restart"};
+        st.phase = Phase::member;
+        static const std::uint8_t kFirst = 0x1f;  // the byte held back until the second one arrived
+        const std::uint8_t* held = &kFirst;
+        std::size_t one = 1;
+        --st.offset;  // counted when it was held
+        Status s = inflate_member(held, one);
+        if (!s) return s;
+        break;
+      }
+      case Phase::zeros: {
+        const auto* nonzero = std::find_if(bytes, bytes + len, [](std::uint8_t b) { return b != 0; });
+        if (nonzero != bytes + len) return Error{gzip_junk_message(st.offset + std::uint64_t(nonzero - bytes))};
+        st.offset += len;
+        return {};
+      }
+    }
   }
   return {};
 }
 
 Status Gunzip::finish() {
-  if (!state_->done) return Error{"truncated gzip data (the compressed stream ends early)"};
-  return {};
+  switch (state_->phase) {
+    case Phase::member: return Error{"truncated gzip data (the compressed stream ends early)"};
+    case Phase::magic: return Error{gzip_junk_message(state_->magic_at)};
+    default: return {};
+  }
 }
 
 #else
@@ -70,6 +133,7 @@ Result<std::unique_ptr<Gunzip>> Gunzip::create(Sink) {
 }
 Status Gunzip::push(const std::uint8_t*, std::size_t) { return Error{"gzip unsupported"}; }
 Status Gunzip::finish() { return Error{"gzip unsupported"}; }
+Status Gunzip::inflate_member(const std::uint8_t*&, std::size_t&) { return Error{"gzip unsupported"}; }
 #endif
 
 }  // namespace wn

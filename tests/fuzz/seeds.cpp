@@ -9,13 +9,6 @@
 
 using namespace wn::test;
 
-namespace {
-Bytes concat(Bytes head, const Bytes& tail) {
-  head.insert(head.end(), tail.begin(), tail.end());
-  return head;
-}
-}  // namespace
-
 int main(int argc, char** argv) {
   if (argc != 2) return 2;
   const std::string dir = argv[1];
