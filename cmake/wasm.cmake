@@ -2,13 +2,9 @@
 # same sources, for the worker environment.
 #   wn-trainer-mt: -pthread -msimd128  (needs a cross-origin isolated page)
 #   wn-trainer-st: -msimd128           (the fallback where SharedArrayBuffer is missing)
-set(WN_WASM_EXPORTS
-  _malloc _free _wn_last_error _wn_simd
-  _wn_loader_create _wn_loader_push_tar _wn_loader_push_file _wn_loader_finish
-  _wn_loader_count _wn_loader_images _wn_loader_labels _wn_loader_destroy
-  _wn_trainer_create _wn_trainer_images _wn_trainer_labels _wn_trainer_result _wn_trainer_threads
-  _wn_trainer_shuffle _wn_trainer_step _wn_trainer_destroy)
-list(JOIN WN_WASM_EXPORTS "," WN_WASM_EXPORT_LIST)
+# The module's API is what src/wasm/bindings.cpp marks EMSCRIPTEN_KEEPALIVE: that file is the one
+# list. Only the allocator, which the workers call to stage bytes, is named here.
+set(WN_WASM_EXPORT_LIST _malloc,_free)
 
 # 1 GiB covers the full dataset being parsed (≈185 MB) or two 1024-sample batches' scratch.
 set(WN_WASM_MAX_MEMORY 1073741824)
@@ -20,7 +16,7 @@ set(WN_WASM_LINK_OPT -O1)
 set(WN_WASM_DEFINES WN_DIRECT_ACCUMULATORS=8 WN_VERSION="${PROJECT_VERSION}")
 
 function(wn_wasm_module name threaded)
-  add_executable(${name} ${WN_CORE_SOURCES} src/wasm/bindings.cpp)
+  add_executable(${name} ${WN_CORE_SOURCES} src/cli/options.cpp src/wasm/bindings.cpp)
   target_include_directories(${name} PRIVATE src)
   set(flags -O3 -msimd128 ${WN_WARNINGS})
   set(link

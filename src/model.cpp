@@ -72,6 +72,10 @@ Result<std::unique_ptr<Model>> Model::build(const ModelSpec& spec, std::uint64_t
     shape = layer.value()->output_shape();
     m->offsets_.push_back(total);
     total += layer.value()->param_count();
+    const std::string kind = layer.value()->keras_name();
+    int same = 0;
+    for (const auto& earlier : m->layers_) same += earlier->keras_name() == kind;
+    m->names_.push_back(same ? kind + "_" + std::to_string(same) : kind);
     m->layers_.push_back(std::move(layer.value()));
   }
   m->params_.assign(total, 0.0f);

@@ -58,6 +58,8 @@ class Model {
   Layer& layer(std::size_t i) { return *layers_[i]; }
   const Layer& layer(std::size_t i) const { return *layers_[i]; }
   std::size_t param_offset(std::size_t i) const { return offsets_[i]; }
+  // Keras' name for layer i: its kind's name, numbered from the second on (dense, dense_1, …).
+  const std::string& layer_name(std::size_t i) const { return names_[i]; }
   Shape input_shape() const { return spec_.input; }
   int classes() const { return int(layers_.back()->output_shape().size()); }
   std::string summary() const;
@@ -75,6 +77,7 @@ class Model {
   ModelSpec spec_;
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<std::size_t> offsets_;  // where each layer's parameters start in params_
+  std::vector<std::string> names_;
   Floats params_;
 };
 

@@ -58,3 +58,47 @@ TEST_CASE("a third net is a few lines, and bad descriptions are errors, not cras
   spec.layers = {};
   CHECK(!Model::build(spec, 1));
 }
+
+TEST_CASE("layers are named as Keras names them, and their weights are views into the parameters") {
+  auto wn = std::move(Model::build(preset(Preset::weightnorm), 1).value());
+  auto plain = std::move(Model::build(preset(Preset::regular), 1).value());
+  const std::vector<std::string> expect_plain = {"conv2d", "max_pooling2d", "conv2d_1", "max_pooling2d_1", "flatten",
+                                                 "dense", "dense_1", "dense_2"};
+  for (std::size_t i = 0; i < plain->layer_count(); ++i) CHECK(plain->layer_name(i) == expect_plain[i]);
+  CHECK(wn->layer_name(2) == "weight_normalization_1");
+  CHECK(wn->layer_name(7) == "weight_normalization_4");
+
+  const float* p = plain->params().data() + plain->param_offset(5);
+  const Weights dense = plain->layer(5).weights(p);
+  CHECK(dense.kernel == p);
+  CHECK(dense.rows == 400);
+  CHECK(dense.cols == 120);
+  CHECK(dense.kernel_shape == std::vector<int>{400, 120});
+  CHECK(dense.bias == p + 400 * 120);
+  CHECK(dense.g == nullptr);
+  const float* q = wn->params().data() + wn->param_offset(0);
+  const Weights conv = wn->layer(0).weights(q);
+  CHECK(conv.kernel_shape == std::vector<int>{5, 5, 3, 6});
+  CHECK(conv.g == q + 450 + 6);
+  CHECK(!plain->layer(1).weights(nullptr));  // max pooling has none
+  CHECK(std::equal(conv.kernel, conv.kernel + 450, plain->params().data()));  // v = the plain kernel of the seed
+}
+
+TEST_CASE("preactivation is the output before the ReLU") {
+  auto m = std::move(Model::build(preset(Preset::weightnorm), 2).value());
+  Rng rng(3);
+  std::vector<float> x(3072 * 2);
+  for (float& v : x) v = rng.uniform();
+  const Layer& conv = m->layer(0);
+  std::vector<float> y(conv.output_shape().size() * 2), z(y.size()), scratch(conv.scratch_floats(2));
+  const float* p = m->params().data();
+  conv.forward(p, x.data(), y.data(), 2, scratch.data());
+  REQUIRE(conv.preactivation(p, x.data(), z.data(), 2, scratch.data()));
+  int negative = 0;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    CHECK(y[i] == doctest::Approx(std::max(z[i], 0.0f)).epsilon(1e-6));
+    negative += z[i] < 0;
+  }
+  CHECK(negative > 100);
+  CHECK(!m->layer(1).preactivation(p, x.data(), z.data(), 2, scratch.data()));
+}

@@ -66,14 +66,16 @@ TEST_CASE("wn-train options: grids of models, seeds and learning rates, paired b
 
 TEST_CASE("wn-train options: numbers that round-trip through float, and nothing else") {
   CHECK(parse({"--lr", "4e-7"})->learning_rates[0] == 4e-7f);
-  CHECK(parse({"--lr", "2e-38"}));  // still a normal float (FLT_MIN is 1.18e-38)
-  for (const char* v : {"1e39", "1e-50", "1e-45"}) {
+  for (const char* v : {"1e39", "1e-50", "1e-45", "1e-10", "101"}) {
     CAPTURE(v);
     auto o = parse({"--lr", v});
     REQUIRE(!o);
-    CHECK(o.message().find("outside what a float holds") != std::string::npos);
+    CHECK(o.message().find("--lr") != std::string::npos);
   }
-  CHECK(!parse({"--momentum", "1e39"}));
+  CHECK(parse({"--lr", "1e39"}).message().find("outside what a float holds") != std::string::npos);
+  CHECK(parse({"--lr", "1e-10"}).message() == "--lr must be between 1e-09 and 100, got 1e-10");
+  CHECK(parse({"--momentum", "1e39"}).message().find("outside what a float holds") != std::string::npos);
+  CHECK(parse({"--momentum", "1e-50"}).message().find("outside what a float holds") != std::string::npos);
   CHECK(parse({"--optimizer", "sgd", "--momentum", "0"}));
 }
 
@@ -92,6 +94,24 @@ TEST_CASE("wn-train options: bad input is an error that names the flag") {
     REQUIRE(!o);
     CHECK(o.message().find(args[0]) != std::string::npos);
   }
+}
+
+TEST_CASE("one run's flags, as the browser worker passes them") {
+  auto r = parse_run({"--model", "weightnorm", "--seed", "3", "--lr", "0.01", "--optimizer", "sgd", "--momentum", "0.5",
+                      "--epochs", "2", "--batch-size", "16", "--threads", "2", "--wn-init", "paper", "--progress-every", "5"});
+  REQUIRE_MESSAGE(r, (r ? "" : r.message()));
+  CHECK(r->model == Preset::weightnorm);
+  CHECK(r->seed == 3);
+  CHECK(r->learning_rate == 0.01f);
+  CHECK(r->optimizer == OptimizerKind::sgd);
+  CHECK(r->momentum == 0.5f);
+  CHECK(r->threads == 2);
+  CHECK(r->progress_every == 5);
+  // The CLI's own flags and grids are not a run's.
+  CHECK(parse_run({"--data", "x"}).message() == "unknown option '--data'");
+  CHECK(parse_run({"--help"}).message() == "unknown option '--help'");
+  CHECK(parse_run({"--model", "both"}).message() == "one run takes one model, one seed and one learning rate");
+  CHECK(parse_run({"--lr", "1e39"}).message().find("outside what a float holds") != std::string::npos);
 }
 
 TEST_CASE("wn-train --help lists the exit codes") {

@@ -1,18 +1,23 @@
-// The page: controls → data and workers → charts, logs and status lines.
+// The page: controls → data and an experiment's runs on the workers → charts, logs and status.
 import './protocol.js';
+import './wasm.js';
 import { Charts } from './charts.js';
 import { fileSources, loadDataset, preparedSources } from './data.js';
+import { Experiment, variantLabel } from './experiment.js';
 import { download, epochLine, historyCsv, historyJson, statusLine } from './format.js';
-import { MODELS, isolated, threadsPerModel } from './runner.js';
-import { Session } from './session.js';
+import { parseParams } from './params.js';
+import { Scheduler, isolated, plan } from './scheduler.js';
 
-const { defaults, limits } = globalThis.WNProtocol;
+const { pageDefaults } = globalThis.WNProtocol;
+const catalog = await globalThis.WNWasm.catalog();
 const $ = (id) => document.getElementById(id);
 
 const state = {
   data: null,          // {train, test, source}: what the next run trains on
   files: null,         // sources picked by the user, kept so a new subset size can re-read them
   loading: null,       // the load in flight
+  experiment: null,
+  scheduler: null,
   paused: false,
 };
 
@@ -20,31 +25,46 @@ const state = {
 function showIsolation() {
   const el = $('isolation');
   if (isolated()) {
-    el.textContent = `Cross-origin isolated: each model trains in the threaded WebAssembly build (SIMD + pthreads) with ${threadsPerModel(MODELS.length)} thread(s).`;
+    el.textContent = `Cross-origin isolated: each model trains in the threaded WebAssembly build (SIMD + pthreads) with ${plan(2).threads} thread(s).`;
   } else {
     el.classList.add('warn');
     el.textContent = 'This page is not cross-origin isolated (no COOP/COEP headers and no service worker), so SharedArrayBuffer is unavailable: each model runs the single-threaded SIMD build.';
   }
 }
 
-// ---- controls
-const fields = {
-  epochs: ['epochs', defaults.epochs], batchSize: ['batch-size', defaults.batchSize],
-  learningRate: ['lr', defaults.learningRate], trainSamples: ['train-samples', defaults.trainSamples],
-  testSamples: ['test-samples', defaults.testSamples], seed: ['seed', defaults.seed], wnInit: ['wn-init', defaults.wnInit],
+// ---- controls: limits and defaults from the C++ core's catalog; URL parameters (the embed's
+// names, web/params.js) override them, and a bad one is shown, not guessed at.
+const d = catalog.defaults, lim = catalog.limits;
+const fields = {  // URL parameter → the control, its default and bounds
+  epochs: { id: 'epochs', value: d.epochs, min: 1, max: lim.max_epochs },
+  batch: { id: 'batch-size', value: d.batch_size, min: 1, max: lim.max_batch },
+  lr: { id: 'lr', value: d.lr, min: lim.min_lr, max: lim.max_lr },
+  train: { id: 'train-samples', value: pageDefaults.trainSamples, min: 1, max: lim.max_train },
+  test: { id: 'test-samples', value: pageDefaults.testSamples, min: 1, max: lim.max_test },
+  seed: { id: 'seed', value: d.seed, min: 0, max: lim.max_seed },
+  wninit: { id: 'wn-init', value: d.wn_init },
 };
 
 function initControls() {
-  const params = new URLSearchParams(location.search);
-  for (const [key, [id, value]] of Object.entries(fields)) $(id).value = params.get(id) ?? value;
+  const { values, errors } = parseParams(location.search, catalog);
+  for (const [name, f] of Object.entries(fields)) {
+    const el = $(f.id);
+    if (f.min != null) el.min = f.min;
+    if (f.max != null) el.max = f.max;
+    el.value = values[name] ?? f.value;
+  }
+  if (errors.length) {
+    $('params-error').hidden = false;
+    $('params-error').textContent = `Ignored URL parameters: ${errors.join('; ')}.`;
+  }
 }
 
-function readOptions() {
+function readSpec() {
   const num = (id) => Number($(id).value);
   return {
-    ...defaults,
-    epochs: num('epochs'), batchSize: num('batch-size'), learningRate: num('lr'), seed: num('seed'),
-    trainSamples: num('train-samples'), testSamples: num('test-samples'), wnInit: $('wn-init').value,
+    variants: catalog.models.filter((m) => m === 'regular' || m === 'weightnorm').map((model) => ({ model, wnInit: $('wn-init').value })),
+    seeds: [num('seed')], lrs: [num('lr')], optimizer: d.optimizer, momentum: d.momentum,
+    epochs: num('epochs'), batchSize: num('batch-size'), trainSamples: num('train-samples'), testSamples: num('test-samples'),
   };
 }
 
@@ -54,8 +74,8 @@ function setDataError(message) {
   $('data-error').textContent = message || '';
 }
 
-function describeData(d) {
-  return `CIFAR-10: ${d.train.count.toLocaleString('en')} training and ${d.test.count.toLocaleString('en')} test images (${d.source}).`;
+function describeData(data) {
+  return `CIFAR-10: ${data.train.count.toLocaleString('en')} training and ${data.test.count.toLocaleString('en')} test images (${data.source}).`;
 }
 
 // Loads into a new dataset; the current one is replaced only when the load succeeds.
@@ -74,9 +94,9 @@ async function load(sources, sourceName, wanted) {
   });
   state.loading = task;
   try {
-    const d = await task;
-    if (d.train.count === 0 || d.test.count === 0) throw new Error(`${sourceName} holds no ${d.train.count ? 'test' : 'training'} images`);
-    state.data = { ...d, source: sourceName, limits: { train: wanted.trainSamples, test: wanted.testSamples } };
+    const data = await task;
+    if (data.train.count === 0 || data.test.count === 0) throw new Error(`${sourceName} holds no ${data.train.count ? 'test' : 'training'} images`);
+    state.data = { ...data, source: sourceName, limits: { train: wanted.trainSamples, test: wanted.testSamples } };
     return true;
   } catch (e) {
     setDataError(`Could not load ${sourceName}: ${e.message}. ${state.data ? 'The data loaded before is kept.' : ''}`);
@@ -92,16 +112,16 @@ function loadFiles(files) {
   if (!files.length) return;
   const sources = fileSources(files);
   const name = files.length === 1 ? files[0].name : `${files.length} files`;
-  load(sources, name, readOptions()).then((ok) => { if (ok) state.files = { sources, name }; });
+  load(sources, name, readSpec()).then((ok) => { if (ok) state.files = { sources, name }; });
 }
 
 // The data a run needs: re-read when the subset asked for differs from what is loaded.
-async function ensureData(o) {
+async function ensureData(spec) {
   if (state.loading) await state.loading.catch(() => {});  // one load at a time: wait for the one in flight
-  const d = state.data;
-  if (d && d.limits.train === o.trainSamples && d.limits.test === o.testSamples) return true;
-  if (state.files) return load(state.files.sources, state.files.name, o);
-  return load(preparedSources({ train: o.trainSamples }), 'data/cifar-10-batches-bin', o);
+  const data = state.data;
+  if (data && data.limits.train === spec.trainSamples && data.limits.test === spec.testSamples) return true;
+  if (state.files) return load(state.files.sources, state.files.name, spec);
+  return load(preparedSources({ train: spec.trainSamples }), 'data/cifar-10-batches-bin', spec);
 }
 
 function initDropzone() {
@@ -112,9 +132,48 @@ function initDropzone() {
   zone.addEventListener('drop', (e) => { e.preventDefault(); zone.classList.remove('over'); loadFiles(e.dataTransfer.files); });
 }
 
-// ---- training
-const charts = new Charts($('accuracy-chart'), $('loss-chart'), MODELS);
-const session = new Session(charts, onWorkerMessage);
+// ---- the runs' panels: a status line and a Keras-style log per variant.
+function buildModelPanels(experiment) {
+  const box = $('models');
+  box.replaceChildren();
+  for (const v of experiment.variants()) {
+    const article = document.createElement('article');
+    article.className = `model ${v.model}`;
+    article.innerHTML = '<h2></h2><p class="status" role="status"></p><pre class="log"></pre>';
+    article.querySelector('h2').textContent = variantLabel(v.model, v.wnInit);
+    article.querySelector('.status').id = `status-${v.model}`;
+    article.querySelector('.log').id = `log-${v.model}`;
+    article.querySelector('.status').textContent = 'waiting…';
+    box.append(article);
+  }
+}
+
+function log(job, line) {
+  const el = $(`log-${job.model}`);
+  const seeds = state.experiment.spec.seeds.length > 1 ? `[seed ${job.seed}] ` : '';
+  el.textContent += seeds + line + '\n';
+  el.scrollTop = el.scrollHeight;
+}
+
+const charts = new Charts($('accuracy-chart'), $('loss-chart'));
+
+function onEvent(job, e) {
+  const experiment = state.experiment;
+  experiment.handle(job, e);
+  const run = experiment.run(job.id);
+  const status = $(`status-${job.model}`);
+  if (e.type === 'started') status.textContent = statusLine(null, e);
+  if (e.type === 'progress') status.textContent = statusLine(e, run.started);
+  if (e.type === 'epoch') log(job, epochLine(e));
+  if (e.type === 'done') status.textContent = `done · ${e.ms_per_step.toFixed(1)} ms/step on average`;
+  if (e.type === 'diverged' || e.type === 'error') {
+    status.classList.add('error');
+    status.textContent = e.message;
+    log(job, e.message);
+  }
+  if (e.type !== 'started') charts.redraw();
+  if (experiment.finished) setRunning(false);
+}
 
 function setRunning(running) {
   $('start').disabled = running;
@@ -122,60 +181,50 @@ function setRunning(running) {
   $('stop').disabled = !running;
   $('pause').textContent = 'Pause';
   state.paused = false;
-  for (const id of ['export-json', 'export-csv', 'export-png']) $(id).disabled = !Object.keys(session.histories).length;
-}
-
-function log(model, line) {
-  const el = $(`log-${model}`);
-  el.textContent += line + '\n';
-  el.scrollTop = el.scrollHeight;
-}
-
-function onWorkerMessage(type, model, m) {
-  const status = $(`status-${model}`);
-  if (type === 'ready') status.textContent = statusLine(null, m);
-  if (type === 'progress') status.textContent = statusLine(m, session.ready[model]);
-  if (type === 'epoch') log(model, epochLine(m));
-  if (type === 'done') status.textContent = `done · ${m.ms_per_step.toFixed(1)} ms/step on average`;
-  if (type === 'error') {
-    status.classList.add('error');
-    status.textContent = m.message;
-    log(model, m.message);
-  }
-  if (!session.running) setRunning(false);
+  const records = state.experiment?.records() ?? [];
+  for (const id of ['export-json', 'export-csv', 'export-png']) $(id).disabled = !records.length;
 }
 
 async function start(e) {
   e.preventDefault();
   if (!$('controls').reportValidity()) return;
-  const o = readOptions();
+  const spec = readSpec();
   $('start').disabled = true;
-  if (!(await ensureData(o))) { $('start').disabled = false; return; }
-  for (const m of MODELS) {
-    $(`log-${m}`).textContent = '';
-    $(`status-${m}`).classList.remove('error');
-    $(`status-${m}`).textContent = 'starting…';
-  }
-  session.start(MODELS, o, { train: state.data.train, test: state.data.test });
+  if (!(await ensureData(spec))) { $('start').disabled = false; return; }
+  state.scheduler?.stop();
+  const experiment = new Experiment(spec);
+  state.experiment = experiment;
+  buildModelPanels(experiment);
+  charts.reset(experiment);
+  state.scheduler = new Scheduler({ data: { train: state.data.train, test: state.data.test }, onEvent });
+  state.scheduler.run(experiment.jobs);
   setRunning(true);
+}
+
+// The settings every run shares, as wn-train writes them in its history file.
+function sharedOptions() {
+  const s = state.experiment.spec;
+  return { tool: `wn-trainer web ${catalog.version}`, shared: { data: state.data.source, epochs: s.epochs, batch_size: s.batchSize,
+    train_samples: state.data.train.count, test_samples: state.data.test.count, threads: state.scheduler.plan.threads,
+    simd: catalog.simd, progress_every: catalog.defaults.progress_every } };
 }
 
 function initButtons() {
   $('controls').addEventListener('submit', start);
   $('pause').addEventListener('click', () => {
     state.paused = !state.paused;
-    state.paused ? session.pause() : session.resume();
+    state.paused ? state.scheduler.pause() : state.scheduler.resume();
     $('pause').textContent = state.paused ? 'Resume' : 'Pause';
   });
   $('stop').addEventListener('click', () => {
-    session.stop();
-    for (const m of MODELS) $(`status-${m}`).textContent = 'stopped';
+    state.experiment.stopped(state.scheduler.stop());
+    for (const el of document.querySelectorAll('#models .status')) if (!el.classList.contains('error') && !/^done/.test(el.textContent)) el.textContent = 'stopped';
     setRunning(false);
   });
   $('export-json').addEventListener('click', () =>
-    download('wn-history.json', new Blob([historyJson(session.histories, session.options)], { type: 'application/json' })));
+    download('wn-history.json', new Blob([historyJson(state.experiment.records(), sharedOptions())], { type: 'application/json' })));
   $('export-csv').addEventListener('click', () =>
-    download('wn-history.csv', new Blob([historyCsv(session.histories)], { type: 'text/csv' })));
+    download('wn-history.csv', new Blob([historyCsv(state.experiment.records())], { type: 'text/csv' })));
   $('export-png').addEventListener('click', () => download('wn-accuracy.png', charts.png()));
 }
 
@@ -184,6 +233,6 @@ initControls();
 initDropzone();
 initButtons();
 // The default subset loads at once, so Start is immediate.
-ensureData(readOptions());
-// For tests and the console.
-globalThis.wnApp = { state, session, charts, limits };
+ensureData(readSpec());
+// Browser tests look inside through this, and only when the URL asks for it (?hooks).
+if (new URLSearchParams(location.search).has('hooks')) globalThis.wnTest = { state, charts, catalog };

@@ -1,7 +1,7 @@
 // Where CIFAR-10 comes from: the files `npm run data` prepared under data/, or a
 // file the user picks or drops. Parsing happens in a throwaway worker (data.worker.js).
 import './protocol.js';
-import { isolated } from './runner.js';
+import { isolated } from './scheduler.js';
 
 const { msg } = globalThis.WNProtocol;
 const PER_BATCH = 10000;

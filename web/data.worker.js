@@ -125,7 +125,7 @@ function copyOut(api, loader, which, shared) {
   const m = api.mod;
   const count = m._wn_loader_count(loader, which);
   const alloc = (n) => (shared ? new Uint8Array(new SharedArrayBuffer(n)) : new Uint8Array(n));
-  const images = alloc(count * WNProtocol.imageBytes), labels = alloc(count);
+  const images = alloc(count * api.catalog.image_bytes), labels = alloc(count);
   images.set(api.u8(m._wn_loader_images(loader, which), images.length));
   labels.set(api.u8(m._wn_loader_labels(loader, which), count));
   return { count, images, labels };

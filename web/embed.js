@@ -1,63 +1,71 @@
-// Embed mode for tutorials: just the comparison chart and a start button,
-// configured by URL parameters, reporting to the parent window:
-//   embed.html?models=regular,weightnorm&epochs=2&train=2000&test=500&seed=0&batch=32&lr=0.001&wninit=tfa&autostart=1
-// (threads=N overrides the threads per model, by default the cores split between the models;
-// build=st runs the single-threaded module even on an isolated page.)
-// Messages to the parent: {source: 'wn-trainer', type: 'ready'|'progress'|'epoch'|'done'|'error', model, ...}.
+// Embed mode for tutorials: the comparison chart and a start button, configured by URL
+// parameters (web/params.js; see README), reporting to the parent window:
+//   embed.html?models=regular,weightnorm&epochs=2&train=2000&test=500&seed=0&autostart=1
+// Messages to the parent: {source: 'wn-trainer', type, model, seed, lr, …} with type ready,
+// started, progress, epoch, diverged, done or error.
 import './protocol.js';
+import './wasm.js';
 import { Charts } from './charts.js';
 import { loadDataset, preparedSources } from './data.js';
-import { MODELS, isolated } from './runner.js';
-import { Session } from './session.js';
+import { Experiment } from './experiment.js';
+import { parseParams } from './params.js';
+import { Scheduler, isolated } from './scheduler.js';
 
-const { defaults, limits, wnInits } = globalThis.WNProtocol;
-const params = new URLSearchParams(location.search);
+const catalog = await globalThis.WNWasm.catalog();
 const $ = (id) => document.getElementById(id);
+const { values: p, errors } = parseParams(location.search, catalog);
+const d = catalog.defaults;
 
-function number(name, fallback, lo, hi) {
-  const v = Number(params.get(name) ?? fallback);
-  return Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : fallback;
+function tell(type, data = {}) {
+  if (window.parent !== window) window.parent.postMessage({ source: 'wn-trainer', type, ...data }, '*');
 }
 
-const models = (params.get('models') || MODELS.join(',')).split(',').filter((m) => MODELS.includes(m));
-const options = {
-  ...defaults,
-  epochs: number('epochs', 2, 1, limits.maxEpochs),
-  batchSize: number('batch', defaults.batchSize, 1, limits.maxBatch),
-  learningRate: number('lr', defaults.learningRate, 1e-9, 10),
-  seed: number('seed', defaults.seed, 0, 4294967295),
-  trainSamples: number('train', 2000, 1, limits.maxTrain),
-  testSamples: number('test', 500, 1, limits.maxTest),
-  wnInit: Object.hasOwn(wnInits, params.get('wninit') ?? '') ? params.get('wninit') : defaults.wnInit,
-  build: params.get('build') === 'st' ? 'st' : defaults.build,  // build=st: the single-threaded module even when isolated
+const spec = {
+  variants: (p.models ?? ['regular', 'weightnorm']).map((model) => ({ model, wnInit: p.wninit ?? d.wn_init })),
+  seeds: [p.seed ?? d.seed], lrs: [p.lr ?? d.lr], optimizer: p.optimizer ?? d.optimizer, momentum: p.momentum ?? d.momentum,
+  epochs: p.epochs ?? 2, batchSize: p.batch ?? d.batch_size, trainSamples: p.train ?? 2000, testSamples: p.test ?? 500,
 };
+const build = p.build ?? 'auto';
+const charts = new Charts($('accuracy-chart'), null);
+let experiment = null;
 
-function tell(type, model, data) {
-  if (window.parent !== window) window.parent.postMessage({ source: 'wn-trainer', type, model, ...data }, '*');
+function onEvent(job, e) {
+  experiment.handle(job, e);
+  tell(e.type, { ...e, model: job.model, seed: job.seed, lr: job.lr });
+  if (e.type === 'diverged' || e.type === 'error') $('status').textContent = `${job.label}: ${e.message}`;
+  if (e.type !== 'started') charts.redraw();
+  if (experiment.finished) {
+    $('start').disabled = false;
+    if (!/:/.test($('status').textContent)) $('status').textContent = 'done';
+  }
 }
-
-const charts = new Charts($('accuracy-chart'), null, models.length ? models : MODELS);
-const session = new Session(charts, (type, model, data) => {
-  tell(type, model, data);
-  if (type === 'error') $('status').textContent = `${model}: ${data.message}`;
-  if (!session.running) $('start').disabled = false;
-});
 
 async function start() {
   $('start').disabled = true;
-  $('status').textContent = `loading ${options.trainSamples} + ${options.testSamples} images…`;
+  $('status').textContent = `loading ${spec.trainSamples} + ${spec.testSamples} images…`;
   try {
-    const data = await loadDataset(preparedSources({ train: options.trainSamples }),
-      { train: options.trainSamples, test: options.testSamples });
-    $('status').textContent = `training ${options.epochs} epoch(s) on ${data.train.count} images · ${isolated() ? 'threaded' : 'single-threaded'} build`;
-    session.start(models, options, data, params.has('threads') ? number('threads', 1, 1, 64) : undefined);
+    const data = await loadDataset(preparedSources({ train: spec.trainSamples }), { train: spec.trainSamples, test: spec.testSamples });
+    const threaded = isolated() && build !== 'st';
+    $('status').textContent = `training ${spec.epochs} epoch(s) on ${data.train.count} images · ${threaded ? 'threaded' : 'single-threaded'} build`;
+    experiment = new Experiment(spec);
+    charts.reset(experiment);
+    new Scheduler({ data, build, threads: p.threads ?? null, onEvent }).run(experiment.jobs);
   } catch (e) {
     $('status').textContent = e.message;
-    tell('error', null, { message: e.message });
+    tell('error', { message: e.message });
     $('start').disabled = false;
   }
 }
 
-$('start').addEventListener('click', start);
-if (params.get('autostart') === '1') start();
-globalThis.wnEmbed = { session, charts, options };
+if (errors.length) {
+  // Bad parameters: say so in the frame and to the parent, and train nothing.
+  $('status').textContent = errors.join('; ');
+  $('status').classList.add('error');
+  $('start').disabled = true;
+  tell('error', { message: errors.join('; ') });
+} else {
+  $('start').addEventListener('click', start);
+  tell('ready', { version: catalog.version });
+  if (p.autostart === '1') start();
+}
+if (new URLSearchParams(location.search).has('hooks')) globalThis.wnTest = { charts, experiment: () => experiment };

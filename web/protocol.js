@@ -1,38 +1,37 @@
-// The worker protocol, shared by the page (imported as a module) and the workers
-// (importScripts). One place for message names and default hyperparameters.
+// The messages between the page and its workers, and between an embed and its parent: one
+// place for their names. Shared by the page (imported as a module) and the workers
+// (importScripts). Limits, model names and hyperparameter defaults are not here: they come
+// from the C++ core through the module's catalog (WNWasm.catalog(), src/wasm/bindings.cpp).
 //
-// Page → trainer worker:  init {model, options, data} · start · pause · resume · stop
-// Trainer worker → page:  ready {simd, threads, threaded} · progress {...} · epoch {...} · done {...} · error {message}
+// Page → trainer worker:  init {build, threads, data} · run {job} · pause · resume
+// Trainer worker → page:  ready {simd, threaded} · started {job, threads} · error {job?, message}
+//                         and the fit loop's events, each with the job's id:
+//                         progress · epoch {log, run} · diverged {message, run} · done {run}
 // Page → data worker:     load {sources, limits, shared}
 // Data worker → page:     progress {phase, loaded, total} · loaded {train, test} · error {message}
 (function (root) {
   const WNProtocol = Object.freeze({
     msg: Object.freeze({
-      init: 'init', start: 'start', pause: 'pause', resume: 'resume', stop: 'stop',
-      ready: 'ready', progress: 'progress', epoch: 'epoch', done: 'done', error: 'error',
+      init: 'init', ready: 'ready', run: 'run', started: 'started', pause: 'pause', resume: 'resume',
+      progress: 'progress', epoch: 'epoch', diverged: 'diverged', done: 'done', error: 'error',
       load: 'load', loaded: 'loaded',
-      crash: 'crash',  // test hook: make a trainer worker die
     }),
-    models: Object.freeze({ regular: 0, weightnorm: 1 }),
-    wnInits: Object.freeze({ tfa: 0, paper: 1, none: 2 }),
-    optimizers: Object.freeze({ adam: 0, sgd: 1 }),
-    // The tutorial's settings; the page's default subset keeps a first run short.
-    defaults: Object.freeze({
-      epochs: 10,
-      batchSize: 32,
-      learningRate: 1e-3,
-      optimizer: 'adam',
-      momentum: 0,
-      seed: 0,
-      wnInit: 'tfa',
-      trainSamples: 10000,
-      testSamples: 2000,
-      progressEvery: 25,  // steps between progress messages
-      build: 'auto',      // 'auto': threaded where the page is isolated; 'st': always single-threaded
-    }),
-    limits: Object.freeze({ maxTrain: 50000, maxTest: 10000, maxBatch: 1024, maxEpochs: 1000 }),
-    imageBytes: 3072,
-    classes: 10,
+    // The fit loop's events that end a run.
+    finalEvents: Object.freeze(['done', 'diverged', 'error']),
+    // What the page loads unless told otherwise: a subset, so a first run is short.
+    pageDefaults: Object.freeze({ trainSamples: 10000, testSamples: 2000, build: 'auto' }),
+
+    // wn-train's flags for one run (src/cli/options.cpp parses them in the worker's module, so
+    // the page and the CLI accept and refuse exactly the same settings). job: {model, seed, lr,
+    // optimizer, momentum, epochs, batchSize, wnInit, threads, initSamples?, progressEvery?}.
+    runFlags(job) {
+      const flags = ['--model', job.model, '--seed', job.seed, '--lr', job.lr, '--optimizer', job.optimizer,
+        '--epochs', job.epochs, '--batch-size', job.batchSize, '--wn-init', job.wnInit, '--threads', job.threads];
+      if (job.optimizer === 'sgd') flags.push('--momentum', job.momentum ?? 0);
+      if (job.initSamples != null) flags.push('--init-samples', job.initSamples);
+      if (job.progressEvery != null) flags.push('--progress-every', job.progressEvery);
+      return flags.map(String).join('\n');
+    },
   });
   root.WNProtocol = WNProtocol;
 })(typeof globalThis !== 'undefined' ? globalThis : self);

@@ -1,18 +1,31 @@
-// Loads the WebAssembly trainer module inside a worker (classic script, importScripts).
-// The threaded build needs SharedArrayBuffer, i.e. a cross-origin isolated page;
-// otherwise the single-threaded SIMD build runs. Exposes a thin typed wrapper
-// around the C ABI of src/wasm/bindings.cpp.
+// Loads the WebAssembly trainer module, in a worker (importScripts) or on the page (a script
+// tag). The threaded build needs SharedArrayBuffer, i.e. a cross-origin isolated page;
+// otherwise the single-threaded SIMD build runs. Exposes a thin typed wrapper around the C ABI
+// of src/wasm/bindings.cpp, and the module's catalog: limits, names and defaults from C++.
 /* global createTrainerModule */
 (function (root) {
-  const WN_OK = 0, WN_ERROR = -1, WN_DIVERGED = 1;
+  const WN_OK = 0, WN_ERROR = -1;
+  const inWorker = typeof importScripts === 'function';
+  // The pages and the workers sit side by side, the modules in wasm/ under them.
+  const base = new URL('wasm/', root.location.href).href;
+
+  function loadScript(url) {
+    if (inWorker) return importScripts(url);
+    return new Promise((ok, fail) => {
+      const s = document.createElement('script');
+      s.src = url;
+      s.onload = ok;
+      s.onerror = () => fail(new Error(`cannot load ${url}`));
+      document.head.append(s);
+    });
+  }
 
   // threads: how many the trainer will run; the threaded build starts threads − 1 pthreads (at least 1).
   async function loadTrainerModule(wantThreads, threads = 1) {
     const threaded = Boolean(wantThreads && root.crossOriginIsolated && typeof SharedArrayBuffer !== 'undefined');
     const name = threaded ? 'wn-trainer-mt' : 'wn-trainer-st';
-    const base = new URL('wasm/', root.location.href).href;
     const script = base + name + '.js';
-    importScripts(script);
+    await loadScript(script);
     const mod = await createTrainerModule({
       mainScriptUrlOrBlob: script,  // pthread workers load the glue from here, not from this worker's URL
       // Started before main(), so a blocking join never waits on the event loop. At least one:
@@ -29,16 +42,24 @@
     constructor(mod, threaded) {
       this.mod = mod;
       this.threaded = threaded;
-      this.simd = mod.UTF8ToString(mod._wn_simd());
+      this.catalog = JSON.parse(mod.UTF8ToString(mod._wn_catalog()));
+      this.simd = this.catalog.simd;
     }
     // Views are made fresh: memory growth replaces the underlying buffer.
     u8(ptr, len) { return new Uint8Array(this.mod.HEAPU8.buffer, ptr, len); }
     u32(ptr, len) { return new Uint32Array(this.mod.HEAPU8.buffer, ptr, len); }
-    f64(ptr, len) { return new Float64Array(this.mod.HEAPU8.buffer, ptr, len); }
     lastError() { return this.mod.UTF8ToString(this.mod._wn_last_error()); }
     check(rc) {
       if (rc === WN_ERROR) throw new Error(this.lastError());
       return rc;
+    }
+    // A JSON string the module returned (null pointer: null).
+    json(ptr) { return ptr ? JSON.parse(this.mod.UTF8ToString(ptr)) : null; }
+    // A string copied into the module's memory; free it with free().
+    string(s) {
+      const n = this.mod.lengthBytesUTF8(s) + 1, p = this.malloc(n);
+      this.mod.stringToUTF8(s, p, n);
+      return p;
     }
     malloc(n) {
       const p = this.mod._malloc(n);
@@ -48,5 +69,12 @@
     free(p) { this.mod._free(p); }
   }
 
-  root.WNWasm = { loadTrainerModule, WN_OK, WN_ERROR, WN_DIVERGED };
-})(self);
+  // The catalog, from a single-threaded module loaded once for it.
+  let catalogPromise = null;
+  function catalog() {
+    catalogPromise ??= loadTrainerModule(false).then((api) => Object.freeze(api.catalog));
+    return catalogPromise;
+  }
+
+  root.WNWasm = { loadTrainerModule, catalog, WN_OK, WN_ERROR };
+})(typeof globalThis !== 'undefined' ? globalThis : self);

@@ -2,8 +2,11 @@
 // the grid (models × seeds × learning rates) is one run of the same FitLoop the browser drives.
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <memory>
 #include <string>
 
 #include "../data/cifar.hpp"
@@ -82,8 +85,9 @@ int main(int argc, char** argv) {
   const int threads = o.threads.value_or(ThreadPool::hardware_threads());
   const std::vector<RunConfig> grid = expand_grid(o, threads);
   const bool tty = isatty(fileno(stdout));
-  if (!o.json.empty()) {
-    Status s = check_output_path(o.json);
+  for (const std::string& path : {o.json, o.diagnostics}) {
+    if (path.empty()) continue;
+    Status s = check_output_path(path);
     if (!s) {
       std::fprintf(stderr, "wn-train: %s\n", s.message().c_str());
       return kExitFailure;
@@ -112,6 +116,16 @@ int main(int argc, char** argv) {
     std::printf("Loaded %d training and %d test images from %s; %d thread(s), SIMD: %s\n", train.size(), test.size(),
                 o.data.c_str(), threads, simd::name());
 
+  // Diagnostics are appended line by line as they come, so an interrupted run keeps them.
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> diagnostics(nullptr, std::fclose);
+  if (!o.diagnostics.empty()) {
+    diagnostics.reset(std::fopen(o.diagnostics.c_str(), "w"));
+    if (!diagnostics) {
+      std::fprintf(stderr, "wn-train: cannot write %s: %s\n", o.diagnostics.c_str(), std::strerror(errno));
+      return kExitFailure;
+    }
+  }
+
   std::vector<RunOutcome> outcomes;
   std::vector<std::string> records;
   int status = kExitOk;
@@ -136,6 +150,10 @@ int main(int argc, char** argv) {
         std::printf("\rEpoch %d/%d %d/%d %s - %s - loss: %.4f - accuracy: %.4f", e.epoch, e.epochs, e.step, e.steps,
                     bar(e.step, e.steps).c_str(), timing(e.seconds, e.ms_per_step).c_str(), e.loss, e.accuracy);
         std::fflush(stdout);
+      }
+      if (e.kind == FitEvent::Kind::diagnostics && diagnostics) {
+        std::fprintf(diagnostics.get(), "%s\n", diagnostics_json(e.diagnostics, run.config()).c_str());
+        std::fflush(diagnostics.get());
       }
       if (e.kind == FitEvent::Kind::epoch) {
         const EpochLog& l = e.log;

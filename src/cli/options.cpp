@@ -7,6 +7,8 @@
 #include <functional>
 #include <map>
 
+#include "../json.hpp"
+
 namespace wn {
 
 std::string usage() {
@@ -32,6 +34,8 @@ Usage: wn-train [options]
   --init-samples N       images weight norm's data init sees (default: one batch, as TFA;
                          the paper used 500)
   --json FILE            write the history as JSON (rewritten after every epoch)
+  --diagnostics FILE     write per-layer diagnostics as JSON lines, at step 0 and at every
+                         progress report (every 25 steps)
   --quiet                only the final summary
   --version              the version
   --help                 this text
@@ -101,13 +105,12 @@ Result<std::vector<Preset>> parse_models(const std::string& text) {
 
 // "1,2,3", "1-5" or both mixed: "1-3,7".
 Result<std::vector<std::uint64_t>> parse_seeds(const std::string& flag, const std::string& text) {
-  constexpr long kMaxSeed = 2147483647L;
   std::vector<std::uint64_t> out;
   for (const std::string& item : split(text, ',')) {
     const std::size_t dash = item.find('-', 1);
-    auto lo = parse_int(flag, item.substr(0, dash), 0, kMaxSeed);
+    auto lo = parse_int(flag, item.substr(0, dash), 0, limits::kMaxSeed);
     if (!lo) return Error{lo.message()};
-    auto hi = dash == std::string::npos ? lo : parse_int(flag, item.substr(dash + 1), 0, kMaxSeed);
+    auto hi = dash == std::string::npos ? lo : parse_int(flag, item.substr(dash + 1), 0, limits::kMaxSeed);
     if (!hi) return Error{hi.message()};
     if (hi.value() < lo.value()) return Error{flag + " range " + item + " runs backwards"};
     if (hi.value() - lo.value() >= limits::kMaxSeeds || out.size() + std::size_t(hi.value() - lo.value()) >= limits::kMaxSeeds)
@@ -124,6 +127,9 @@ Result<std::vector<float>> parse_rates(const std::string& text) {
   for (const std::string& item : split(text, ',')) {
     auto v = parse_float("--lr", item, false);
     if (!v) return Error{v.message()};
+    if (v.value() < limits::kMinLearningRate || v.value() > limits::kMaxLearningRate)
+      return Error{"--lr must be between " + json::number(limits::kMinLearningRate) + " and " +
+                   json::number(limits::kMaxLearningRate) + ", got " + item};
     out.push_back(v.value());
   }
   if (out.size() > std::size_t(limits::kMaxLearningRates))
@@ -134,9 +140,15 @@ Result<std::vector<float>> parse_rates(const std::string& text) {
 }
 }  // namespace
 
-Result<CliOptions> parse_options(int argc, const char* const* argv) {
+namespace {
+using Setter = std::function<Status(const std::string&)>;
+struct Flag {
+  Setter set;
+  bool run = true;  // a setting of one run, which the browser passes too; false: the CLI's own (data, files)
+};
+
+Result<CliOptions> parse(int argc, const char* const* argv, bool run_only) {
   CliOptions o;
-  using Setter = std::function<Status(const std::string&)>;
   auto integer = [](int& out, const char* flag, long lo, long hi) -> Setter {
     return [&out, flag, lo, hi](const std::string& v) -> Status {
       auto r = parse_int(flag, v, lo, hi);
@@ -164,36 +176,39 @@ Result<CliOptions> parse_options(int argc, const char* const* argv) {
     };
   };
   RunConfig& run = o.run;
-  const std::map<std::string, Setter> flags = {
-      {"--data", [&](const std::string& v) -> Status { o.data = v; return {}; }},
-      {"--json", [&](const std::string& v) -> Status { o.json = v; return {}; }},
-      {"--model", with(o.models, parse_models)},
-      {"--seeds", with(o.seeds, [](const std::string& v) { return parse_seeds("--seeds", v); })},
-      {"--seed", with(o.seeds, [](const std::string& v) { return parse_seeds("--seed", v); })},
-      {"--lr", with(o.learning_rates, parse_rates)},
-      {"--optimizer", [&](const std::string& v) -> Status {
+  const std::map<std::string, Flag> flags = {
+      {"--data", {[&](const std::string& v) -> Status { o.data = v; return {}; }, false}},
+      {"--json", {[&](const std::string& v) -> Status { o.json = v; return {}; }, false}},
+      {"--diagnostics", {[&](const std::string& v) -> Status { o.diagnostics = v; return {}; }, false}},
+      {"--train-samples", {integer(o.train_samples, "--train-samples", 1, limits::kMaxTrain), false}},
+      {"--test-samples", {integer(o.test_samples, "--test-samples", 1, limits::kMaxTest), false}},
+      {"--model", {with(o.models, parse_models)}},
+      {"--seeds", {with(o.seeds, [](const std::string& v) { return parse_seeds("--seeds", v); })}},
+      {"--seed", {with(o.seeds, [](const std::string& v) { return parse_seeds("--seed", v); })}},
+      {"--lr", {with(o.learning_rates, parse_rates)}},
+      {"--optimizer", {[&](const std::string& v) -> Status {
          if (v == optimizer_name(OptimizerKind::adam)) run.optimizer = OptimizerKind::adam;
          else if (v == optimizer_name(OptimizerKind::sgd)) run.optimizer = OptimizerKind::sgd;
          else return Error{"--optimizer must be adam or sgd, got '" + v + "'"};
          return {};
-       }},
-      {"--wn-init", [&](const std::string& v) -> Status {
+       }}},
+      {"--wn-init", {[&](const std::string& v) -> Status {
          auto init = wn_init_from_name(v);
          if (!init) return Error{"--wn-init must be tfa, paper or none, got '" + v + "'"};
          run.wn_init = *init;
          return {};
-       }},
-      {"--epochs", integer(run.epochs, "--epochs", 1, limits::kMaxEpochs)},
-      {"--batch-size", integer(run.batch_size, "--batch-size", 1, limits::kMaxBatch)},
-      {"--train-samples", integer(o.train_samples, "--train-samples", 1, limits::kMaxTrain)},
-      {"--test-samples", integer(o.test_samples, "--test-samples", 1, limits::kMaxTest)},
-      {"--threads", optional_int(threads, "--threads", 1, limits::kMaxThreads)},
-      {"--init-samples", optional_int(init_samples, "--init-samples", 1, limits::kMaxTrain)},
-      {"--momentum", with(run.momentum, [](const std::string& v) { return parse_float("--momentum", v, true); })},
+       }}},
+      {"--epochs", {integer(run.epochs, "--epochs", 1, limits::kMaxEpochs)}},
+      {"--batch-size", {integer(run.batch_size, "--batch-size", 1, limits::kMaxBatch)}},
+      {"--threads", {optional_int(threads, "--threads", 1, limits::kMaxThreads)}},
+      {"--init-samples", {optional_int(init_samples, "--init-samples", 1, limits::kMaxTrain)}},
+      {"--progress-every", {integer(run.progress_every, "--progress-every", 1, 100000)}},
+      {"--momentum", {with(run.momentum, [](const std::string& v) { return parse_float("--momentum", v, true); })}},
   };
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i] ? argv[i] : "";
-    if (arg == "--help" || arg == "-h" || arg == "--quiet" || arg == "--version") {
+    const bool switch_flag = arg == "--help" || arg == "-h" || arg == "--quiet" || arg == "--version";
+    if (switch_flag && !run_only) {
       (arg == "--quiet" ? o.quiet : arg == "--version" ? o.version : o.help) = true;
       continue;
     }
@@ -206,18 +221,33 @@ Result<CliOptions> parse_options(int argc, const char* const* argv) {
       has_value = true;
     }
     const auto it = flags.find(arg);
-    if (it == flags.end()) return Error{"unknown option '" + arg + "' (see --help)"};
+    if (it == flags.end() || (run_only && !it->second.run))
+      return Error{"unknown option '" + arg + "'" + (run_only ? "" : " (see --help)")};
     if (!has_value) {
       if (i + 1 >= argc || !argv[i + 1]) return Error{arg + " needs a value"};
       value = argv[++i];
     }
-    Status s = it->second(value);
+    Status s = it->second.set(value);
     if (!s) return Error{s.message()};
   }
   run.init_samples = init_samples;
+  run.diagnostics = !o.diagnostics.empty();
   o.threads = threads;
   if (run.momentum > 0 && run.optimizer != OptimizerKind::sgd) return Error{"--momentum applies to --optimizer sgd only"};
   return o;
+}
+}  // namespace
+
+Result<CliOptions> parse_options(int argc, const char* const* argv) { return parse(argc, argv, false); }
+
+Result<RunConfig> parse_run(const std::vector<std::string>& args) {
+  std::vector<const char*> argv{"run"};
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  auto o = parse(int(argv.size()), argv.data(), true);
+  if (!o) return Error{o.message()};
+  const std::vector<RunConfig> grid = expand_grid(o.value(), o->threads.value_or(1));
+  if (grid.size() != 1) return Error{"one run takes one model, one seed and one learning rate"};
+  return grid[0];
 }
 
 std::vector<RunConfig> expand_grid(const CliOptions& o, int threads) {

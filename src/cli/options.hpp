@@ -28,12 +28,16 @@ struct CliOptions {
   int train_samples = limits::kMaxTrain;
   int test_samples = limits::kMaxTest;
   std::string json;
+  std::string diagnostics;  // JSON lines of per-layer diagnostics
   bool quiet = false;
   bool help = false;
   bool version = false;
 };
 
 Result<CliOptions> parse_options(int argc, const char* const* argv);
+// The flags of one run (model, seed, lr, optimiser, epochs, batch size, threads …; not the
+// CLI's data and file flags), as the browser worker passes them: exactly one grid cell.
+Result<RunConfig> parse_run(const std::vector<std::string>& args);
 std::vector<RunConfig> expand_grid(const CliOptions& o, int threads);
 std::string usage();
 

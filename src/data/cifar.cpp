@@ -38,7 +38,7 @@ Status CifarLoader::begin(const std::string& name, std::uint64_t size) {
   pending_fill_ = 0;
   if (part_ < 0) return {};
   if (size != kUnknownSize && size % kCifarRecordBytes != 0)
-    return Error{name + ": size " + std::to_string(size) + " is not a multiple of 3073 bytes (1 label + 3072 pixels per image)"};
+    return Error{name + ": size " + std::to_string(size) + " is not a multiple of " + std::to_string(kCifarRecordBytes) + " bytes (1 label + 3072 pixels per image)"};
   if (size != kUnknownSize && size > kCifarFileBytes)
     return Error{name + ": " + std::to_string(size) + " bytes is more than a CIFAR-10 batch file's " +
                  std::to_string(kCifarFileBytes) + " (10000 images)"};

@@ -31,6 +31,9 @@ constexpr std::uint64_t kCifarFileBytes = std::uint64_t(kCifarImagesPerFile) * k
 constexpr std::uint64_t kMaxArchiveBytes = std::uint64_t(256) << 20;
 // A file size CifarLoader::begin() cannot know (the page streams a response without one).
 constexpr std::uint64_t kUnknownSize = ~std::uint64_t(0);
+// batches.meta.txt of the official archive, in label order.
+constexpr const char* kCifarClassNames[Dataset::kClasses] = {"airplane", "automobile", "bird", "cat", "deer",
+                                                              "dog",      "frog",       "horse", "ship", "truck"};
 
 struct CifarLimits {
   int train = 50000;  // take the first `train` training images …

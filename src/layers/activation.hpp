@@ -17,6 +17,7 @@ class ActivationLayer final : public Layer {
  public:
   ActivationLayer(Shape in, Activation act) : shape_(in), act_(act) {}
   std::string describe() const override { return std::string("Activation(") + activation_name(act_) + ")"; }
+  std::string keras_name() const override { return "activation"; }
   Shape input_shape() const override { return shape_; }
   Shape output_shape() const override { return shape_; }
 

@@ -40,6 +40,13 @@ std::string Conv2D::describe() const {
          activation_name(cfg_.activation) + ")";
 }
 
+Weights Conv2D::weights(const float* params) const {
+  Weights w;
+  w.kernel = params, w.rows = fan_in(), w.cols = filters(), w.bias = params + kernel_size();
+  w.kernel_shape = {kh_, kw_, in_.c, filters()};
+  return w;
+}
+
 void Conv2D::init_params(float* params, Rng& rng) const {
   for (std::size_t i = 0; i < kernel_size(); ++i) params[i] = rng.uniform(-glorot_limit_, glorot_limit_);
   std::fill(params + kernel_size(), params + param_count(), 0.0f);

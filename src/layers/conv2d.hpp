@@ -27,6 +27,7 @@ class Conv2D : public Layer {
   Conv2D(Shape in, Conv2DConfig cfg);
 
   std::string describe() const override;
+  std::string keras_name() const override { return "conv2d"; }
   Shape input_shape() const override { return in_; }
   Shape output_shape() const override { return out_; }
   std::size_t param_count() const override { return kernel_size() + filters(); }
@@ -38,6 +39,11 @@ class Conv2D : public Layer {
                float* scratch) const override;
   void backward(const float* params, const float* x, const float* y, const float* dy, float* dx,
                 float* dparams, int n, float* scratch) const override;
+  Weights weights(const float* params) const override;
+  bool preactivation(const float* params, const float* x, float* z, int n, float* scratch) const override {
+    forward_with(params, params + kernel_size(), Activation::linear, x, z, n, scratch);
+    return true;
+  }
 
   // The same computation with the kernel and bias given explicitly, for wrappers
   // that derive the kernel (WeightNorm) or need the pre-activation (its data init).

@@ -15,6 +15,12 @@ class Dense final : public Conv2D {
       : Conv2D(in, Conv2DConfig{units, in.h, in.w, 1, Padding::valid, act}) {
     glorot_limit_ = std::sqrt(6.0f / float(fan_in() + units));
   }
+  std::string keras_name() const override { return "dense"; }
+  Weights weights(const float* params) const override {
+    Weights w = Conv2D::weights(params);
+    w.kernel_shape = {fan_in(), filters()};
+    return w;
+  }
   std::string describe() const override {
     return "Dense(" + std::to_string(filters()) + ", " + activation_name(activation()) + ")";
   }

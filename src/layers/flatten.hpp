@@ -11,6 +11,7 @@ class Flatten final : public Layer {
  public:
   explicit Flatten(Shape in) : in_(in) {}
   std::string describe() const override { return "Flatten"; }
+  std::string keras_name() const override { return "flatten"; }
   Shape input_shape() const override { return in_; }
   Shape output_shape() const override { return {1, 1, int(in_.size())}; }
 

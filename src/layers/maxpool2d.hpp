@@ -8,6 +8,7 @@ class MaxPool2D final : public Layer {
  public:
   MaxPool2D(Shape in, int pool, int stride);
   std::string describe() const override;
+  std::string keras_name() const override { return "max_pooling2d"; }
   Shape input_shape() const override { return in_; }
   Shape output_shape() const override { return out_; }
 

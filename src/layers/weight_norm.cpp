@@ -26,13 +26,17 @@ constexpr double kNormFloor = 1e-12;
 // TFA's data-init epsilon on the variance: an all-constant batch gives a huge but finite scale.
 constexpr double kVarianceEps = 1e-10;
 
-// inv_norm[j] = 1/‖v[:, j]‖ for a row-major K×N kernel.
-void column_inv_norms(const float* v, int K, int N, float* inv_norm) {
+// norm[j] = ‖v[:, j]‖ and inv_norm[j] = 1/‖v[:, j]‖ for a row-major K×N kernel.
+void column_norms(const float* v, int K, int N, float* norm, float* inv_norm) {
   // Float sums, vectorised across channels: K ≤ a few hundred terms of one sign.
   std::vector<float> ss(N, 0.0f);
   for (int k = 0; k < K; ++k)
     for (int j = 0; j < N; ++j) ss[j] += v[std::size_t(k) * N + j] * v[std::size_t(k) * N + j];
-  for (int j = 0; j < N; ++j) inv_norm[j] = float(1.0 / std::sqrt(std::max(double(ss[j]), kNormFloor)));
+  for (int j = 0; j < N; ++j) {
+    const double n = std::sqrt(std::max(double(ss[j]), kNormFloor));
+    norm[j] = float(n);
+    inv_norm[j] = float(1.0 / n);
+  }
 }
 }  // namespace
 
@@ -48,8 +52,9 @@ void WeightNorm::init_params(float* params, Rng& rng) const {
   inner_->init_params(params, rng);
   float* g = params + g_offset();
   if (init_ == WnInit::none) {
-    column_inv_norms(params, inner_->fan_in(), channels(), g);
-    for (int j = 0; j < channels(); ++j) g[j] = 1.0f / g[j];  // g = ‖v‖: w = v
+    // g = ‖v‖, as prepare() computes it: g/‖v‖ is then exactly 1 and w exactly v.
+    std::vector<float> inv_norm(channels());
+    column_norms(params, inner_->fan_in(), channels(), g, inv_norm.data());
   } else {
     std::fill(g, g + channels(), 1.0f);  // TFA's 'ones' initialiser, rescaled by data_init
   }
@@ -64,11 +69,13 @@ void WeightNorm::prepare(const float* params) {
   const int K = inner_->fan_in(), N = channels();
   const float* v = params;
   const float* g = params + g_offset();
-  column_inv_norms(v, K, N, inv_norm_.data());
+  std::vector<float> scale(N);
+  column_norms(v, K, N, scale.data(), inv_norm_.data());
+  for (int j = 0; j < N; ++j) scale[j] = g[j] / scale[j];  // g/‖v‖: exactly 1 when g = ‖v‖ (init none)
   for (int k = 0; k < K; ++k)
     for (int j = 0; j < N; ++j) {
       const std::size_t i = std::size_t(k) * N + j;
-      w_[i] = g[j] * inv_norm_[j] * v[i];  // eq. 2
+      w_[i] = scale[j] * v[i];  // eq. 2
     }
 }
 
@@ -81,6 +88,17 @@ void WeightNorm::backward(const float*, const float* x, const float* y, const fl
                           float* dparams, int n, float* scratch) const {
   // ∇w goes into the v slot for now; finish_grads converts it.
   inner_->backward_with(w_.data(), x, y, dy, dx, dparams, dparams + bias_offset(), n, scratch);
+}
+
+Weights WeightNorm::weights(const float* params) const {
+  Weights w = inner_->weights(params);  // [v][bias] has the inner layer's layout
+  w.g = params + g_offset();
+  return w;
+}
+
+bool WeightNorm::preactivation(const float* params, const float* x, float* z, int n, float* scratch) const {
+  inner_->forward_with(w_.data(), params + bias_offset(), Activation::linear, x, z, n, scratch);
+  return true;
 }
 
 void WeightNorm::finish_grads(const float* params, float* dparams) const {
@@ -113,7 +131,8 @@ void WeightNorm::data_init(float* params, const float* x, int n, float* scratch)
   const float* v = params;
   Floats k(v, v + inner_->kernel_size());
   if (init_ == WnInit::paper) {
-    column_inv_norms(v, K, N, inv_norm_.data());
+    std::vector<float> norm(N);
+    column_norms(v, K, N, norm.data(), inv_norm_.data());
     for (int r = 0; r < K; ++r)
       for (int j = 0; j < N; ++j) k[std::size_t(r) * N + j] *= inv_norm_[j];
   }

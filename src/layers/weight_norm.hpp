@@ -29,6 +29,7 @@ class WeightNorm final : public Layer {
   WeightNorm(std::unique_ptr<Conv2D> inner, WnInit init);
 
   std::string describe() const override;
+  std::string keras_name() const override { return "weight_normalization"; }
   Shape input_shape() const override { return inner_->input_shape(); }
   Shape output_shape() const override { return inner_->output_shape(); }
   std::size_t param_count() const override { return inner_->param_count() + channels(); }
@@ -41,6 +42,9 @@ class WeightNorm final : public Layer {
   void backward(const float* params, const float* x, const float* y, const float* dy, float* dx,
                 float* dparams, int n, float* scratch) const override;
   void finish_grads(const float* params, float* dparams) const override;
+
+  Weights weights(const float* params) const override;
+  bool preactivation(const float* params, const float* x, float* z, int n, float* scratch) const override;
 
   bool wants_data_init() const override { return init_ != WnInit::none; }
   void data_init(float* params, const float* x, int n, float* scratch) override;

@@ -39,6 +39,7 @@ const char* event_name(FitEvent::Kind kind) {
     case FitEvent::Kind::epoch: return "epoch";
     case FitEvent::Kind::diverged: return "diverged";
     case FitEvent::Kind::done: return "done";
+    case FitEvent::Kind::diagnostics: return "diagnostics";
   }
   return "?";
 }
@@ -74,6 +75,13 @@ FitEvent FitLoop::event(FitEvent::Kind kind) const {
 
 FitEvent FitLoop::advance(int max_batches) {
   for (int b = 0; b < max_batches && !finished(); ++b) {
+    if (phase_ == Phase::train && !begun_) begin_epoch();
+    if (pending_) {
+      FitEvent e = event(FitEvent::Kind::diagnostics);
+      e.diagnostics = std::move(*pending_);
+      pending_.reset();
+      return e;
+    }
     FitEvent e = phase_ == Phase::train ? train_step() : validate_step();
     if (e.kind != FitEvent::Kind::none) return e;
   }
@@ -85,24 +93,40 @@ FitEvent FitLoop::advance(int max_batches) {
 }
 
 void FitLoop::begin_epoch() {
+  const auto t0 = Clock::now();
   // Keras shuffles the training set afresh each epoch.
   order_.resize(std::size_t(train_.size()));
   std::iota(order_.begin(), order_.end(), 0u);
   order_rng_.shuffle(order_);
   metrics_ = {};
   epoch_ms_ = 0;
-  if (epoch_ == 1 && trainer_.model().wants_data_init()) {
+  begun_ = true;
+  Model& model = trainer_.model();
+  if (epoch_ == 1 && (model.wants_data_init() || options_.diagnostics)) {
     // Weight norm's data init on the first images of the first epoch's order (one batch: TFA).
     const int n = std::min(options_.init_samples.value_or(trainer_.batch_size()), train_.size());
     Batch init(n);
     init.stage(train_, order_.data(), n);
     trainer_.initialise(init.x(), n);
+    if (options_.diagnostics) {
+      const auto d0 = Clock::now();
+      model.prepare();
+      pending_ = diagnostics_.first(model, init.x(), n);
+      diagnostics_ms_ += ms_since(d0);
+    }
   }
+  epoch_ms_ += ms_since(t0);
+}
+
+void FitLoop::sample_diagnostics() {
+  if (!options_.diagnostics) return;
+  const auto t0 = Clock::now();
+  pending_ = diagnostics_.sample(trainer_.model(), epoch_, step_);
+  diagnostics_ms_ += ms_since(t0);
 }
 
 FitEvent FitLoop::train_step() {
   const auto t0 = Clock::now();
-  if (step_ == 0) begin_epoch();
   const int B = trainer_.batch_size();
   const int n = std::min(B, train_.size() - step_ * B);
   batch_.stage(train_, order_.data() + std::size_t(step_) * B, n);
@@ -128,7 +152,9 @@ FitEvent FitLoop::train_step() {
     val_ = {};
     confusion_ = {};
   }
-  return last || step_ % options_.progress_every == 0 ? event(FitEvent::Kind::progress) : event(FitEvent::Kind::none);
+  if (!last && step_ % options_.progress_every != 0) return event(FitEvent::Kind::none);
+  sample_diagnostics();
+  return event(FitEvent::Kind::progress);
 }
 
 FitEvent FitLoop::validate_step() {
@@ -150,6 +176,7 @@ FitEvent FitLoop::validate_step() {
   history_.ms_per_step = e.ms_per_step;
   history_.confusion = confusion_;
   step_ = 0;
+  begun_ = false;
   phase_ = ++epoch_ > options_.epochs ? Phase::finished : Phase::train;
   return e;
 }

@@ -14,6 +14,7 @@
 #include "../data/dataset.hpp"
 #include "../rng.hpp"
 #include "batch.hpp"
+#include "diagnostics.hpp"
 #include "trainer.hpp"
 
 namespace wn {
@@ -59,8 +60,9 @@ struct FitOptions {
   int progress_every = 25;  // training steps between progress events (and one at each epoch's end)
   std::uint64_t seed = 0;   // the data order: every model of one seed sees the same batches
   // Images weight norm's data init sees, the first of epoch 1's order; by default one batch,
-  // as TFA (the paper used 500).
+  // as TFA (the paper used 500). Step 0's diagnostics see the same images.
   std::optional<int> init_samples;
+  bool diagnostics = false;  // per-layer diagnostics at step 0 and after every progress event
 };
 
 struct FitEvent {
@@ -70,6 +72,7 @@ struct FitEvent {
     epoch,     // an epoch and its validation are done: `log` holds its record
     diverged,  // the run stopped: `message` says where and why
     done,      // every epoch ran
+    diagnostics,  // per-layer diagnostics: `diagnostics` holds them (FitOptions::diagnostics)
   };
   Kind kind = Kind::none;
   int epoch = 0, epochs = 0, step = 0, steps = 0;
@@ -82,6 +85,7 @@ struct FitEvent {
   double samples_per_s = 0;  // training samples per busy second, over the run so far
   EpochLog log;
   std::string message;
+  DiagnosticsRecord diagnostics;
 };
 
 const char* event_name(FitEvent::Kind kind);
@@ -94,9 +98,11 @@ class FitLoop {
   // event; Kind::none if the slice ran out first. Once finished(), returns done (or diverged) again.
   FitEvent advance(int max_batches = std::numeric_limits<int>::max());
 
-  bool finished() const { return phase_ == Phase::finished; }
+  bool finished() const { return phase_ == Phase::finished && !pending_; }
   const History& history() const { return history_; }
   int steps_per_epoch() const { return steps_; }
+  // Time spent sampling diagnostics, in ms: outside ms_per_step, reported by the bench.
+  double diagnostics_ms() const { return diagnostics_ms_; }
 
  private:
   enum class Phase { train, validate, finished };
@@ -104,6 +110,7 @@ class FitLoop {
   FitEvent train_step();
   FitEvent validate_step();
   void begin_epoch();
+  void sample_diagnostics();
 
   Trainer& trainer_;
   const ImageSource& train_;
@@ -119,8 +126,11 @@ class FitLoop {
   int epoch_ = 1, step_ = 0, val_at_ = 0;
   RunningMetrics metrics_, val_;
   ConfusionMatrix confusion_{};
-  double epoch_ms_ = 0, train_ms_ = 0;
+  double epoch_ms_ = 0, train_ms_ = 0, diagnostics_ms_ = 0;
   long train_steps_ = 0, train_samples_ = 0;
+  bool begun_ = false;  // this epoch's order is drawn
+  Diagnostics diagnostics_;
+  std::optional<DiagnosticsRecord> pending_;  // sampled, not yet returned
   History history_;
 };
 

@@ -58,10 +58,56 @@ std::string history_json(const std::string& tool, const std::string& options_jso
   return w.end().end().str();
 }
 
+namespace {
+void optional_number(json::Writer& w, const char* key, const std::optional<double>& v) {
+  w.key(key);
+  v ? w.value(*v) : w.null();
+}
+
+// The fields of a diagnostics record after which run it belongs to.
+void diagnostics_fields(json::Writer& w, const DiagnosticsRecord& d) {
+  w.key("epoch").value(d.epoch).key("step").value(d.step).key("layers").begin_array();
+  for (const LayerDiagnostics& l : d.layers) {
+    w.begin_object().key("name").value(l.name);
+    if (l.weight_norm) {
+      w.key("v_norm").value(l.v_norm).key("g_mean").value(l.g_mean).key("g_over_v").value(l.g_over_v);
+      optional_number(w, "angle", l.angle);
+    } else {
+      w.key("w_norm").value(l.w_norm);
+      optional_number(w, "update_ratio", l.update_ratio);
+    }
+    if (l.preact_mean) {
+      optional_number(w, "preact_mean", l.preact_mean);
+      optional_number(w, "preact_std", l.preact_std);
+      optional_number(w, "dead_relu", l.dead_relu);
+    }
+    w.end();
+  }
+  w.end();
+}
+
+void run_keys(json::Writer& w, const RunConfig& c) {
+  w.key("model").value(preset_name(c.model)).key("seed").value(c.seed).key("lr").value(c.learning_rate);
+}
+}  // namespace
+
+std::string diagnostics_json(const DiagnosticsRecord& d, const RunConfig& config) {
+  json::Writer w;
+  w.begin_object();
+  run_keys(w, config);
+  diagnostics_fields(w, d);
+  return w.end().str();
+}
+
 std::string event_json(const FitEvent& e, const Run& run) {
   json::Writer w;
   w.begin_object();
   w.key("type").value(event_name(e.kind));
+  run_keys(w, run.config());
+  if (e.kind == FitEvent::Kind::diagnostics) {
+    diagnostics_fields(w, e.diagnostics);
+    return w.end().str();
+  }
   w.key("epoch").value(e.epoch).key("epochs").value(e.epochs).key("step").value(e.step).key("steps").value(e.steps);
   w.key("loss").value(e.loss).key("accuracy").value(e.accuracy).key("seconds").value(e.seconds);
   w.key("ms_per_step").value(e.ms_per_step).key("samples_per_s").value(e.samples_per_s);

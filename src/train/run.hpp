@@ -29,6 +29,7 @@ struct RunConfig {
   int threads = 1;
   int progress_every = 25;
   std::optional<int> init_samples;  // weight norm's data init: one batch unless given
+  bool diagnostics = false;         // sample per-layer diagnostics (FitOptions::diagnostics)
 };
 
 class Run {

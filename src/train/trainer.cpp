@@ -110,8 +110,8 @@ BatchResult Trainer::run(const float* x, const std::uint8_t* labels, int n, bool
   const std::size_t in_size = model_.input_shape().size();
 
   pool_.run([&](int t) {
-    const auto [s0, s1] = slice(t, n, T);
-    const int m = s1 - s0;
+    const std::pair<int, int> range = slice(t, n, T);  // not a structured binding: the lambda below reads it
+    const int s0 = range.first, m = range.second - range.first;
     Workspace& w = *workspaces_[t];
     if (train) std::fill(w.grads.begin(), w.grads.end(), 0.0f);
     if (m == 0) return;

@@ -1,26 +1,30 @@
-// The one file that knows about Emscripten: a C ABI of handles, typed buffers and
-// status codes for web/trainer.worker.js and web/data.worker.js. Nothing here
-// throws or aborts on bad input; failures return WN_ERROR and wn_last_error()
-// says why.
+// The one file that knows about Emscripten: a C ABI of handles, JSON strings and status codes
+// for web/trainer.worker.js and web/data.worker.js. Nothing here throws or aborts on bad input;
+// failures return null or WN_ERROR and wn_last_error() says why.
+//
+// A run is the same FitLoop wn-train drives (src/train/fit_loop.hpp), built from the same flags
+// (parse_run). Its images stay in the worker's shared buffers: the loop asks for the samples of
+// each batch through wn_js_gather, which copies just those into this module's memory.
 #include <emscripten/emscripten.h>
 #include <emscripten/heap.h>
 #include <malloc.h>
 
-#include <cmath>
 #include <memory>
 #include <new>
 #include <string>
 
+#include "cli/options.hpp"
 #include "data/cifar.hpp"
+#include "json.hpp"
 #include "kernels/simd.hpp"
-#include "optim/optimizer.hpp"
-#include "train/trainer.hpp"
+#include "limits.hpp"
+#include "train/history.hpp"
 
 namespace {
 
 using namespace wn;
 
-enum StatusCode : int { WN_OK = 0, WN_ERROR = -1, WN_DIVERGED = 1 };
+enum StatusCode : int { WN_OK = 0, WN_ERROR = -1 };
 
 std::string g_error;
 
@@ -28,8 +32,6 @@ int fail(const std::string& message) {
   g_error = message;
   return WN_ERROR;
 }
-
-constexpr double kMaxBatch = 1024;
 
 // Allocation failure inside C++ would abort the module (no exceptions), so requests are
 // checked against what the heap can still grow to before anything is allocated.
@@ -42,12 +44,37 @@ int check_fits(std::size_t bytes, const char* what) {
               std::to_string(limit >> 20) + " MB are free; choose fewer images or a smaller batch");
 }
 
-struct TrainerHandle {
-  std::unique_ptr<Model> model;
-  std::unique_ptr<Optimizer> optimizer;
-  std::unique_ptr<Trainer> trainer;
-  std::vector<std::uint8_t> images, labels;  // staging for one batch, filled by JavaScript
-  double result[3] = {0, 0, 0};               // loss_sum, correct, count of the last batch
+enum class Split : int { train = 0, test = 1 };
+
+}  // namespace
+
+// Copies samples index[0..n) of the worker's dataset `split` into images and labels (this
+// module's memory). Defined by trainer.worker.js as Module.wnGather.
+EM_JS(void, wn_js_gather, (int split, const std::uint32_t* index, int n, std::uint8_t* images, std::uint8_t* labels), {
+  Module.wnGather(split, index, n, images, labels);
+});
+
+namespace {
+
+// One split of the dataset the worker holds.
+class WorkerImages final : public ImageSource {
+ public:
+  WorkerImages(Split split, int count) : split_(split), count_(count) {}
+  int size() const override { return count_; }
+  void gather(const std::uint32_t* index, int n, std::uint8_t* images, std::uint8_t* labels) const override {
+    wn_js_gather(int(split_), index, n, images, labels);
+  }
+
+ private:
+  Split split_;
+  int count_;
+};
+
+struct RunHandle {
+  RunHandle(int train_count, int test_count) : train(Split::train, train_count), test(Split::test, test_count) {}
+  WorkerImages train, test;
+  std::unique_ptr<Run> run;
+  std::string event;  // the last event's JSON, valid until the next call
 };
 
 struct LoaderHandle {
@@ -57,12 +84,45 @@ struct LoaderHandle {
   CifarData data;
 };
 
+// What the page needs to know before it runs anything: limits, names and defaults, from the
+// same definitions the CLI uses.
+std::string catalog() {
+  const RunConfig d;
+  json::Writer w;
+  w.begin_object().key("version").value(WN_VERSION).key("simd").value(simd::name());
+  w.key("limits").begin_object();
+  w.key("max_train").value(limits::kMaxTrain).key("max_test").value(limits::kMaxTest);
+  w.key("max_batch").value(limits::kMaxBatch).key("max_threads").value(limits::kMaxThreads);
+  w.key("max_epochs").value(limits::kMaxEpochs).key("max_seeds").value(limits::kMaxSeeds);
+  w.key("max_seed").value(limits::kMaxSeed);
+  w.key("min_lr").value(limits::kMinLearningRate).key("max_lr").value(limits::kMaxLearningRate);
+  w.end();
+  w.key("models").begin_array();
+  for (Preset p : kPresets) w.value(preset_name(p));
+  w.end().key("wn_inits").begin_array();
+  for (WnInit i : kWnInits) w.value(wn_init_name(i));
+  w.end().key("optimizers").array(std::vector<std::string>{optimizer_name(OptimizerKind::adam), optimizer_name(OptimizerKind::sgd)});
+  w.key("defaults").begin_object();
+  w.key("epochs").value(d.epochs).key("batch_size").value(d.batch_size).key("lr").value(d.learning_rate);
+  w.key("optimizer").value(optimizer_name(d.optimizer)).key("momentum").value(d.momentum);
+  w.key("wn_init").value(wn_init_name(d.wn_init)).key("seed").value(d.seed).key("progress_every").value(d.progress_every);
+  w.end();
+  w.key("image_bytes").value(Dataset::kImageBytes).key("classes").value(Dataset::kClasses);
+  w.key("record_bytes").value(kCifarRecordBytes).key("images_per_batch_file").value(kCifarImagesPerFile);
+  w.key("class_names").array(std::vector<std::string>(kCifarClassNames, kCifarClassNames + Dataset::kClasses));
+  return w.end().str();
+}
+
 }  // namespace
 
 extern "C" {
 
 EMSCRIPTEN_KEEPALIVE const char* wn_last_error() { return g_error.c_str(); }
-EMSCRIPTEN_KEEPALIVE const char* wn_simd() { return simd::name(); }
+
+EMSCRIPTEN_KEEPALIVE const char* wn_catalog() {
+  static const std::string text = catalog();
+  return text.c_str();
+}
 
 // ---- CIFAR-10 parsing: tar bytes (already gunzipped by the page) or loose .bin files.
 
@@ -99,68 +159,61 @@ EMSCRIPTEN_KEEPALIVE int wn_loader_finish(LoaderHandle* h, int was_tar) {
   return WN_OK;
 }
 
-// which: 0 = training set, 1 = test set.
-EMSCRIPTEN_KEEPALIVE int wn_loader_count(LoaderHandle* h, int which) {
-  return which ? h->data.test.size() : h->data.train.size();
+// split: 0 = training set, 1 = test set.
+EMSCRIPTEN_KEEPALIVE int wn_loader_count(LoaderHandle* h, int split) {
+  return split ? h->data.test.size() : h->data.train.size();
 }
-EMSCRIPTEN_KEEPALIVE const std::uint8_t* wn_loader_images(LoaderHandle* h, int which) {
-  return (which ? h->data.test : h->data.train).images.data();
+EMSCRIPTEN_KEEPALIVE const std::uint8_t* wn_loader_images(LoaderHandle* h, int split) {
+  return (split ? h->data.test : h->data.train).images.data();
 }
-EMSCRIPTEN_KEEPALIVE const std::uint8_t* wn_loader_labels(LoaderHandle* h, int which) {
-  return (which ? h->data.test : h->data.train).labels.data();
+EMSCRIPTEN_KEEPALIVE const std::uint8_t* wn_loader_labels(LoaderHandle* h, int split) {
+  return (split ? h->data.test : h->data.train).labels.data();
 }
 EMSCRIPTEN_KEEPALIVE void wn_loader_destroy(LoaderHandle* h) { delete h; }
 
-// ---- Training.
+// ---- Training runs.
 
-// preset: 0 regular, 1 weightnorm. wn_init: 0 tfa, 1 paper, 2 none. optimizer: 0 adam, 1 sgd.
-EMSCRIPTEN_KEEPALIVE TrainerHandle* wn_trainer_create(int preset_id, int wn_init, double seed, int threads,
-                                                     int batch_size, int optimizer, double lr, double momentum) {
-  if (preset_id < 0 || preset_id > 1) return fail("unknown model"), nullptr;
-  if (wn_init < 0 || wn_init > 2) return fail("unknown weight-norm init"), nullptr;
-  if (batch_size < 1 || batch_size > kMaxBatch) return fail("batch size must be between 1 and 1024"), nullptr;
-  if (!(lr > 0) || !std::isfinite(lr)) return fail("the learning rate must be a positive number"), nullptr;
-  if (!(seed >= 0) || seed > 4294967295.0) return fail("the seed must be between 0 and 4294967295"), nullptr;
-  auto h = std::make_unique<TrainerHandle>();
-  auto model = Model::build(preset(Preset(preset_id), WnInit(wn_init)), std::uint64_t(seed));
-  if (!model) return fail(model.message()), nullptr;
-  h->model = std::move(model.value());
-  const TrainerOptions options{batch_size, std::max(threads, 1), std::uint64_t(seed)};
-  if (check_fits(Trainer::memory_bytes(*h->model, options), "training with this batch size") != WN_OK) return nullptr;
-  h->optimizer = optimizer == 1 ? make_sgd({float(lr), float(momentum)}) : make_adam({float(lr)});
-  h->trainer = std::make_unique<Trainer>(*h->model, *h->optimizer, options);
-  h->images.resize(std::size_t(batch_size) * Dataset::kImageBytes);
-  h->labels.resize(std::size_t(batch_size));
+// flags: wn-train's flags for one run, one per line ("--model\nweightnorm\n--seed\n3…"), checked
+// by the CLI's parser; the dataset is the worker's, train_count + test_count images.
+EMSCRIPTEN_KEEPALIVE RunHandle* wn_run_create(const char* flags, int train_count, int test_count) {
+  std::vector<std::string> args;
+  for (const char* p = flags; *p;) {
+    const char* end = p;
+    while (*end && *end != '\n') ++end;
+    args.emplace_back(p, end);
+    p = *end ? end + 1 : end;
+  }
+  auto config = parse_run(args);
+  if (!config) return fail(config.message()), nullptr;
+  config->diagnostics = true;  // the page's dynamics panel plots them
+  if (train_count < 1 || train_count > limits::kMaxTrain || test_count < 1 || test_count > limits::kMaxTest)
+    return fail("a run needs 1-50000 training and 1-10000 test images"), nullptr;
+  const std::size_t staging = std::size_t(config->batch_size) * (Dataset::kImageBytes * (1 + sizeof(float)) + 64);
+  if (check_fits(Run::memory_bytes(config.value()) + staging, "training with this batch size") != WN_OK) return nullptr;
+  auto h = std::make_unique<RunHandle>(train_count, test_count);
+  auto run = Run::create(config.value(), h->train, h->test);
+  if (!run) return fail(run.message()), nullptr;
+  h->run = std::move(run.value());
   return h.release();
 }
 
-EMSCRIPTEN_KEEPALIVE std::uint8_t* wn_trainer_images(TrainerHandle* h) { return h->images.data(); }
-EMSCRIPTEN_KEEPALIVE std::uint8_t* wn_trainer_labels(TrainerHandle* h) { return h->labels.data(); }
-EMSCRIPTEN_KEEPALIVE const double* wn_trainer_result(TrainerHandle* h) { return h->result; }
-EMSCRIPTEN_KEEPALIVE int wn_trainer_threads(TrainerHandle* h) { return h->trainer->threads(); }
+EMSCRIPTEN_KEEPALIVE int wn_run_threads(RunHandle* h) { return h->run->trainer().threads(); }
 
-EMSCRIPTEN_KEEPALIVE const std::uint32_t* wn_trainer_shuffle(TrainerHandle* h, int n) {
-  return h->trainer->shuffle(std::max(n, 0)).data();
+// Works through at most max_batches batches; the event that came up as JSON (event_json in
+// src/train/history.hpp), or null if none did.
+EMSCRIPTEN_KEEPALIVE const char* wn_run_advance(RunHandle* h, int max_batches) {
+  const FitEvent e = h->run->loop().advance(std::max(max_batches, 1));
+  if (e.kind == FitEvent::Kind::none) return nullptr;
+  h->event = event_json(e, *h->run);
+  return h->event.c_str();
 }
 
-// Trains (train = 1) or evaluates on the n samples in the staging buffers. WN_DIVERGED:
-// the run has diverged (divergence() in train/trainer.hpp), wn_last_error() says how.
-EMSCRIPTEN_KEEPALIVE int wn_trainer_step(TrainerHandle* h, int n, int train) {
-  if (n < 1 || n > h->trainer->batch_size()) return fail("batch of " + std::to_string(n) + " samples is out of range");
-  for (int i = 0; i < n; ++i)
-    if (h->labels[i] >= Dataset::kClasses) return fail("label out of range");
-  const BatchResult b = train ? h->trainer->train_batch(h->images.data(), h->labels.data(), n)
-                              : h->trainer->eval_batch(h->images.data(), h->labels.data(), n);
-  h->result[0] = b.loss_sum;
-  h->result[1] = b.correct;
-  h->result[2] = b.count;
-  if (!train) return WN_OK;
-  const std::string why = divergence(b, h->model->classes());
-  if (why.empty()) return WN_OK;
-  g_error = why;  // the worker adds the epoch and step
-  return WN_DIVERGED;
+// The run record so far (one entry of the history's runs[]).
+EMSCRIPTEN_KEEPALIVE const char* wn_run_record(RunHandle* h) {
+  h->event = run_json(h->run->config(), h->run->history());
+  return h->event.c_str();
 }
 
-EMSCRIPTEN_KEEPALIVE void wn_trainer_destroy(TrainerHandle* h) { delete h; }
+EMSCRIPTEN_KEEPALIVE void wn_run_destroy(RunHandle* h) { delete h; }
 
 }  // extern "C"

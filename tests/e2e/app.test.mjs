@@ -1,16 +1,20 @@
 // The page as a user meets it, in real Chromium against the real server and real CIFAR-10.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { launch, lastEpoch, openPage, startServer, startTraining, text, waitForData, waitForEpochs } from './helpers.mjs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launch, lastEpoch, openPage, points, runOf, startServer, startTraining, text, waitForData, waitForEpochs } from './helpers.mjs';
 
 let server, browser;
 before(async () => { server = await startServer(); browser = await launch(); });
 after(async () => { await browser?.close(); await server?.close(); });
 
-const SMALL = 'epochs=1&train-samples=5000&test-samples=1000';
+const SMALL = 'hooks&epochs=1&train=5000&test=1000';
 
-test('isolated page trains both models at once; charts fill; accuracy beats chance; no console errors', async () => {
+test('isolated page trains both models at once; charts fill; accuracy beats chance; exports share the CLI schema', async () => {
   const { page, context, errors } = await openPage(browser, `${server.url}?${SMALL}`);
   assert.equal(await page.evaluate(() => crossOriginIsolated), true);
   assert.match(await text(page, '#isolation'), /threaded WebAssembly build/);
@@ -27,16 +31,37 @@ test('isolated page trains both models at once; charts fill; accuracy beats chan
     assert.ok(e.val_accuracy > 0.2, `${m} val_accuracy ${e.val_accuracy} is not clearly above chance (0.1)`);
     assert.ok(e.loss < Math.log(10), `${m} loss ${e.loss}`);
     assert.match(await text(page, `#log-${m}`), /^Epoch 1\/1 157\/157 - \d+s \d+ms\/step - loss: [\d.]+ - accuracy: [\d.]+ - val_loss: [\d.]+ - val_accuracy: [\d.]+$/m);
-    const points = await page.evaluate((mm) => ['accuracy', 'val_accuracy', 'loss'].map((w) => globalThis.wnApp.charts.points(mm, w)), m);
-    assert.ok(points[0] >= 6 && points[1] === 1 && points[2] >= 6, `${m} chart points ${points}`);
+  }
+  await page.waitForFunction(() => /^done/.test(document.getElementById('status-weightnorm').textContent));
+  const variant = { regular: 'regular', weightnorm: 'weightnorm/tfa' };
+  for (const m of ['regular', 'weightnorm']) {
+    const counts = [await points(page, variant[m], 'accuracy'), await points(page, variant[m], 'val_accuracy'), await points(page, variant[m], 'loss')];
+    assert.ok(counts[0] >= 6 && counts[1] === 1 && counts[2] >= 6, `${m} chart points ${counts}`);
   }
 
-  // Exports: JSON and CSV hold the epoch just trained; the PNG is an image.
+  // Exports: JSON in the history schema with the core's run records, Keras' CSV columns, a PNG.
   const [json] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
   const history = JSON.parse(await readFile(await json.path(), 'utf8'));
-  assert.equal(history.models.weightnorm.history.length, 1);
+  assert.equal(history.format, 'wn-history');
+  assert.deepEqual(history.runs.map((r) => r.model), ['regular', 'weightnorm']);
+  assert.equal(history.runs[1].history.length, 1);
+  assert.deepEqual(history.runs[1].history[0], (await runOf(page, 'weightnorm')).epochs[0]);
+  // The same schema as wn-train --json: the same keys at every level (docs/history.md).
+  const cliFile = join(mkdtempSync(join(tmpdir(), 'wn-')), 'cli.json');
+  execFileSync(new URL('../../build/wn-train', import.meta.url).pathname, ['--data', new URL('../../data/cifar-10-batches-bin', import.meta.url).pathname,
+    '--epochs', '1', '--train-samples', '64', '--test-samples', '32', '--threads', '1', '--json', cliFile, '--quiet']);
+  const cli = JSON.parse(await readFile(cliFile, 'utf8'));
+  const keys = (o) => Object.keys(o).sort();
+  assert.deepEqual(keys(history), keys(cli));
+  assert.deepEqual(keys(history.options), keys(cli.options));
+  assert.deepEqual(keys(history.runs[0]), keys(cli.runs[0]));
+  assert.deepEqual(keys(history.runs[0].history[0]), keys(cli.runs[0].history[0]));
+  assert.equal(history.version, cli.version);
+  const cm = history.runs[0].confusion_matrix;
+  assert.equal(cm.flat().reduce((a, b) => a + b, 0), 1000);
+  assert.equal(cm.reduce((t, row, i) => t + row[i], 0) / 1000, history.runs[0].history[0].val_accuracy);
   const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
-  assert.match(await readFile(await csv.path(), 'utf8'), /^model,epoch,seconds,loss,accuracy,val_loss,val_accuracy\nregular,1,/);
+  assert.match(await readFile(await csv.path(), 'utf8'), /^epoch,accuracy,loss,val_accuracy,val_loss,model,wn_init,seed,lr\n1,[\d.]+,[\d.]+,[\d.]+,[\d.]+,regular,tfa,0,0.001\n/);
   const [png] = await Promise.all([page.waitForEvent('download'), page.click('#export-png')]);
   assert.deepEqual([...(await readFile(await png.path())).subarray(1, 4)], [0x50, 0x4e, 0x47]);
 
@@ -44,16 +69,17 @@ test('isolated page trains both models at once; charts fill; accuracy beats chan
   await context.close();
 });
 
-test('Stop really stops, and Start again runs a fresh training', async () => {
-  const { page, context, errors } = await openPage(browser, `${server.url}?epochs=3&train-samples=5000&test-samples=500`);
+test('Stop really stops, keeps what was done, and Start again runs a fresh training', async () => {
+  const { page, context, errors } = await openPage(browser, `${server.url}?hooks&epochs=3&train=5000&test=500`);
   await waitForData(page);
   await startTraining(page, ['regular']);
   await page.click('#stop');
   assert.equal(await page.isEnabled('#start'), true);
-  const frozen = await page.evaluate(() => globalThis.wnApp.charts.points('regular', 'accuracy'));
+  const frozen = await page.evaluate(() => globalThis.wnTest.state.experiment.runs[0].progress.length);
   await page.waitForTimeout(1500);
-  assert.equal(await page.evaluate(() => globalThis.wnApp.charts.points('regular', 'accuracy')), frozen, 'curve still growing after Stop');
+  assert.equal(await page.evaluate(() => globalThis.wnTest.state.experiment.runs[0].progress.length), frozen, 'still training after Stop');
   assert.equal(await text(page, '#status-regular'), 'stopped');
+  assert.equal((await runOf(page, 'regular')).stopped, 'stopped by the user');
 
   await page.fill('#epochs', '1');
   await page.click('#start');
@@ -64,17 +90,29 @@ test('Stop really stops, and Start again runs a fresh training', async () => {
 });
 
 test('Pause holds both models; Resume carries on', async () => {
-  const { page, context } = await openPage(browser, `${server.url}?epochs=2&train-samples=10000&test-samples=500`);
+  const { page, context } = await openPage(browser, `${server.url}?hooks&epochs=2&train=10000&test=500`);
   await waitForData(page);
   await startTraining(page, ['weightnorm']);
+  const count = () => page.evaluate(() => globalThis.wnTest.state.experiment.runs.map((r) => r.progress.length));
   await page.click('#pause');
   await page.waitForTimeout(300);
-  const held = await page.evaluate(() => [globalThis.wnApp.charts.points('regular', 'loss'), globalThis.wnApp.charts.points('weightnorm', 'loss')]);
+  const held = await count();
   await page.waitForTimeout(1500);
-  assert.deepEqual(await page.evaluate(() => [globalThis.wnApp.charts.points('regular', 'loss'), globalThis.wnApp.charts.points('weightnorm', 'loss')]), held);
+  assert.deepEqual(await count(), held);
   await page.click('#pause');  // Resume
-  await page.waitForFunction((h) => globalThis.wnApp.charts.points('regular', 'loss') > h[0], held);
+  await page.waitForFunction((h) => globalThis.wnTest.state.experiment.runs[0].progress.length > h[0], held);
   await page.click('#stop');
+  await context.close();
+});
+
+test('bad URL parameters are shown and not used', async () => {
+  const { page, context } = await openPage(browser, `${server.url}?hooks&batch=1.5&wninit=xavier&epochs=3`);
+  await page.waitForSelector('#params-error:not([hidden])');
+  const message = await text(page, '#params-error');
+  assert.match(message, /batch=1\.5: must be a whole number from 1 to 1024/);
+  assert.match(message, /wninit=xavier: must be one of tfa, paper, none/);
+  assert.equal(await page.inputValue('#batch-size'), '32');
+  assert.equal(await page.inputValue('#epochs'), '3');
   await context.close();
 });
 
@@ -105,7 +143,7 @@ test('the official tarball picked from disk loads through DecompressionStream an
   await page.waitForFunction(() => /cifar-10-binary\.tar\.gz\)/.test(document.getElementById('data-status').textContent), null, { timeout: 120000 });
   assert.match(await text(page, '#data-status'), /5,000 training and 1,000 test images \(cifar-10-binary\.tar\.gz\)/);
   // The same images as the prepared .bin files: compare a few labels with a fresh load.
-  const labels = await page.evaluate(() => [...globalThis.wnApp.state.data.train.labels.subarray(0, 20)]);
+  const labels = await page.evaluate(() => [...globalThis.wnTest.state.data.train.labels.subarray(0, 20)]);
   const bin = await readFile(new URL('../../data/cifar-10-batches-bin/data_batch_1.bin', import.meta.url));
   assert.deepEqual(labels, Array.from({ length: 20 }, (_, i) => bin[i * 3073]));
   await context.close();

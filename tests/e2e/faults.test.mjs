@@ -1,16 +1,15 @@
 // What users do to a long-running page: silly learning rates, dead workers, many restarts, hidden tabs.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, startServer, startTraining, text, waitForData } from './helpers.mjs';
+import { launch, openPage, points, runOf, startServer, startTraining, text, waitForData } from './helpers.mjs';
 
 let server, browser;
 before(async () => { server = await startServer(); browser = await launch(); });
 after(async () => { await browser?.close(); await server?.close(); });
 
-const points = (page, model, what) => page.evaluate(([m, w]) => globalThis.wnApp.charts.points(m, w), [model, what]);
 
 test('lr = 10 ends each model with "training diverged at epoch E step S"; the curve so far stays', async () => {
-  const { page, context, errors } = await openPage(browser, `${server.url}?epochs=2&train-samples=5000&test-samples=500&lr=10`);
+  const { page, context, errors } = await openPage(browser, `${server.url}?hooks&epochs=2&train=5000&test=500&lr=10`);
   await waitForData(page);
   await page.click('#start');
   await page.waitForFunction(() => ['regular', 'weightnorm'].every((m) =>
@@ -18,7 +17,9 @@ test('lr = 10 ends each model with "training diverged at epoch E step S"; the cu
   for (const m of ['regular', 'weightnorm']) {
     assert.match(await text(page, `#status-${m}`), /^training diverged at epoch 1 step \d+ \(loss [\d.e+]+ exceeds 230, 100x that of a uniform guess\)$/);
     assert.match(await text(page, `#log-${m}`), /training diverged at epoch 1 step \d+/);
-    assert.match(await page.evaluate((mm) => globalThis.wnApp.session.histories[mm].stopped, m), /diverged/);
+    const run = await runOf(page, m);
+    assert.equal(run.status, 'diverged');
+    assert.match(run.record.stopped, /^training diverged at epoch 1 step \d+/);
   }
   assert.equal(await page.isEnabled('#start'), true);
   assert.deepEqual(errors, []);
@@ -26,22 +27,27 @@ test('lr = 10 ends each model with "training diverged at epoch E step S"; the cu
 });
 
 test('a worker that dies is reported, and the other model carries on to the end', async () => {
-  const { page, context } = await openPage(browser, `${server.url}?epochs=1&train-samples=5000&test-samples=500`);
+  const { page, context } = await openPage(browser, `${server.url}?hooks&epochs=1&train=5000&test=500`);
   await waitForData(page);
   await startTraining(page, ['regular']);
-  await page.evaluate(() => globalThis.wnApp.session.run.crash('regular'));
-  await page.waitForFunction(() => /worker died/.test(document.getElementById('status-regular').textContent));
-  assert.match(await text(page, '#status-regular'), /the regular worker died: .*crashed on request/);
+  // A message the worker cannot read throws in its handler: a real uncaught error, no test hook in the product.
+  await page.evaluate(() => {
+    const { active } = globalThis.wnTest.state.scheduler;
+    [...active].find(([, job]) => job.model === 'regular')[0].postMessage(null);
+  });
+  await page.waitForFunction(() => /died/.test(document.getElementById('status-regular').textContent));
+  assert.match(await text(page, '#status-regular'), /the worker running regular, seed 0 died: .*null/);
   await page.waitForFunction(() => /^done/.test(document.getElementById('status-weightnorm').textContent), null, { timeout: 60000 });
   assert.match(await text(page, '#log-weightnorm'), /^Epoch 1\/1 /m);
   assert.ok(await points(page, 'regular', 'accuracy') > 0, 'the dead model keeps its curve');
+  assert.equal((await runOf(page, 'regular')).status, 'error');
   await context.close();
 });
 
 test('Stop/Start 20 times: memory does not grow beyond one run\'s worth', async () => {
   // 1,000 epochs: the last run must still be training when it is measured and stopped. The
   // memory measurements can take tens of seconds, and 100 epochs of 5,000 images no longer outlast them.
-  const { page, context } = await openPage(browser, `${server.url}?epochs=1000&train-samples=5000&test-samples=500`);
+  const { page, context } = await openPage(browser, `${server.url}?hooks&epochs=1000&train=5000&test=500`);
   await waitForData(page);
   const measure = () => page.evaluate(async () => (await performance.measureUserAgentSpecificMemory()).bytes);
   const idle = await measure();
@@ -64,7 +70,7 @@ test('Stop/Start 20 times: memory does not grow beyond one run\'s worth', async 
 // leave visibilityState 'visible'), so the hidden tab is simulated in what matters to the page:
 // no animation frames and visibilityState 'hidden'. Training runs in workers, which neither depends on.
 test('a hidden tab keeps training and its charts catch up when shown again', async () => {
-  const { page, context } = await openPage(browser, `${server.url}?epochs=1&train-samples=10000&test-samples=500`);
+  const { page, context } = await openPage(browser, `${server.url}?hooks&epochs=1&train=10000&test=500`);
   await waitForData(page);
   await startTraining(page, ['regular']);
   await page.evaluate(() => {
@@ -75,9 +81,11 @@ test('a hidden tab keeps training and its charts catch up when shown again', asy
     Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (window.hidden ? 'hidden' : 'visible') });
     document.dispatchEvent(new Event('visibilitychange'));
   });
-  const drawn = () => page.evaluate(() => [globalThis.wnApp.charts.drawnPoints, globalThis.wnApp.charts.totalPoints()]);
-  const hiddenAt = await points(page, 'regular', 'accuracy');
-  await page.waitForFunction((n) => globalThis.wnApp.charts.points('regular', 'accuracy') >= n + 5, hiddenAt, { timeout: 60000 });
+  // Points received (the experiment's progress reports) and points drawn (the chart's line).
+  const drawn = () => page.evaluate(() => [globalThis.wnTest.charts.points('regular', 'accuracy'),
+    globalThis.wnTest.state.experiment.runs[0].progress.length]);
+  const [, hiddenAt] = await drawn();
+  await page.waitForFunction((n) => globalThis.wnTest.state.experiment.runs[0].progress.length >= n + 5, hiddenAt, { timeout: 60000 });
   const [shown, total] = await drawn();
   assert.ok(shown < total, `the chart drew ${shown} of ${total} points without a frame`);
   await page.evaluate(() => {
@@ -85,7 +93,7 @@ test('a hidden tab keeps training and its charts catch up when shown again', asy
     document.dispatchEvent(new Event('visibilitychange'));
     for (const cb of window.held.splice(0)) window.requestAnimationFrame(cb);
   });
-  await page.waitForFunction(() => globalThis.wnApp.charts.drawnPoints === globalThis.wnApp.charts.totalPoints());
+  await page.waitForFunction(() => globalThis.wnTest.charts.points('regular', 'accuracy') === globalThis.wnTest.state.experiment.runs[0].progress.length);
   await page.click('#stop');
   await context.close();
 });

@@ -30,9 +30,10 @@ export async function openPage(browser, url) {
 export const text = (page, selector) => page.textContent(selector);
 
 // A "tutorial" page on the test server (cross-origin isolated) that embeds
-// embed.html?query and records the events it posts. Resolves once `models` models have
-// sent done or error, with the page (left open) and the events.
-export async function embedRun(browser, server, query, { models = 1, timeout = 120000 } = {}) {
+// embed.html?query and records the events it posts. Resolves once `runs` runs have ended
+// (done, diverged or error), or the frame reported an error of its own, with the page (left
+// open) and the events.
+export async function embedRun(browser, server, query, { runs = 1, timeout = 120000 } = {}) {
   const opened = await openPage(browser, 'about:blank');
   await opened.page.route(`${server.url}tutorial.html`, (route) => route.fulfill({
     contentType: 'text/html',
@@ -42,28 +43,38 @@ export async function embedRun(browser, server, query, { models = 1, timeout = 1
       <iframe src="embed.html?${query}" width="800" height="400"></iframe>`,
   }));
   await opened.page.goto(`${server.url}tutorial.html`);
-  await opened.page.waitForFunction((n) => window.events.filter((e) => e.type === 'done' || e.type === 'error').length >= n,
-    models, { timeout });
+  await opened.page.waitForFunction((n) => {
+    const ended = window.events.filter((e) => ['done', 'diverged', 'error'].includes(e.type));
+    return ended.length >= n || ended.some((e) => e.model === undefined);
+  }, runs, { timeout });
   return { ...opened, events: await opened.page.evaluate(() => window.events) };
 }
 
-// Waits until both models logged `epochs` epoch lines.
+// Waits until every run of the experiment on the page logged `epochs` epochs.
 export async function waitForEpochs(page, epochs, timeout = 180000) {
-  await page.waitForFunction((n) => ['regular', 'weightnorm'].every((m) =>
-    (document.getElementById(`log-${m}`).textContent.match(/^Epoch /gm) || []).length >= n), epochs, { timeout });
+  await page.waitForFunction((n) => globalThis.wnTest.state.experiment?.runs.every((r) => r.epochs.length >= n), epochs, { timeout });
 }
 
 // Clicks Start and waits until every listed model reports a training step.
 export async function startTraining(page, models = ['regular', 'weightnorm']) {
   await page.click('#start');
   await page.waitForFunction((ms) => ms.every((m) =>
-    /step \d+/.test(document.getElementById(`status-${m}`).textContent)), models);
+    /step \d+/.test(document.getElementById(`status-${m}`)?.textContent)), models);
 }
 
 export async function waitForData(page, timeout = 120000) {
   await page.waitForFunction(() => document.getElementById('data-status').textContent.startsWith('CIFAR-10:'), null, { timeout });
 }
 
-export function lastEpoch(page, model) {
-  return page.evaluate((m) => globalThis.wnApp.session.histories[m].epochs.at(-1), model);
+// The run of `model` (first seed): its status, epochs, record.
+export function runOf(page, model) {
+  return page.evaluate((m) => {
+    const r = globalThis.wnTest.state.experiment.runs.find((x) => x.job.model === m);
+    return { status: r.status, epochs: r.epochs, record: r.record, stopped: r.stopped, started: r.started };
+  }, model);
 }
+
+export async function lastEpoch(page, model) { return (await runOf(page, model)).epochs.at(-1); }
+
+// Points drawn in the mean line of (variant, key).
+export const points = (page, variant, key) => page.evaluate(([v, k]) => globalThis.wnTest.charts.points(v, k), [variant, key]);

@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { launch, lastEpoch, openPage, startServer, text, waitForData, waitForEpochs } from './helpers.mjs';
+import { launch, lastEpoch, openPage, runOf, startServer, text, waitForData, waitForEpochs } from './helpers.mjs';
 
 let server, browser;
 before(async () => {
@@ -15,7 +15,7 @@ before(async () => {
 after(async () => { await browser?.close(); await server?.close(); });
 
 test('without COOP/COEP and without the service worker: single-threaded build, said plainly, and it trains', async () => {
-  const { page, context, errors } = await openPage(browser, `${server.url}?sw=0&epochs=1&train-samples=3000&test-samples=500`);
+  const { page, context, errors } = await openPage(browser, `${server.url}?hooks&sw=0&epochs=1&train=3000&test=500`);
   assert.equal(await page.evaluate(() => crossOriginIsolated), false);
   assert.match(await text(page, '#isolation'), /not cross-origin isolated.*single-threaded SIMD build/);
   await waitForData(page);
@@ -25,21 +25,20 @@ test('without COOP/COEP and without the service worker: single-threaded build, s
     assert.match(await text(page, `#status-${m}`), /done/);
     assert.ok((await lastEpoch(page, m)).val_accuracy > 0.15);
   }
-  const ready = await page.evaluate(() => globalThis.wnApp.session.ready);
-  assert.equal(ready.regular.threaded, false);
-  assert.equal(ready.weightnorm.simd, 'wasm-simd128');
+  assert.equal((await runOf(page, 'regular')).started.threaded, false);
+  assert.equal((await runOf(page, 'weightnorm')).started.simd, 'wasm-simd128');
   assert.deepEqual(errors, []);
   await context.close();
 });
 
 test('without COOP/COEP, the service worker makes the page isolated and the threaded build runs', async () => {
-  const { page, context } = await openPage(browser, `${server.url}?epochs=1&train-samples=1000&test-samples=200`);
+  const { page, context } = await openPage(browser, `${server.url}?hooks&epochs=1&train=1000&test=200`);
   await page.waitForFunction(() => crossOriginIsolated, null, { timeout: 20000 });
   await page.waitForSelector('#isolation');
   assert.match(await text(page, '#isolation'), /threaded WebAssembly build/);
   await waitForData(page);
   await page.click('#start');
   await waitForEpochs(page, 1);
-  assert.equal(await page.evaluate(() => globalThis.wnApp.session.ready.regular.threaded), true);
+  assert.equal((await runOf(page, 'regular')).started.threaded, true);
   await context.close();
 });

@@ -1,0 +1,102 @@
+// Runs a queue of training jobs on a pool of trainer workers: as many at once as the cores
+// allow, never more threads than cores, all reading one dataset (shared when the page is
+// cross-origin isolated). A worker takes the next job when its run ends, and is terminated,
+// freeing its module's memory, when none is left.
+import './protocol.js';
+
+const { msg, finalEvents } = globalThis.WNProtocol;
+
+export function isolated() {
+  return Boolean(globalThis.crossOriginIsolated && typeof SharedArrayBuffer !== 'undefined');
+}
+
+export function cores() { return navigator.hardwareConcurrency || 2; }
+
+// Workers and threads per job for `jobs` jobs. threads: a fixed count per job (the embed's
+// `threads` parameter), otherwise the cores split between the jobs running at once.
+export function plan(jobs, { threads = null, build = 'auto' } = {}) {
+  const n = cores();
+  if (!isolated() || build === 'st') return { workers: Math.min(jobs, n), threads: 1 };
+  if (threads) return { workers: Math.max(1, Math.min(jobs, Math.floor(n / threads))), threads };
+  const workers = Math.min(jobs, n);
+  return { workers, threads: Math.max(1, Math.floor(n / workers)) };
+}
+
+export class Scheduler {
+  // onEvent(job, event): started, progress, epoch, diverged, done, error — the worker's messages.
+  constructor({ data, build = 'auto', threads = null, onEvent }) {
+    this.data = data;
+    this.build = build;
+    this.threads = threads;
+    this.onEvent = onEvent;
+    this.queue = [];
+    this.workers = new Set();
+    this.active = new Map();  // worker → job
+    this.paused = false;
+  }
+
+  run(jobs) {
+    this.queue.push(...jobs);
+    const { workers, threads } = plan(this.queue.length, { threads: this.threads, build: this.build });
+    this.plan = { workers, threads };
+    while (this.workers.size < workers) this.spawn(threads);
+  }
+
+  get running() { return this.queue.length > 0 || this.active.size > 0; }
+
+  spawn(threads) {
+    const worker = new Worker(new URL('./trainer.worker.js', import.meta.url));
+    this.workers.add(worker);
+    worker.onmessage = ({ data: m }) => {
+      if (m.type === msg.ready) return this.next(worker);
+      const job = this.active.get(worker);
+      if (!job) return m.type === msg.error && this.broken(worker, m.message);
+      this.onEvent(job, m);
+      if (finalEvents.includes(m.type)) {
+        this.active.delete(worker);
+        this.next(worker);
+      }
+    };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      const job = this.active.get(worker);
+      this.retire(worker);
+      if (job) this.onEvent(job, { type: msg.error, id: job.id, crashed: true, message: `the worker running ${job.label} died: ${e.message || 'unknown error'}` });
+      if (this.queue.length) this.spawn(threads);  // the jobs still waiting get a fresh worker
+    };
+    worker.postMessage({ type: msg.init, build: this.build, threads, data: this.data });
+    if (this.paused) worker.postMessage({ type: msg.pause });
+  }
+
+  // A worker failed before taking a job (its module did not load): without workers left, the
+  // waiting jobs fail with its message.
+  broken(worker, message) {
+    this.retire(worker);
+    if (this.workers.size) return;
+    for (const job of this.queue.splice(0)) this.onEvent(job, { type: msg.error, id: job.id, message });
+  }
+
+  next(worker) {
+    const job = this.queue.shift();
+    if (!job) return this.retire(worker);
+    this.active.set(worker, job);
+    worker.postMessage({ type: msg.run, job: { ...job, threads: this.plan.threads } });
+  }
+
+  retire(worker) {
+    worker.terminate();
+    this.workers.delete(worker);
+    this.active.delete(worker);
+  }
+
+  pause() { this.paused = true; for (const w of this.workers) w.postMessage({ type: msg.pause }); }
+  resume() { this.paused = false; for (const w of this.workers) w.postMessage({ type: msg.resume }); }
+
+  // Ends everything at once; returns the jobs that were running or waiting.
+  stop() {
+    const cut = [...this.active.values(), ...this.queue];
+    this.queue = [];
+    for (const w of [...this.workers]) this.retire(w);
+    return cut;
+  }
+}
