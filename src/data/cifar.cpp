@@ -17,7 +17,7 @@ std::string basename_of(const std::string& name) {
 int part_limit(const CifarLimits& l, int part) { return part == kCifarTrainBatches ? l.test : l.train; }
 std::string too_large() {
   return "more than " + std::to_string(kMaxArchiveBytes >> 20) +
-         " MB, larger than any CIFAR-10 archive (the official one is 163 MB gzip'd, 185 MB unpacked)";
+         " MB, larger than any CIFAR-10 archive (the official one is 170 MB gzip'd, 185 MB unpacked)";
 }
 }  // namespace
 
@@ -37,11 +37,11 @@ Status CifarLoader::begin(const std::string& name, std::uint64_t size) {
   record_ = 0;
   pending_fill_ = 0;
   if (part_ < 0) return {};
-  if (size != kUnknownSize && size % kCifarRecordBytes != 0)
-    return Error{name + ": size " + std::to_string(size) + " is not a multiple of " + std::to_string(kCifarRecordBytes) + " bytes (1 label + 3072 pixels per image)"};
   if (size != kUnknownSize && size > kCifarFileBytes)
     return Error{name + ": " + std::to_string(size) + " bytes is more than a CIFAR-10 batch file's " +
                  std::to_string(kCifarFileBytes) + " (10000 images)"};
+  if (size != kUnknownSize && size % kCifarRecordBytes != 0)
+    return Error{name + ": size " + std::to_string(size) + " is not a multiple of " + std::to_string(kCifarRecordBytes) + " bytes (1 label + 3072 pixels per image)"};
   if (seen_[part_]) return Error{name + ": appears twice"};
   seen_[part_] = true;
   // Earlier training batches may already fill the request; keep at most what can be used.
@@ -141,12 +141,14 @@ Result<CifarData> CifarLoader::finish(const std::string& source) {
   return out;
 }
 
-CifarArchive::CifarArchive(CifarLimits limits) : loader_(limits), tar_(loader_) {}
+CifarArchive::CifarArchive(CifarLoader& loader) : loader_(loader), tar_(loader) {}
+
+Status CifarArchive::check_size(std::uint64_t size) { return size > kMaxArchiveBytes ? Error{too_large()} : Status(); }
 
 Status CifarArchive::push(const std::uint8_t* bytes, std::size_t len) {
   if (done() || len == 0) return {};
   in_ += len;
-  if (in_ > kMaxArchiveBytes) return Error{too_large()};
+  if (Status s = check_size(in_); !s) return s;
   Status s;
   if (head_fill_ < sizeof head_) {
     const std::size_t n = std::min(len, sizeof head_ - head_fill_);
@@ -176,13 +178,12 @@ Status CifarArchive::push_tar(const std::uint8_t* bytes, std::size_t len) {
   return tar_.push(bytes, len);
 }
 
-Result<CifarData> CifarArchive::finish(const std::string& source) {
+Status CifarArchive::end() {
   Status s;
   if (head_fill_ < sizeof head_) s = start(head_, head_fill_);
   if (s && gunzip_ && !done()) s = gunzip_->finish();
   if (s && !done()) s = tar_.finish();
-  if (!s && !done()) return Error{source + ": " + s.message()};
-  return loader_.finish(source);
+  return s || done() ? Status() : s;
 }
 
 std::size_t cifar_memory_bytes(CifarLimits limits) {
@@ -206,6 +207,9 @@ Input open_input(const std::string& path) {
 }
 
 std::string cannot_open(const std::string& path, int error) { return "cannot open " + path + ": " + std::strerror(error); }
+
+// An archive's error, said of the file it came from.
+Status named(const std::string& path, const Status& s) { return s ? s : Error{path + ": " + s.message()}; }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -270,24 +274,24 @@ Result<CifarData> load_cifar(const std::string& path, CifarLimits limits) {
   if (ends_with(path, ".bin"))
     return Error{path + ": one batch file is not enough (training needs data_batch_*.bin and test_batch.bin): "
                         "pass the folder holding the .bin files, or cifar-10-binary.tar.gz"};
-  if (std::uint64_t(st.st_size) > kMaxArchiveBytes) return Error{path + ": " + too_large()};
-  CifarArchive archive(limits);
+  if (Status s = CifarArchive::check_size(std::uint64_t(st.st_size)); !s) return Error{path + ": " + s.message()};
+  CifarLoader loader(limits);
+  CifarArchive archive(loader);
   Status s = read_chunks(
-      in, path, kMaxArchiveBytes,
-      [&](const std::uint8_t* b, std::size_t n) {
-        Status pushed = archive.push(b, n);
-        return pushed ? pushed : Error{path + ": " + pushed.message()};
-      },
+      in, path, kMaxArchiveBytes, [&](const std::uint8_t* b, std::size_t n) { return named(path, archive.push(b, n)); },
       [&] { return archive.done(); });
+  if (s) s = named(path, archive.end());
   if (!s) return Error{s.message()};
-  return archive.finish(path);
+  return loader.finish(path);
 }
 
 Result<CifarData> load_cifar_archive(const std::uint8_t* bytes, std::size_t len, CifarLimits limits) {
-  CifarArchive archive(limits);
+  CifarLoader loader(limits);
+  CifarArchive archive(loader);
   Status s = archive.push(bytes, len);
+  if (s) s = archive.end();
   if (!s) return Error{"archive: " + s.message()};
-  return archive.finish("archive");
+  return loader.finish("archive");
 }
 
 }  // namespace wn

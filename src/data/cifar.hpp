@@ -26,7 +26,7 @@ constexpr int kCifarRecordBytes = 1 + Dataset::kImageBytes;  // 3073
 constexpr int kCifarTrainBatches = 5;
 constexpr int kCifarImagesPerFile = 10000;  // each data_batch_k.bin and test_batch.bin
 constexpr std::uint64_t kCifarFileBytes = std::uint64_t(kCifarImagesPerFile) * kCifarRecordBytes;
-// The official archive is 163 MB gzip'd and 185 MB as tar; this leaves room for extra
+// The official archive is 170 MB gzip'd and 185 MB as tar; this leaves room for extra
 // members and stops a gzip bomb or an endless file long before memory or patience run out.
 constexpr std::uint64_t kMaxArchiveBytes = std::uint64_t(256) << 20;
 // A file size CifarLoader::begin() cannot know (the page streams a response without one).
@@ -80,21 +80,24 @@ class CifarLoader final : public TarSink {
 // from the first bytes, not trusted from the name; the page gunzips before pushing).
 class CifarArchive {
  public:
-  explicit CifarArchive(CifarLimits limits);
+  explicit CifarArchive(CifarLoader& loader);
   CifarArchive(const CifarArchive&) = delete;  // the tar reader and gunzip point into it
   CifarArchive& operator=(const CifarArchive&) = delete;
+  // An archive file of `size` bytes is refused before it is read if no CIFAR-10 archive is that big.
+  static Status check_size(std::uint64_t size);
   // Errors say what is wrong with the archive; once done() the bytes are ignored.
   Status push(const std::uint8_t* bytes, std::size_t len);
   // Every image asked for is in, or the tar archive has ended: stop reading.
   bool done() const { return loader_.complete() || tar_.ended(); }
-  // The input has ended (or reading stopped at done()); `source` names it in messages.
-  Result<CifarData> finish(const std::string& source);
+  // The input has ended, or reading stopped at done(): an error if it stopped inside gzip
+  // data or a tar member. Then CifarLoader::finish() assembles the datasets.
+  Status end();
 
  private:
   Status start(const std::uint8_t* head, std::size_t len);
   Status push_tar(const std::uint8_t* bytes, std::size_t len);
 
-  CifarLoader loader_;
+  CifarLoader& loader_;
   TarReader tar_;
   std::unique_ptr<Gunzip> gunzip_;
   std::uint64_t in_ = 0;

@@ -9,19 +9,55 @@
 
 namespace wn {
 
-#if WN_HAVE_ZLIB
 namespace {
-// Where the decoder is: inside a member, just after one, in zero padding after one, or
-// after a 0x1f that may start the next member.
-enum class Phase { member, after, zeros, magic };
+std::string junk_at(std::uint64_t at) {
+  return "unexpected bytes after the end of the gzip data (at byte " + std::to_string(at) + ")";
+}
 }  // namespace
 
+void GzipFraming::member_end(std::uint64_t at) {
+  phase_ = Phase::after;
+  at_ = at;
+}
+
+Result<std::size_t> GzipFraming::after(const std::uint8_t* bytes, std::size_t len) {
+  for (std::size_t i = 0; i < len; ++i, ++at_) {
+    const std::uint8_t b = bytes[i];
+    switch (phase_) {
+      case Phase::member: return i;
+      case Phase::after:
+        if (b == 0x1f) {
+          phase_ = Phase::magic, magic_at_ = at_;
+        } else if (b == 0) {
+          phase_ = Phase::zeros;
+        } else {
+          return Error{junk_at(at_)};
+        }
+        break;
+      case Phase::zeros:
+        if (b != 0) return Error{junk_at(at_)};
+        break;
+      case Phase::magic:
+        if (b != 0x8b) return Error{junk_at(magic_at_)};
+        if (++members_ > kMaxGzipMembers)
+          return Error{"more than " + std::to_string(kMaxGzipMembers) +
+                       " gzip members (decompress and compress it again as one: gunzip -c FILE | gzip > NEW.gz)"};
+        phase_ = Phase::member;
+        return i;
+    }
+  }
+  return len;
+}
+
+Status GzipFraming::finish() const {
+  if (phase_ == Phase::member) return Error{"truncated gzip data (the compressed stream ends early)"};
+  if (phase_ == Phase::magic) return Error{junk_at(magic_at_)};
+  return {};
+}
+
+#if WN_HAVE_ZLIB
 struct Gunzip::State {
   z_stream zs{};
-  Phase phase = Phase::member;
-  int members = 1;
-  std::uint64_t offset = 0;  // compressed bytes consumed, for messages
-  std::uint64_t magic_at = 0;
   std::vector<std::uint8_t> out = std::vector<std::uint8_t>(1 << 18);
 };
 
@@ -40,8 +76,8 @@ Result<std::unique_ptr<Gunzip>> Gunzip::create(Sink sink) {
 // Inflates the current member from `bytes`, advancing them, until the member ends (zlib
 // has checked its CRC and length) or the input is used up.
 Status Gunzip::inflate_member(const std::uint8_t*& bytes, std::size_t& len) {
-  State& st = *state_;
-  z_stream& zs = st.zs;
+  z_stream& zs = state_->zs;
+  std::vector<std::uint8_t>& out = state_->out;
   while (len > 0) {
     const uInt chunk = uInt(std::min<std::size_t>(len, 1u << 30));
     zs.next_in = const_cast<Bytef*>(bytes);
@@ -49,22 +85,22 @@ Status Gunzip::inflate_member(const std::uint8_t*& bytes, std::size_t& len) {
     int rc;
     std::size_t produced;
     do {
-      zs.next_out = st.out.data();
-      zs.avail_out = uInt(st.out.size());
+      zs.next_out = out.data();
+      zs.avail_out = uInt(out.size());
       rc = inflate(&zs, Z_NO_FLUSH);
       if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
         return Error{std::string("corrupt gzip data (") + (zs.msg ? zs.msg : "inflate failed") + ")"};
-      produced = st.out.size() - zs.avail_out;
+      produced = out.size() - zs.avail_out;
       if (produced > 0) {
-        Status s = sink_(st.out.data(), produced);
+        Status s = sink_(out.data(), produced);
         if (!s) return s;
       }
     } while (rc != Z_STREAM_END && (zs.avail_in > 0 || zs.avail_out == 0) && !(rc == Z_BUF_ERROR && produced == 0));
     const std::size_t used = chunk - zs.avail_in;
     if (used == 0 && rc != Z_STREAM_END) return Error{"corrupt gzip data (no progress)"};
-    bytes += used, len -= used, st.offset += used;
+    bytes += used, len -= used, offset_ += used;
     if (rc == Z_STREAM_END) {
-      st.phase = Phase::after;
+      framing_.member_end(offset_);
       return {};
     }
   }
@@ -72,56 +108,25 @@ Status Gunzip::inflate_member(const std::uint8_t*& bytes, std::size_t& len) {
 }
 
 Status Gunzip::push(const std::uint8_t* bytes, std::size_t len) {
-  State& st = *state_;
   while (len > 0) {
-    switch (st.phase) {
-      case Phase::member: {
-        Status s = inflate_member(bytes, len);
-        if (!s) return s;
-        break;
-      }
-      case Phase::after:  // another member, zero padding, or junk
-        if (bytes[0] == 0x1f) {
-          st.phase = Phase::magic, st.magic_at = st.offset;
-          ++bytes, --len, ++st.offset;
-        } else if (bytes[0] == 0) {
-          st.phase = Phase::zeros;
-        } else {
-          return Error{gzip_junk_message(st.offset)};
-        }
-        break;
-      case Phase::magic: {
-        if (bytes[0] != 0x8b) return Error{gzip_junk_message(st.magic_at)};
-        if (++st.members > kMaxGzipMembers)
-          return Error{"more than " + std::to_string(kMaxGzipMembers) +
-                       " gzip members (decompress and compress it again as one: gunzip -c FILE | gzip > NEW.gz)"};
-        if (inflateReset(&st.zs) != Z_OK) return Error{"zlib could not restart"};
-        st.phase = Phase::member;
-        static const std::uint8_t kFirst = 0x1f;  // the byte held back until the second one arrived
-        const std::uint8_t* held = &kFirst;
-        std::size_t one = 1;
-        --st.offset;  // counted when it was held
-        Status s = inflate_member(held, one);
-        if (!s) return s;
-        break;
-      }
-      case Phase::zeros: {
-        const auto* nonzero = std::find_if(bytes, bytes + len, [](std::uint8_t b) { return b != 0; });
-        if (nonzero != bytes + len) return Error{gzip_junk_message(st.offset + std::uint64_t(nonzero - bytes))};
-        st.offset += len;
-        return {};
-      }
+    if (!framing_.in_member()) {
+      auto taken = framing_.after(bytes, len);
+      if (!taken) return taken.status();
+      bytes += taken.value(), len -= taken.value(), offset_ += taken.value();
+      if (!framing_.in_member()) continue;
+      // A new member: its 0x1f was taken by the framing, so zlib gets it first.
+      if (inflateReset(&state_->zs) != Z_OK) return Error{"zlib could not restart"};
+      static const std::uint8_t kMagic = 0x1f;
+      const std::uint8_t* first = &kMagic;
+      std::size_t one = 1;
+      --offset_;  // counted when the framing took it
+      Status s = inflate_member(first, one);
+      if (!s) return s;
     }
+    Status s = inflate_member(bytes, len);
+    if (!s) return s;
   }
   return {};
-}
-
-Status Gunzip::finish() {
-  switch (state_->phase) {
-    case Phase::member: return Error{"truncated gzip data (the compressed stream ends early)"};
-    case Phase::magic: return Error{gzip_junk_message(state_->magic_at)};
-    default: return {};
-  }
 }
 
 #else
@@ -132,7 +137,6 @@ Result<std::unique_ptr<Gunzip>> Gunzip::create(Sink) {
   return Error{"gzip is not supported in this build: decompress the archive first"};
 }
 Status Gunzip::push(const std::uint8_t*, std::size_t) { return Error{"gzip unsupported"}; }
-Status Gunzip::finish() { return Error{"gzip unsupported"}; }
 Status Gunzip::inflate_member(const std::uint8_t*&, std::size_t&) { return Error{"gzip unsupported"}; }
 #endif
 
