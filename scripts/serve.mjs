@@ -1,26 +1,43 @@
 #!/usr/bin/env node
-// Serves the app on 127.0.0.1 with the headers that make the page cross-origin
-// isolated (COOP same-origin + COEP require-corp), which pthreads need for
-// SharedArrayBuffer. URL layout, the same as a static deployment:
+// Serves the app with the headers that make the page cross-origin isolated (COOP
+// same-origin + COEP require-corp), which pthreads need for SharedArrayBuffer. URL
+// layout, the same as a static deployment:
 //   /            web/              /wasm/   build-wasm/web/
-//   /data/       data/             /vendor/chart.umd.js  Chart.js from npm
+//   /data/cifar-10-batches-bin/{data_batch_1..5,test_batch}.bin   the prepared CIFAR-10 files, nothing else of data/
+//   /vendor/chart.umd.js  Chart.js from npm    /vendor/fflate.js  fflate (zip) from npm
 //
-//   node scripts/serve.mjs [--port 8080] [--no-isolation] [--root DIR]
-// --no-isolation drops COOP/COEP, as a plain static host would (the page then
+//   node scripts/serve.mjs [--port 8080] [--host 127.0.0.1] [--no-isolation] [--root DIR]
+// --host 0.0.0.0 lets other machines in; they get the single-threaded build over plain
+// http (browsers isolate only secure contexts: https, localhost).
+// --no-isolation drops COOP/COEP/CORP, as a plain static host would (the page then
 // relies on its service worker, or falls back to the single-threaded build).
 // --root DIR serves one folder as it is, e.g. the dist/ that `npm run dist` makes.
+// WN_DATA_DIR replaces data/ (tests use a scratch folder).
+//
+// Only GET and HEAD. Nothing outside a mount is served, symlinks included: a mount's own
+// root may be a symlink (node_modules and data/ are, in the dev worktrees), but a link
+// inside a mount that points out of it is not followed.
 import { createServer } from 'node:http';
-import { createReadStream, statSync } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(import.meta.url), '../..');
-const devMounts = [
-  ['/wasm/', join(root, 'build-wasm/web')],
-  ['/data/', join(root, 'data')],
-  ['/vendor/chart.umd.js', join(root, 'node_modules/chart.js/dist/chart.umd.js')],
-  ['/', join(root, 'web')],
-];
+// The files web/data.js fetches.
+const DATASET = /^(data_batch_[1-5]|test_batch)\.bin$/;
+
+export function devMounts(dataDir = process.env.WN_DATA_DIR || join(root, 'data')) {
+  return [
+    { prefix: '/wasm/', dir: join(root, 'build-wasm/web') },
+    { prefix: '/data/cifar-10-batches-bin/', dir: join(dataDir, 'cifar-10-batches-bin'), only: DATASET },
+    { prefix: '/vendor/chart.umd.js', file: join(root, 'node_modules/chart.js/dist/chart.umd.js') },
+    { prefix: '/vendor/fflate.js', file: join(root, 'node_modules/fflate/esm/browser.js') },
+    { prefix: '/', dir: join(root, 'web') },
+  ];
+}
+
 const types = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.wasm': 'application/wasm',
@@ -28,67 +45,154 @@ const types = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-export function resolvePath(urlPath, mounts = devMounts) {
+const realpath = (p) => fs.realpath(p).catch(() => null);
+const inside = (path, dir) => path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+
+// The real path of the file a URL names, or null. Symlinks are resolved and the result
+// must lie inside the mount's real root, so a link inside a mount cannot lead out of it.
+export async function locate(url, mounts) {
   let path;
   try {
-    path = decodeURIComponent(urlPath.split('?')[0]);
+    path = decodeURIComponent(url.split('?')[0]);
   } catch {
     return null;
   }
-  for (const [prefix, dir] of mounts) {
-    if (prefix.endsWith('/') ? !path.startsWith(prefix) : path !== prefix) continue;
-    if (!prefix.endsWith('/')) return dir;
-    const file = normalize(join(dir, path.slice(prefix.length)));
-    if (file !== dir && !file.startsWith(dir + sep)) return null;  // no escaping the mount
-    return file;
+  if (path.includes('\0')) return null;
+  const mount = mounts.find((m) => (m.file ? path === m.prefix : path.startsWith(m.prefix)));
+  if (!mount) return null;
+  if (mount.file) return realpath(mount.file);
+  const rest = path.slice(mount.prefix.length);
+  if (mount.only && !mount.only.test(rest)) return null;
+  const top = await realpath(mount.dir);
+  if (!top) return null;
+  let file = normalize(join(mount.dir, rest));
+  if (!inside(file, mount.dir)) return null;
+  for (let hops = 0; hops < 2; hops++) {  // a directory once: its index.html
+    const real = await realpath(file);
+    if (!real || !inside(real, top)) return null;
+    const stat = await fs.stat(real);
+    if (!stat.isDirectory()) return real;
+    if (mount.only) return null;
+    file = join(real, 'index.html');
   }
   return null;
 }
 
-export function serve({ port = 8080, host = '127.0.0.1', isolation = true, dir = null } = {}) {
-  const mounts = dir ? [['/', resolve(dir)]] : devMounts;
+// Isolation headers. The HTML pages may be framed by other origins, also by cross-origin
+// isolated ones (iframe allow="cross-origin-isolated"), whose COEP admits a cross-origin
+// document only with CORP cross-origin. Everything else (scripts, workers, wasm, data) is
+// only loaded by our own pages, so it stays same-origin: no other site can pull it in.
+// COEP goes on every response, workers included: a worker without it is refused by an
+// isolated page. web/sw.js applies the same rule on static hosts.
+export function isolationHeaders(file) {
+  return {
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Embedder-Policy': 'require-corp',
+    'Cross-Origin-Resource-Policy': types[extname(file)]?.startsWith('text/html') ? 'cross-origin' : 'same-origin',
+  };
+}
+
+function plain(res, status, message, headers = {}) {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', ...headers });
+  res.end(message);
+}
+
+async function answer(req, res, mounts, isolation) {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'only GET and HEAD', { Allow: 'GET, HEAD' });
+  const file = await locate(req.url, mounts);
+  // O_NOFOLLOW: the path is already real; should it become a link meanwhile, refuse it.
+  const handle = file && await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW).catch((e) => {
+    if (e.code === 'EMFILE' || e.code === 'ENFILE') throw e;
+    return null;
+  });
+  const stat = handle && await handle.stat();
+  if (!stat?.isFile()) {
+    await handle?.close();
+    return plain(res, 404, 'not found');
+  }
+  res.writeHead(200, {
+    'Content-Type': types[extname(file)] || 'application/octet-stream',
+    'Content-Length': stat.size,
+    'Cache-Control': 'no-cache',
+    'X-Content-Type-Options': 'nosniff',
+    ...(isolation ? isolationHeaders(file) : {}),
+  });
+  if (req.method === 'HEAD') {
+    await handle.close();
+    return res.end();
+  }
+  // pipeline, not pipe: a client that goes away mid-download destroys the file stream,
+  // which closes the descriptor (pipe left it open: one leaked fd per aborted download).
+  pipeline(handle.createReadStream(), res, () => {});
+}
+
+export function serve({ port = 8080, host = '127.0.0.1', isolation = true, dir = null, dataDir } = {}) {
+  const mounts = dir ? [{ prefix: '/', dir: resolve(dir) }] : devMounts(dataDir);
   const server = createServer((req, res) => {
-    let file = resolvePath(req.url, mounts);
-    try {
-      if (file && statSync(file).isDirectory()) file = join(file, 'index.html');
-      if (!file || !statSync(file).isFile()) throw new Error('not found');
-    } catch {
-      res.writeHead(404, { 'Content-Type': 'text/plain' });
-      res.end('not found');
-      return;
-    }
-    const headers = {
-      'Content-Type': types[extname(file)] || 'application/octet-stream',
-      'Content-Length': statSync(file).size,
-      'Cache-Control': 'no-cache',
-    };
-    if (isolation) {
-      headers['Cross-Origin-Opener-Policy'] = 'same-origin';
-      headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
-      headers['Cross-Origin-Resource-Policy'] = 'same-origin';
-    }
-    res.writeHead(200, headers);
-    if (req.method === 'HEAD') return res.end();
-    createReadStream(file).pipe(res);
+    answer(req, res, mounts, isolation).catch((e) => {
+      // Out of descriptors or a disk error: this request fails, the server carries on.
+      if (res.headersSent) res.destroy();
+      else if (e.code === 'EMFILE' || e.code === 'ENFILE') plain(res, 503, 'busy, try again', { 'Retry-After': '1' });
+      else plain(res, 500, 'server error');
+    });
   });
   return new Promise((ok, fail) => {
     server.once('error', fail);
-    server.listen(port, host, () => ok(server));
+    server.listen(port, host, () => {
+      server.off('error', fail);
+      // From now on (e.g. EMFILE on accept) log and keep serving instead of dying.
+      server.on('error', (e) => console.error(`serve.mjs: ${e.message}`));
+      ok(server);
+    });
   });
 }
 
+// The URLs to print: a wildcard address is not one to browse to.
+export function urls(host, port) {
+  const url = (h) => `http://${h.includes(':') ? `[${h}]` : h}:${port}/`;
+  if (!['0.0.0.0', '::', ''].includes(host)) return [url(host)];
+  const external = Object.values(networkInterfaces()).flat()
+    .filter((a) => !a.internal && (a.family === 'IPv4' || host === '::') && !a.address.startsWith('fe80:'))
+    .map((a) => url(a.address));
+  return [url('localhost'), ...external];
+}
+
+const USAGE = 'usage: node scripts/serve.mjs [--port N] [--host ADDRESS] [--no-isolation] [--root DIR]';
+
+function parseArgs(args) {
+  const o = { port: Number(process.env.PORT || 8080), host: '127.0.0.1', isolation: true, dir: null };
+  for (let i = 0; i < args.length; i++) {
+    const value = () => {
+      if (i + 1 >= args.length) throw new Error(`${args[i]} needs a value`);
+      return args[++i];
+    };
+    switch (args[i]) {
+      case '--port': o.port = Number(value()); break;
+      case '--host': o.host = value(); break;
+      case '--root': o.dir = value(); break;
+      case '--no-isolation': o.isolation = false; break;
+      case '--help': console.log(USAGE); process.exit(0);
+      default: throw new Error(`unknown option ${args[i]}`);
+    }
+  }
+  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new Error(`--port: not a port number`);
+  return o;
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  const portAt = args.indexOf('--port');
-  const port = portAt >= 0 ? Number(args[portAt + 1]) : Number(process.env.PORT || 8080);
-  const isolation = !args.includes('--no-isolation');
-  const rootAt = args.indexOf('--root');
-  const dir = rootAt >= 0 ? args[rootAt + 1] : null;
-  serve({ port, isolation, dir }).then((server) => {
-    const { port: p } = server.address();
-    console.log(`wn-trainer is at http://127.0.0.1:${p}/  (${isolation ? 'cross-origin isolated' : 'no COOP/COEP headers'}; Ctrl+C stops)`);
+  let o;
+  try {
+    o = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(`serve.mjs: ${e.message}\n${USAGE}`);
+    process.exit(2);
+  }
+  serve(o).then((server) => {
+    const [first, ...others] = urls(o.host, server.address().port);
+    console.log(`wn-trainer is at ${first}  (${o.isolation ? 'cross-origin isolated' : 'no COOP/COEP headers'}; Ctrl+C stops)`);
+    if (others.length) console.log(`from other machines: ${others.join('  ')} (single-threaded there: plain http is not isolated)`);
   }, (err) => {
-    console.error(`cannot listen on 127.0.0.1:${port}: ${err.message}`);
+    console.error(`cannot listen on ${o.host}:${o.port}: ${err.message}`);
     process.exit(1);
   });
 }

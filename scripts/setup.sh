@@ -1,9 +1,25 @@
 #!/usr/bin/env bash
 # Installs the system packages the project needs when they are missing (Debian/Ubuntu).
+#   scripts/setup.sh [node|run|test]   (default test)
+#   node  Node.js ≥ 18 and npm: all that preparing CIFAR-10 needs
+#   run   + what `npm start` builds with: cmake, g++, zlib, libzip, emscripten
+#   test  + what only `npm test` needs: doctest, xtensor + xsimd (golden tests), clang and its
+#         sanitizer/libFuzzer runtime, chromium (browser tests), numpy (weight files load in NumPy)
 set -euo pipefail
-packages=(cmake make g++ zlib1g-dev doctest-dev emscripten chromium clang libclang-rt-dev)
+profile=${1:-test}
+run=(cmake make g++ pkg-config zlib1g-dev libzip-dev emscripten)
+case $profile in
+  node) wanted=() ;;
+  run) wanted=("${run[@]}") ;;
+  test) wanted=("${run[@]}" doctest-dev libxtensor-dev libxsimd-dev clang libclang-rt-dev chromium python3-numpy) ;;
+  *) echo "usage: scripts/setup.sh [node|run|test]" >&2; exit 2 ;;
+esac
 missing=()
-for p in "${packages[@]}"; do
+# Node and npm by command, not by package: they may come from NodeSource or nvm, where
+# Debian's npm package is absent (and would conflict).
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
+for p in "${wanted[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
 if ((${#missing[@]})); then
@@ -13,4 +29,6 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-command -v node >/dev/null || { echo "Node.js 18+ is needed (apt-get install nodejs npm)"; exit 1; }
+# fetch() and DecompressionStream: Node 18.
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)' \
+  || { echo "Node.js 18+ is needed; this is $(node --version)" >&2; exit 1; }

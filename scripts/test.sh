@@ -3,7 +3,7 @@
 # runs of every parser, then the browser end-to-end tests in Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/deps.sh
+bash scripts/deps.sh test
 echo "== doctest (ctest) =="
 ctest --test-dir build --output-on-failure -j 2
 echo "== doctest under AddressSanitizer + UndefinedBehaviorSanitizer =="

@@ -1,5 +1,6 @@
 #include "loss.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace wn {
@@ -27,6 +28,17 @@ LossSums softmax_cross_entropy(const float* logits, const std::uint8_t* labels, 
     }
   }
   return sums;
+}
+
+void softmax(const float* logits, int n, int classes, float* probs) {
+  for (int i = 0; i < n; ++i) {
+    const float* z = logits + std::size_t(i) * classes;
+    float* p = probs + std::size_t(i) * classes;
+    double zmax = z[0], denom = 0;
+    for (int c = 1; c < classes; ++c) zmax = std::max(zmax, double(z[c]));
+    for (int c = 0; c < classes; ++c) denom += std::exp(double(z[c]) - zmax);
+    for (int c = 0; c < classes; ++c) p[c] = float(std::exp(double(z[c]) - zmax) / denom);
+  }
 }
 
 }  // namespace wn

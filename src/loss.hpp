@@ -18,4 +18,7 @@ struct LossSums {
 LossSums softmax_cross_entropy(const float* logits, const std::uint8_t* labels, int n,
                                int classes, float grad_scale, float* dlogits);
 
+// probs = softmax(logits) per row, n × classes: the net's predicted class probabilities.
+void softmax(const float* logits, int n, int classes, float* probs);
+
 }  // namespace wn

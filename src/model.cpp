@@ -15,6 +15,8 @@ std::optional<Preset> preset_from_name(const std::string& name) {
   return std::nullopt;
 }
 
+bool uses_weight_norm(Preset p) { return p != Preset::regular; }
+
 std::string preset_names() {
   std::string s;
   for (Preset p : kPresets) s += std::string(s.empty() ? "" : ", ") + preset_name(p);
@@ -29,7 +31,7 @@ ModelSpec preset(Preset p, WnInit wn_init) {
               LayerSpec::conv(16, 5, A::relu), LayerSpec::maxpool(2, 2),
               LayerSpec::flatten(), LayerSpec::dense(120, A::relu),
               LayerSpec::dense(84, A::relu), LayerSpec::dense(10, A::linear)};
-  s.weight_norm = p == Preset::weightnorm;
+  s.weight_norm = uses_weight_norm(p);
   s.wn_init = wn_init;
   return s;
 }

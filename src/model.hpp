@@ -44,6 +44,7 @@ constexpr Preset kPresets[] = {Preset::regular, Preset::weightnorm};
 const char* preset_name(Preset p);
 std::optional<Preset> preset_from_name(const std::string& name);
 std::string preset_names();  // "regular, weightnorm": for messages
+bool uses_weight_norm(Preset p);
 // The TFA tutorial's LeNet: Conv(6,5,relu) → Pool(2,2) → Conv(16,5,relu) → Pool(2,2)
 // → Flatten → Dense(120,relu) → Dense(84,relu) → Dense(10, softmax in the loss).
 ModelSpec preset(Preset p, WnInit wn_init = WnInit::tfa);

@@ -189,3 +189,67 @@ TEST_CASE("the confusion matrix of the last validation: rows sum to each class, 
   CHECK(pc[0] == doctest::Approx(double(h.confusion[0][0]) / double(per_class[0])));
   CHECK(pc[9] == 0.0);  // a class never seen
 }
+
+TEST_CASE("epochs 0 evaluates once: an epoch-0 record with validation only; predictions of the first test images") {
+  const Dataset train = test::quadrants(64, 17), valid = test::quadrants(40, 18);
+  auto run = test::make_run(test::config(Preset::weightnorm, 1, 1, 0), train, valid);
+  std::vector<FitEvent> ev = events(*run, 1000);
+  REQUIRE(ev.size() == 2);
+  CHECK(ev[0].kind == Kind::epoch);
+  CHECK(ev[0].log.epoch == 0);
+  CHECK(std::isnan(ev[0].log.loss));
+  CHECK(ev[0].log.val_loss > 0);
+  CHECK(ev[1].kind == Kind::done);
+  CHECK(run->trainer().steps_done() == 0);
+  const auto& p = run->loop().predictions();
+  REQUIRE(p.size() == std::size_t(kInspectSamples));
+  long correct = 0;
+  for (int i = 0; i < kInspectSamples; ++i) {
+    CHECK(p[i].label == valid.labels[i]);
+    double sum = 0;
+    for (float q : p[i].probs) sum += q;
+    CHECK(sum == doctest::Approx(1.0).epsilon(1e-5));
+    correct += std::max_element(p[i].probs.begin(), p[i].probs.end()) - p[i].probs.begin() == p[i].label;
+  }
+  CHECK(correct <= 32);
+  // The weights it evaluated are the ones the trainer left: a second run from them agrees.
+  RunConfig again = test::config(Preset::weightnorm, 1, 1, 0);
+  again.initial_params = std::make_shared<const std::vector<float>>(run->model().params().begin(), run->model().params().end());
+  CHECK(test::fit(again, train, valid).epochs[0].val_loss == run->history().epochs[0].val_loss);
+}
+
+TEST_CASE("a run from saved weights skips the data init and validates what was saved") {
+  const Dataset train = test::quadrants(96, 19), valid = test::quadrants(64, 20);
+  auto trained = test::make_run(test::config(Preset::weightnorm, 2, 1, 1), train, valid);
+  events(*trained, 1000);
+  RunConfig c = test::config(Preset::weightnorm, 2, 1, 0);
+  c.initial_params = std::make_shared<const std::vector<float>>(trained->model().params().begin(), trained->model().params().end());
+  CHECK(test::fit(c, train, valid).epochs[0].val_accuracy == trained->history().epochs[0].val_accuracy);
+  // Training on from them: one SGD step of lr 1e-9 moves nothing visibly, while a data init would
+  // have rescaled every g.
+  c.epochs = 1, c.optimizer = OptimizerKind::sgd, c.learning_rate = 1e-9f;
+  auto more = test::make_run(c, train, valid);
+  more->loop().advance(1);
+  REQUIRE(more->trainer().steps_done() == 1);
+  double worst = 0;
+  for (std::size_t i = 0; i < c.initial_params->size(); ++i)
+    worst = std::max(worst, double(std::abs(more->model().params()[i] - (*c.initial_params)[i])));
+  CHECK(worst < 1e-6);
+  RunConfig wrong = test::config(Preset::regular, 1, 1, 0);
+  wrong.initial_params = c.initial_params;
+  CHECK(Run::create(wrong, train, valid).message().find("the weights hold 62242 parameters") != std::string::npos);
+}
+
+TEST_CASE("a data init on too few images is warned about; enough images, no init, or a plain net are not") {
+  RunConfig c = test::config(Preset::weightnorm);
+  c.batch_size = 2;
+  REQUIRE(run_warnings(c).size() == 1);
+  CHECK(run_warnings(c)[0].find("sees only 2 image(s)") != std::string::npos);
+  c.init_samples = 500;
+  CHECK(run_warnings(c).empty());
+  c.init_samples = 8;
+  CHECK(run_warnings(c).size() == 1);
+  c.wn_init = WnInit::none;
+  CHECK(run_warnings(c).empty());
+  CHECK(run_warnings(test::config(Preset::regular)).empty());
+}

@@ -16,11 +16,12 @@ TEST_CASE("wn-train options: defaults are the tutorial's") {
   REQUIRE(o);
   CHECK(o->run.epochs == 10);
   CHECK(o->run.batch_size == 32);
-  CHECK(o->learning_rates == std::vector<float>{1e-3f});
+  REQUIRE(o->sweeps.size() == 1);
+  CHECK(o->sweeps[0].learning_rates == std::vector<float>{1e-3f});
+  CHECK(o->sweeps[0].optimizer == OptimizerKind::adam);
   CHECK(o->models == std::vector<Preset>{Preset::regular, Preset::weightnorm});
   CHECK(o->seeds == std::vector<std::uint64_t>{0});
-  CHECK(o->run.wn_init == WnInit::tfa);
-  CHECK(o->run.optimizer == OptimizerKind::adam);
+  CHECK(o->wn_inits == std::vector<WnInit>{WnInit::tfa});
   CHECK(!o->run.init_samples);
   CHECK(!o->threads);
 }
@@ -35,15 +36,15 @@ TEST_CASE("wn-train options: every flag, in both spellings") {
   CHECK(o->models == std::vector<Preset>{Preset::weightnorm});
   CHECK(o->run.epochs == 3);
   CHECK(o->run.batch_size == 64);
-  CHECK(o->learning_rates == std::vector<float>{0.01f});
+  CHECK(o->sweeps[0].learning_rates == std::vector<float>{0.01f});
   CHECK(o->train_samples == 2000);
   CHECK(o->test_samples == 500);
   CHECK(o->seeds == std::vector<std::uint64_t>{9});
   CHECK(*o->threads == 2);
-  CHECK(o->run.wn_init == WnInit::paper);
+  CHECK(o->wn_inits == std::vector<WnInit>{WnInit::paper});
   CHECK(o->json == "h.json");
-  CHECK(o->run.optimizer == OptimizerKind::sgd);
-  CHECK(o->run.momentum == doctest::Approx(0.9));
+  CHECK(o->sweeps[0].optimizer == OptimizerKind::sgd);
+  CHECK(o->sweeps[0].momentum == doctest::Approx(0.9));
   CHECK(*o->run.init_samples == 500);
   CHECK(o->quiet);
 }
@@ -62,10 +63,44 @@ TEST_CASE("wn-train options: grids of models, seeds and learning rates, paired b
   CHECK(grid[8].learning_rate == 1e-2f);
   for (const RunConfig& c : grid) CHECK(c.threads == 2);
   CHECK(parse({"--model", "both"})->models == parse({"--model", "regular,weightnorm"})->models);
+  // Inits are variants of the weight-normalised model only.
+  auto inits = parse({"--model", "both", "--wn-init", "tfa,paper,none"});
+  REQUIRE(inits);
+  const auto cells = expand_grid(inits.value(), 1);
+  REQUIRE(cells.size() == 4);
+  CHECK(cells[0].model == Preset::regular);
+  CHECK(cells[3].wn_init == WnInit::none);
+}
+
+TEST_CASE("wn-train --experiment: the preset's grid and data, and flags after it override") {
+  auto o = parse({"--experiment", "lr-sweep"});
+  REQUIRE_MESSAGE(o, (o ? "" : o.message()));
+  CHECK(o->experiment == "lr-sweep");
+  CHECK(o->seeds == std::vector<std::uint64_t>{1, 2, 3});
+  REQUIRE(o->sweeps.size() == 2);
+  CHECK(o->sweeps[1].optimizer == OptimizerKind::sgd);
+  CHECK(o->train_samples == 10000);
+  CHECK(expand_grid(o.value(), 1).size() == 2 * 5 * 3 * 2);
+  auto breaking = parse({"--seeds", "1-5", "--experiment=breaking"});
+  REQUIRE(breaking);
+  CHECK(breaking->seeds.size() == 5);  // a flag wins wherever it stands
+  CHECK(expand_grid(breaking.value(), 1).size() == 5 * 3);  // regular, weightnorm tfa, weightnorm paper
+  auto one_lr = parse({"--experiment", "lr-sweep", "--lr", "0.05"});
+  REQUIRE(one_lr->sweeps.size() == 1);
+  CHECK(one_lr->sweeps[0].optimizer == OptimizerKind::adam);
+  CHECK(one_lr->sweeps[0].learning_rates == std::vector<float>{0.05f});
+  auto sgd = parse({"--experiment", "sgd", "--optimizer", "adam"});
+  CHECK(sgd->sweeps[0].learning_rates == std::vector<float>{1e-3f});  // another optimiser: its default lr
+  CHECK(parse({"--experiment", "nope"}).message().rfind("--experiment must be one of tutorial, sgd,", 0) == 0);
+  for (const ExperimentPreset& e : experiment_presets()) {
+    CAPTURE(e.name);
+    CHECK(parse({"--experiment", e.name.c_str()}));
+    CHECK(!e.text.empty());
+  }
 }
 
 TEST_CASE("wn-train options: numbers that round-trip through float, and nothing else") {
-  CHECK(parse({"--lr", "4e-7"})->learning_rates[0] == 4e-7f);
+  CHECK(parse({"--lr", "4e-7"})->sweeps[0].learning_rates[0] == 4e-7f);
   for (const char* v : {"1e39", "1e-50", "1e-45", "1e-10", "101"}) {
     CAPTURE(v);
     auto o = parse({"--lr", v});
@@ -81,11 +116,11 @@ TEST_CASE("wn-train options: numbers that round-trip through float, and nothing 
 
 TEST_CASE("wn-train options: bad input is an error that names the flag") {
   const std::vector<std::vector<const char*>> bad = {
-      {"--bogus"}, {"--epochs"}, {"--epochs", "0"}, {"--epochs", "-3"}, {"--epochs", "3x"},
+      {"--bogus"}, {"--epochs"}, {"--epochs", "-3"}, {"--epochs", "3x"},
       {"--batch-size", "0"}, {"--batch-size", "1025"}, {"--lr", "0"}, {"--lr", "-1"}, {"--lr", "nan"},
       {"--lr", "1e-3,,1e-2"}, {"--lr", "1e-3,1e-3"}, {"--model", "resnet"}, {"--model", "regular,regular"},
       {"--model", ""}, {"--seeds", "5-1"}, {"--seeds", "1-1000"}, {"--seeds", "1,1"}, {"--seeds", "x"},
-      {"--wn-init", "xavier"}, {"--train-samples", "50001"}, {"--threads", "99999999999999999999"},
+      {"--wn-init", "xavier"}, {"--wn-init", "tfa,tfa"}, {"--experiment", "x"}, {"--train-samples", "50001"}, {"--threads", "99999999999999999999"},
       {"--init-samples", "0"}, {"--momentum", "0.9"}};
   for (const auto& args : bad) {
     CAPTURE(args[0]);
@@ -107,11 +142,26 @@ TEST_CASE("one run's flags, as the browser worker passes them") {
   CHECK(r->momentum == 0.5f);
   CHECK(r->threads == 2);
   CHECK(r->progress_every == 5);
+  CHECK(r->wn_init == WnInit::paper);
   // The CLI's own flags and grids are not a run's.
   CHECK(parse_run({"--data", "x"}).message() == "unknown option '--data'");
   CHECK(parse_run({"--help"}).message() == "unknown option '--help'");
-  CHECK(parse_run({"--model", "both"}).message() == "one run takes one model, one seed and one learning rate");
+  CHECK(parse_run({"--model", "both"}).message() == "one run takes one model, one weight-norm init, one seed and one learning rate");
+  CHECK(parse_run({"--experiment", "sgd"}).message() == "unknown option '--experiment'");
   CHECK(parse_run({"--lr", "1e39"}).message().find("outside what a float holds") != std::string::npos);
+}
+
+TEST_CASE("--save-weights names one file per run; --epochs 0 only evaluates") {
+  auto o = parse({"--model", "both", "--seeds", "1-2", "--save-weights", "w/{model}-{init}-{seed}.npz", "--epochs", "0"});
+  REQUIRE_MESSAGE(o, (o ? "" : o.message()));
+  CHECK(o->run.epochs == 0);
+  const auto grid = expand_grid(o.value(), 1);
+  CHECK(weights_path(o->save_weights, grid[1]) == "w/weightnorm-tfa-1.npz");
+  CHECK(weights_path(o->save_weights, grid[2]) == "w/regular-tfa-2.npz");
+  CHECK(weights_path("{lr}_{optimizer}.npz", grid[0]) == "0.001_adam.npz");
+  auto clash = parse({"--model", "both", "--save-weights", "w-{seed}.npz"});
+  REQUIRE(!clash);
+  CHECK(clash.message().find("names the same file for several runs") != std::string::npos);
 }
 
 TEST_CASE("wn-train --help lists the exit codes") {

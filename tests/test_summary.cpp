@@ -5,34 +5,41 @@
 using namespace wn;
 
 namespace {
-RunOutcome outcome(Preset model, std::uint64_t seed, float lr, std::vector<double> val_accuracy) {
+RunOutcome outcome(Preset model, std::uint64_t seed, float lr, std::vector<double> val_accuracy, WnInit init = WnInit::tfa) {
   RunOutcome r;
-  r.config.model = model, r.config.seed = seed, r.config.learning_rate = lr;
+  r.config.model = model, r.config.seed = seed, r.config.learning_rate = lr, r.config.wn_init = init;
   int epoch = 0;
   for (double a : val_accuracy) r.history.epochs.push_back({++epoch, 1.0, 1.0, 0.5, 1.0, a});
   return r;
 }
 }  // namespace
 
-TEST_CASE("summaries per (model, lr): mean ± sd and min–max of the final val_accuracy over seeds") {
+TEST_CASE("summaries per cell: mean ± sd and min–max of the final val_accuracy over seeds; k of N ahead") {
   const std::vector<RunOutcome> runs = {
       outcome(Preset::regular, 1, 1e-3f, {0.1, 0.5}), outcome(Preset::weightnorm, 1, 1e-3f, {0.6}),
+      outcome(Preset::weightnorm, 1, 1e-3f, {0.4}, WnInit::paper),
       outcome(Preset::regular, 2, 1e-3f, {0.7}),      outcome(Preset::weightnorm, 2, 1e-3f, {0.4}),
+      outcome(Preset::weightnorm, 2, 1e-3f, {0.8}, WnInit::paper),
       outcome(Preset::regular, 3, 1e-3f, {0.6}),      outcome(Preset::weightnorm, 3, 1e-3f, {0.9}),
+      outcome(Preset::weightnorm, 3, 1e-3f, {0.5}, WnInit::paper),
       outcome(Preset::regular, 1, 1e-2f, {}),         outcome(Preset::weightnorm, 1, 1e-2f, {0.3})};
   const auto cells = summarise_cells(runs);
-  REQUIRE(cells.size() == 4);
-  CHECK(cells[0].model == Preset::regular);
+  REQUIRE(cells.size() == 5);
+  CHECK(cells[0].config.model == Preset::regular);
   CHECK(cells[0].runs == 3);
   CHECK(cells[0].mean == doctest::Approx(0.6));
   CHECK(cells[0].sd == doctest::Approx(0.1));  // sample sd of 0.5, 0.7, 0.6
   CHECK(cells[0].min == 0.5);
   CHECK(cells[0].max == 0.7);
-  CHECK(cells[2].runs == 0);  // diverged before its first epoch: counted nowhere
-  CHECK(cells[3].sd == 0.0);
+  CHECK(variant_label(cells[2].config) == "weightnorm (paper init)");
+  CHECK(cells[2].mean == doctest::Approx((0.4 + 0.8 + 0.5) / 3));
+  CHECK(cells[3].runs == 0);  // diverged before its first epoch: counted nowhere
+  CHECK(cells[4].sd == 0.0);
   const auto pairs = summarise_pairs(runs);
-  REQUIRE(pairs.size() == 1);  // lr 1e-2 has no complete pair
-  CHECK(pairs[0].learning_rate == 1e-3f);
+  REQUIRE(pairs.size() == 2);  // lr 1e-2 has no complete pair
+  CHECK(pairs[0].config.wn_init == WnInit::tfa);
   CHECK(pairs[0].pairs == 3);
   CHECK(pairs[0].ahead == 2);
+  CHECK(pairs[1].config.wn_init == WnInit::paper);
+  CHECK(pairs[1].ahead == 1);
 }

@@ -1,14 +1,18 @@
 // The page: controls → data and an experiment's runs on the workers → charts, logs and status.
 import './protocol.js';
 import './wasm.js';
-import { Charts } from './charts.js';
+import { Charts, colorOf, describeCharts, gridPng, pngOf } from './charts.js';
+import { Controls } from './controls.js';
 import { fileSources, loadDataset, preparedSources } from './data.js';
+import { Dynamics } from './dynamics.js';
 import { Experiment, variantLabel } from './experiment.js';
 import { download, epochLine, historyCsv, historyJson, statusLine } from './format.js';
-import { parseParams } from './params.js';
+import { Inspect } from './inspect.js';
+import { parseParams, specFrom } from './params.js';
+import { Results } from './results.js';
 import { Scheduler, isolated, plan } from './scheduler.js';
 
-const { pageDefaults } = globalThis.WNProtocol;
+const { msg, pageDefaults, finalEvents } = globalThis.WNProtocol;
 const catalog = await globalThis.WNWasm.catalog();
 const $ = (id) => document.getElementById(id);
 
@@ -32,41 +36,31 @@ function showIsolation() {
   }
 }
 
-// ---- controls: limits and defaults from the C++ core's catalog; URL parameters (the embed's
-// names, web/params.js) override them, and a bad one is shown, not guessed at.
-const d = catalog.defaults, lim = catalog.limits;
-const fields = {  // URL parameter → the control, its default and bounds
-  epochs: { id: 'epochs', value: d.epochs, min: 1, max: lim.max_epochs },
-  batch: { id: 'batch-size', value: d.batch_size, min: 1, max: lim.max_batch },
-  lr: { id: 'lr', value: d.lr, min: lim.min_lr, max: lim.max_lr },
-  train: { id: 'train-samples', value: pageDefaults.trainSamples, min: 1, max: lim.max_train },
-  test: { id: 'test-samples', value: pageDefaults.testSamples, min: 1, max: lim.max_test },
-  seed: { id: 'seed', value: d.seed, min: 0, max: lim.max_seed },
-  wninit: { id: 'wn-init', value: d.wn_init },
-};
+// ---- controls: an experiment preset (or the URL's parameters, with the embed's names) fills
+// the form; every edit is mirrored back into the URL, so a link reproduces the run.
+const fallback = { train: pageDefaults.trainSamples, test: pageDefaults.testSamples };
+const controls = new Controls(catalog, fallback, () => history.replaceState(null, '', `?${mirrored()}`));
+
+// The form's parameters, plus what the URL carries that the form does not (sw, hooks, build).
+function mirrored() {
+  const p = controls.params();
+  for (const [k, v] of new URLSearchParams(location.search)) if (['sw', 'hooks', 'build'].includes(k)) p.set(k, v);
+  return p;
+}
 
 function initControls() {
   const { values, errors } = parseParams(location.search, catalog);
-  for (const [name, f] of Object.entries(fields)) {
-    const el = $(f.id);
-    if (f.min != null) el.min = f.min;
-    if (f.max != null) el.max = f.max;
-    el.value = values[name] ?? f.value;
-  }
+  // No parameters at all: the tutorial, the page's first experiment.
+  const start = Object.keys(values).length ? values : { experiment: catalog.experiments[0].name };
+  controls.set(specFrom(start, catalog, fallback));
   if (errors.length) {
     $('params-error').hidden = false;
     $('params-error').textContent = `Ignored URL parameters: ${errors.join('; ')}.`;
   }
+  return values;
 }
 
-function readSpec() {
-  const num = (id) => Number($(id).value);
-  return {
-    variants: catalog.models.filter((m) => m === 'regular' || m === 'weightnorm').map((model) => ({ model, wnInit: $('wn-init').value })),
-    seeds: [num('seed')], lrs: [num('lr')], optimizer: d.optimizer, momentum: d.momentum,
-    epochs: num('epochs'), batchSize: num('batch-size'), trainSamples: num('train-samples'), testSamples: num('test-samples'),
-  };
-}
+const readSpec = () => controls.spec();
 
 // ---- data
 function setDataError(message) {
@@ -132,47 +126,72 @@ function initDropzone() {
   zone.addEventListener('drop', (e) => { e.preventDefault(); zone.classList.remove('over'); loadFiles(e.dataTransfer.files); });
 }
 
-// ---- the runs' panels: a status line and a Keras-style log per variant.
+// ---- the runs' panels: a status line and a Keras-style log per variant (lines prefixed with
+// the run's seed and setting when there are several).
 function buildModelPanels(experiment) {
   const box = $('models');
   box.replaceChildren();
   for (const v of experiment.variants()) {
     const article = document.createElement('article');
     article.className = `model ${v.model}`;
-    article.innerHTML = '<h2></h2><p class="status" role="status"></p><pre class="log"></pre>';
+    article.style.setProperty('--accent', colorOf(v.variant, box.children.length));
+    article.innerHTML = '<h2></h2><p class="status"></p><pre class="log" tabindex="0"></pre>';
     article.querySelector('h2').textContent = variantLabel(v.model, v.wnInit);
-    article.querySelector('.status').id = `status-${v.model}`;
-    article.querySelector('.log').id = `log-${v.model}`;
+    article.querySelector('.status').id = `status-${panelId(v)}`;
+    article.querySelector('.log').id = `log-${panelId(v)}`;
+    article.querySelector('.log').setAttribute('aria-label', `training log of ${variantLabel(v.model, v.wnInit)}`);
     article.querySelector('.status').textContent = 'waiting…';
     box.append(article);
   }
 }
 
+const panelId = (job) => job.variant.replace('/', '-');
+
 function log(job, line) {
-  const el = $(`log-${job.model}`);
-  const seeds = state.experiment.spec.seeds.length > 1 ? `[seed ${job.seed}] ` : '';
-  el.textContent += seeds + line + '\n';
+  const el = $(`log-${panelId(job)}`);
+  const many = state.experiment.jobs.length > state.experiment.variants().length;
+  el.textContent += (many ? `[seed ${job.seed}, ${job.setting}] ` : '') + line + '\n';
   el.scrollTop = el.scrollHeight;
 }
 
-const charts = new Charts($('accuracy-chart'), $('loss-chart'));
+const charts = new Charts($('accuracy-chart'), $('loss-chart'), { ghosts: true });
+const results = new Results();
+const dynamics = new Dynamics();
+const inspect = new Inspect(catalog, () => state.data);
+
+// Screen readers hear the run's state change (started, an epoch, done), not every progress report.
+function announce(text) { $('run-status').textContent = text; }
 
 function onEvent(job, e) {
   const experiment = state.experiment;
   experiment.handle(job, e);
   const run = experiment.run(job.id);
-  const status = $(`status-${job.model}`);
-  if (e.type === 'started') status.textContent = statusLine(null, e);
-  if (e.type === 'progress') status.textContent = statusLine(e, run.started);
-  if (e.type === 'epoch') log(job, epochLine(e));
-  if (e.type === 'done') status.textContent = `done · ${e.ms_per_step.toFixed(1)} ms/step on average`;
-  if (e.type === 'diverged' || e.type === 'error') {
+  const status = $(`status-${panelId(job)}`);
+  if (e.type === msg.started) {
+    status.textContent = statusLine(null, e);
+    for (const w of e.warnings ?? []) log(job, `warning: ${w}`);
+  }
+  if (e.type === msg.progress) status.textContent = statusLine(e, run.started);
+  if (e.type === msg.epoch) log(job, epochLine(e));
+  if (e.type === msg.done) status.textContent = `done · ${e.ms_per_step.toFixed(1)} ms/step on average`;
+  if (e.type === msg.diverged || e.type === msg.error) {
     status.classList.add('error');
     status.textContent = e.message;
     log(job, e.message);
   }
-  if (e.type !== 'started') charts.redraw();
-  if (experiment.finished) setRunning(false);
+  if (e.type === msg.epoch) announce(`${job.label}: epoch ${e.log.epoch}, validation accuracy ${e.log.val_accuracy.toFixed(3)}`);
+  if (e.type === msg.diagnostics) dynamics.update();
+  else if (e.type !== msg.started) charts.redraw();
+  // The inspection panel changes with each validation, and says "final" when a run ends.
+  if (e.type === msg.epoch || finalEvents.includes(e.type)) {
+    inspect.update();
+    describeDynamics();
+  }
+  results.update();
+  if (experiment.finished) {
+    setRunning(false);
+    announce(`Experiment finished: ${experiment.runs.length} run(s).`);
+  }
 }
 
 function setRunning(running) {
@@ -185,9 +204,7 @@ function setRunning(running) {
   for (const id of ['export-json', 'export-csv', 'export-png']) $(id).disabled = !records.length;
 }
 
-async function start(e) {
-  e.preventDefault();
-  if (!$('controls').reportValidity()) return;
+async function start() {
   const spec = readSpec();
   $('start').disabled = true;
   if (!(await ensureData(spec))) { $('start').disabled = false; return; }
@@ -196,6 +213,10 @@ async function start(e) {
   state.experiment = experiment;
   buildModelPanels(experiment);
   charts.reset(experiment);
+  $('clear-ghosts').disabled = !charts.ghosts.length;
+  results.reset(experiment);
+  dynamics.reset(experiment);
+  inspect.reset(experiment);
   state.scheduler = new Scheduler({ data: { train: state.data.train, test: state.data.test }, onEvent });
   state.scheduler.run(experiment.jobs);
   setRunning(true);
@@ -204,13 +225,13 @@ async function start(e) {
 // The settings every run shares, as wn-train writes them in its history file.
 function sharedOptions() {
   const s = state.experiment.spec;
-  return { tool: `wn-trainer web ${catalog.version}`, shared: { data: state.data.source, epochs: s.epochs, batch_size: s.batchSize,
+  return { tool: `wn-trainer web ${catalog.version}`, shared: { data: state.data.source, experiment: s.experiment ?? null, epochs: s.epochs, batch_size: s.batchSize,
     train_samples: state.data.train.count, test_samples: state.data.test.count, threads: state.scheduler.plan.threads,
     simd: catalog.simd, progress_every: catalog.defaults.progress_every } };
 }
 
 function initButtons() {
-  $('controls').addEventListener('submit', start);
+  $('controls').addEventListener('submit', (e) => { e.preventDefault(); if (controls.validate()) start(); });
   $('pause').addEventListener('click', () => {
     state.paused = !state.paused;
     state.paused ? state.scheduler.pause() : state.scheduler.resume();
@@ -220,6 +241,9 @@ function initButtons() {
     state.experiment.stopped(state.scheduler.stop());
     for (const el of document.querySelectorAll('#models .status')) if (!el.classList.contains('error') && !/^done/.test(el.textContent)) el.textContent = 'stopped';
     setRunning(false);
+    results.update();
+    inspect.update();
+    announce('Stopped.');
   });
   $('export-json').addEventListener('click', () =>
     download('wn-history.json', new Blob([historyJson(state.experiment.records(), sharedOptions())], { type: 'application/json' })));
@@ -228,11 +252,47 @@ function initButtons() {
   $('export-png').addEventListener('click', () => download('wn-accuracy.png', charts.png()));
 }
 
+// ---- chart tools: the x axis, smoothing, earlier runs, PNGs and the text alternatives.
+function initChartTools() {
+  $('x-axis').addEventListener('change', () => charts.setView({ x: $('x-axis').value }));
+  $('smoothing').addEventListener('input', () => {
+    $('smoothing-value').value = $('smoothing').value;
+    charts.setView({ smoothing: Number($('smoothing').value) });
+  });
+  $('clear-ghosts').addEventListener('click', () => { charts.clearGhosts(); $('clear-ghosts').disabled = true; });
+  for (const figure of document.querySelectorAll('figure.chart-box')) chartCaption(figure);
+  $('dynamics-details').addEventListener('toggle', describeDynamics);
+  document.querySelector('[data-png-grid]').addEventListener('click', () =>
+    download('wn-dynamics.png', gridPng([...document.querySelectorAll('#dynamics-grid canvas')], 3)));
+}
+
+// A chart's caption: a PNG button and, for figures marked data-table, a table of the last values
+// (the chart's text alternative, filled by charts.js as it draws).
+function chartCaption(figure) {
+  const canvas = figure.querySelector('canvas'), name = figure.dataset.name;
+  const caption = document.createElement('figcaption');
+  caption.innerHTML = `<button type="button" class="png" data-png="${canvas.id}">Save the ${name} chart as PNG</button>`;
+  caption.querySelector('button').addEventListener('click', () => download(`wn-${canvas.id}.png`, pngOf(canvas)));
+  if ('table' in figure.dataset) {
+    caption.insertAdjacentHTML('beforeend', `<details><summary>Data table</summary><div class="table-wrap" tabindex="0" role="group"
+      aria-label="${name} data"><table id="${canvas.id}-data" class="summary"></table></div></details>`);
+  }
+  figure.append(caption);
+}
+
+// The dynamics' small multiples in words: every plot's last values, filled while it is open.
+function describeDynamics() {
+  if (!$('dynamics-details').open) return;
+  describeCharts($('dynamics-data'), [...document.querySelectorAll('#dynamics-grid canvas')]
+    .map((c) => ({ name: c.getAttribute('aria-label'), chart: globalThis.Chart.getChart(c) })), 'epoch');
+}
+
 showIsolation();
-initControls();
+const given = initControls();
 initDropzone();
 initButtons();
-// The default subset loads at once, so Start is immediate.
-ensureData(readSpec());
+initChartTools();
+// The data loads at once, so Start is immediate; autostart=1 starts as soon as it is in.
+ensureData(readSpec()).then((ok) => { if (ok && given.autostart === '1' && controls.validate()) start(); });
 // Browser tests look inside through this, and only when the URL asks for it (?hooks).
-if (new URLSearchParams(location.search).has('hooks')) globalThis.wnTest = { state, charts, catalog };
+if (new URLSearchParams(location.search).has('hooks')) globalThis.wnTest = { state, charts, catalog, inspect };

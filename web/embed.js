@@ -22,7 +22,7 @@ function tell(type, data = {}) {
 
 const spec = {
   variants: (p.models ?? ['regular', 'weightnorm']).map((model) => ({ model, wnInit: p.wninit ?? d.wn_init })),
-  seeds: [p.seed ?? d.seed], lrs: [p.lr ?? d.lr], optimizer: p.optimizer ?? d.optimizer, momentum: p.momentum ?? d.momentum,
+  seeds: [p.seed ?? d.seed], sweeps: [{ optimizer: p.optimizer ?? d.optimizer, momentum: p.momentum ?? d.momentum, lrs: p.lr ?? [d.lr] }],
   epochs: p.epochs ?? 2, batchSize: p.batch ?? d.batch_size, trainSamples: p.train ?? 2000, testSamples: p.test ?? 500,
 };
 const build = p.build ?? 'auto';

@@ -7,6 +7,10 @@
 // every epoch), so the page's file and wn-train's --json share one schema (docs/history.md).
 
 // A variant is a model with its weight-norm init; runs of one variant differ only in seed and lr.
+import './protocol.js';
+
+const { msg } = globalThis.WNProtocol;
+
 export function variantKey(model, wnInit) { return model === 'regular' ? model : `${model}/${wnInit}`; }
 
 export function variantLabel(model, wnInit, defaultInit = 'tfa') {
@@ -14,19 +18,28 @@ export function variantLabel(model, wnInit, defaultInit = 'tfa') {
   return model === 'regular' || wnInit === defaultInit ? name : `${name} (${wnInit} init)`;
 }
 
-// spec: {variants: [{model, wnInit}], seeds: [..], lrs: [..], optimizer, momentum, epochs,
-// batchSize, trainSamples, testSamples, initSamples?}
+// An optimiser setting: the optimiser with one learning rate (and its momentum).
+export function settingKey(optimizer, lr) { return `${optimizer} ${lr}`; }
+
+// The settings of a spec, in order: every sweep's learning rates.
+export function settings(spec) {
+  return spec.sweeps.flatMap((s) => s.lrs.map((lr) => ({ key: settingKey(s.optimizer, lr), optimizer: s.optimizer, momentum: s.momentum ?? 0, lr })));
+}
+
+// spec: {variants: [{model, wnInit}], seeds: [..], sweeps: [{optimizer, momentum, lrs}], epochs,
+// batchSize, trainSamples, testSamples, initSamples?}. The grid of wn-train (src/cli/options.cpp
+// expand_grid), in the same order: settings, seeds, then variants, so paired runs are adjacent.
 export function expandJobs(spec) {
   const jobs = [];
-  for (const lr of spec.lrs)
+  const all = settings(spec);
+  for (const s of all)
     for (const seed of spec.seeds)
       for (const { model, wnInit } of spec.variants) {
-        const variant = variantKey(model, wnInit);
         jobs.push({
-          id: jobs.length, model, wnInit, seed, lr, variant,
-          label: `${variantLabel(model, wnInit)}, seed ${seed}${spec.lrs.length > 1 ? `, lr ${lr}` : ''}`,
-          optimizer: spec.optimizer, momentum: spec.momentum, epochs: spec.epochs, batchSize: spec.batchSize,
-          initSamples: spec.initSamples,
+          id: jobs.length, model, wnInit, seed, lr: s.lr, optimizer: s.optimizer, momentum: s.momentum,
+          variant: variantKey(model, wnInit), setting: s.key,
+          label: `${variantLabel(model, wnInit)}, seed ${seed}${all.length > 1 ? `, ${s.key}` : ''}`,
+          epochs: spec.epochs, batchSize: spec.batchSize, initSamples: spec.initSamples,
         });
       }
   return jobs;
@@ -34,12 +47,42 @@ export function expandJobs(spec) {
 
 const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
 
+// A run keeps at most this many progress reports and diagnostics records: past it, every other
+// one is dropped and only every other new one kept, so a run of any length holds a bounded,
+// evenly spaced series (the page's memory stays flat on long runs; docs/robustness.md).
+export const MAX_POINTS = 1000;
+function keep(run, list, item) {
+  const count = run.counts[list]++;
+  if (count % run.strides[list] !== 0) return;
+  run[list].push(item);
+  if (run[list].length > MAX_POINTS) {
+    run[list] = run[list].filter((_, i) => i % 2 === 0);
+    run.strides[list] *= 2;
+  }
+}
+
+// Per x, over the series of several runs (the seeds of a variant): mean, min and max of value(p).
+export function bandsByX(series, value) {
+  const at = new Map();
+  for (const points of series)
+    for (const p of points) {
+      const v = value(p);
+      if (v == null) continue;
+      const key = p.x.toFixed(6);
+      if (!at.has(key)) at.set(key, { x: p.x, v: [] });
+      at.get(key).v.push(v);
+    }
+  return [...at.values()].sort((a, b) => a.x - b.x)
+    .map(({ x, v }) => ({ x, mean: mean(v), min: Math.min(...v), max: Math.max(...v), n: v.length }));
+}
+
 export class Experiment {
   constructor(spec) {
     this.spec = spec;
     this.jobs = expandJobs(spec);
     // Per job: status, the last progress, epoch logs, the run record, where it stopped.
-    this.runs = this.jobs.map((job) => ({ job, status: 'waiting', started: null, progress: [], epochs: [], record: null, stopped: null }));
+    this.runs = this.jobs.map((job) => ({ job, status: 'waiting', started: null, progress: [], epochs: [], diagnostics: [], record: null,
+      stopped: null, counts: { progress: 0, diagnostics: 0 }, strides: { progress: 1, diagnostics: 1 } }));
     this.startedAt = performance.now();
   }
 
@@ -48,12 +91,17 @@ export class Experiment {
   handle(job, e) {
     const r = this.runs[job.id];
     switch (e.type) {
-      case 'started': r.status = 'running'; r.started = e; break;
-      case 'progress': r.progress.push({ x: e.epoch - 1 + e.step / e.steps, ...e }); r.last = e; break;
-      case 'epoch': r.epochs.push(e.log); r.record = e.run; r.last = e; break;
-      case 'diverged': r.status = 'diverged'; r.stopped = e.message; r.record = e.run; break;
-      case 'done': r.status = 'done'; r.record = e.run; break;
-      case 'error': r.status = 'error'; r.stopped = e.message; break;
+      case msg.started: r.status = 'running'; r.started = e; break;
+      case msg.progress:
+        keep(r, 'progress', { x: e.epoch - 1 + e.step / e.steps, epoch: e.epoch, step: e.step, steps: e.steps, seconds: e.seconds,
+          loss: e.loss, accuracy: e.accuracy });
+        r.last = e;
+        break;
+      case msg.epoch: r.epochs.push(e.log); r.record = e.run; r.last = e; r.inspect = e; break;
+      case msg.diagnostics: keep(r, 'diagnostics', { x: e.epoch - 1 + e.step / (r.last?.steps ?? 1), step: e.step, layers: e.layers }); break;
+      case msg.diverged: r.status = 'diverged'; r.stopped = e.message; r.record = e.run; break;
+      case msg.done: r.status = 'done'; r.record = e.run; break;
+      case msg.error: r.status = 'error'; r.stopped = e.message; break;
     }
   }
 
@@ -89,10 +137,12 @@ export class Experiment {
 
   variants() { return [...new Map(this.jobs.map((j) => [j.variant, j])).values()]; }
 
-  // Per variant (and lr), per epoch: the val_accuracy / val_loss / accuracy / loss of the seeds
-  // that reached it, as mean, min and max.
-  epochBands(variant, lr, key) {
-    const runs = this.runs.filter((r) => r.job.variant === variant && r.job.lr === lr);
+  runsOf(variant, setting) { return this.runs.filter((r) => r.job.variant === variant && r.job.setting === setting); }
+
+  // Per variant and setting, per epoch: the val_accuracy / val_loss / accuracy / loss of the
+  // seeds that reached it, as mean, min and max.
+  epochBands(variant, setting, key) {
+    const runs = this.runsOf(variant, setting);
     const out = [];
     for (let e = 0; ; e++) {
       const v = runs.filter((r) => r.epochs.length > e).map((r) => r.epochs[e][key]);
@@ -101,49 +151,41 @@ export class Experiment {
     }
   }
 
-  // The same over the progress reports (x in fractional epochs), matched by position.
-  progressBands(variant, lr, key) {
-    const runs = this.runs.filter((r) => r.job.variant === variant && r.job.lr === lr);
-    const out = [];
-    for (let i = 0; ; i++) {
-      const pts = runs.filter((r) => r.progress.length > i).map((r) => r.progress[i]);
-      if (!pts.length) return out;
-      const v = pts.map((p) => p[key]);
-      out.push({ x: pts[0].x, mean: mean(v), min: Math.min(...v), max: Math.max(...v), n: v.length });
-    }
+  // The same over the progress reports (x in fractional epochs).
+  progressBands(variant, setting, key) {
+    return bandsByX(this.runsOf(variant, setting).map((r) => r.progress), (p) => p[key]);
   }
 
-  // "weight norm ahead of regular in k of N seeds": per lr and WN variant, seeds where both have
-  // finished the same number of epochs, compared on their latest val_accuracy.
+  // "weight norm ahead of regular in k of N seeds": per setting and weight-normalised variant,
+  // the seeds where both have finished the same number of epochs, on their latest val_accuracy.
   ahead() {
     const out = [];
-    for (const lr of this.spec.lrs)
+    for (const s of settings(this.spec))
       for (const wn of this.variants().filter((v) => v.model !== 'regular')) {
         let k = 0, n = 0;
         for (const seed of this.spec.seeds) {
-          const find = (variant) => this.runs.find((r) => r.job.variant === variant && r.job.seed === seed && r.job.lr === lr);
+          const find = (variant) => this.runsOf(variant, s.key).find((r) => r.job.seed === seed);
           const a = find('regular'), b = find(wn.variant);
           if (!a || !b || !a.epochs.length || a.epochs.length !== b.epochs.length) continue;
           n++;
           k += b.epochs.at(-1).val_accuracy > a.epochs.at(-1).val_accuracy;
         }
-        if (n) out.push({ lr, variant: wn.variant, label: variantLabel(wn.model, wn.wnInit), k, n });
+        if (n) out.push({ setting: s.key, optimizer: s.optimizer, lr: s.lr, variant: wn.variant, label: variantLabel(wn.model, wn.wnInit), k, n });
       }
     return out;
   }
 
-  // The final val_accuracy per (variant, lr) over the seeds that finished at least one epoch.
+  // The final val_accuracy per (variant, setting) over the seeds that finished at least one epoch.
   summary() {
     const out = [];
-    for (const lr of this.spec.lrs)
+    for (const s of settings(this.spec))
       for (const v of this.variants()) {
-        const finals = this.runs.filter((r) => r.job.variant === v.variant && r.job.lr === lr && r.epochs.length)
-          .map((r) => r.epochs.at(-1).val_accuracy);
+        const finals = this.runsOf(v.variant, s.key).filter((r) => r.epochs.length).map((r) => r.epochs.at(-1).val_accuracy);
         if (!finals.length) continue;
         const m = mean(finals);
         const sd = finals.length > 1 ? Math.sqrt(finals.reduce((a, x) => a + (x - m) ** 2, 0) / (finals.length - 1)) : 0;
-        out.push({ variant: v.variant, model: v.model, wn_init: v.wnInit, lr, runs: finals.length, mean: m, sd,
-          min: Math.min(...finals), max: Math.max(...finals) });
+        out.push({ variant: v.variant, model: v.model, wn_init: v.wnInit, optimizer: s.optimizer, lr: s.lr, runs: finals.length,
+          mean: m, sd, min: Math.min(...finals), max: Math.max(...finals) });
       }
     return out;
   }

@@ -1,6 +1,9 @@
 // The URL parameters of the page and of the embed: one table, with the embed's names, checked
 // against the limits the C++ core reports (its catalog). A bad value is an error to show, never
 // silently clamped or replaced; parameters this table does not know (sw, hooks) are left alone.
+//
+// One optimiser setting is `optimizer`, `lr` (a list) and `momentum`; several are `sweeps`:
+// "adam:3e-4,1e-3;sgd:0.01,0.1" (momentum as "sgd@0.9:0.01").
 
 function names(list) { return list.join(', '); }
 
@@ -10,21 +13,38 @@ export function paramTable(catalog) {
   const num = (lo, hi) => ({ kind: 'number', lo, hi });
   const oneOf = (values) => ({ kind: 'oneOf', values });
   return {
+    experiment: oneOf(catalog.experiments.map((e) => e.name)),
     models: { kind: 'list', values: catalog.models },
+    wninit: { kind: 'list', values: catalog.wn_inits },
     epochs: int(1, l.max_epochs),
     batch: int(1, l.max_batch),
     train: int(1, l.max_train),
     test: int(1, l.max_test),
     seed: int(0, l.max_seed),
     seeds: int(1, l.max_seeds),
-    lr: num(l.min_lr, l.max_lr),
+    initsamples: int(1, l.max_train),
+    lr: { kind: 'numbers', lo: l.min_lr, hi: l.max_lr },
     momentum: num(0, 1),
     optimizer: oneOf(catalog.optimizers),
-    wninit: oneOf(catalog.wn_inits),
+    sweeps: { kind: 'sweeps', optimizers: catalog.optimizers, lo: l.min_lr, hi: l.max_lr },
     threads: int(1, l.max_threads),
     build: oneOf(['auto', 'st']),
     autostart: oneOf(['0', '1']),
   };
+}
+
+// "1e-3,1e-2" → [0.001, 0.01] within [lo, hi], no repeats; or an error.
+function numbers(text, lo, hi) {
+  const items = text.split(',').map((t) => t.trim());
+  const values = items.map(Number);
+  const bad = items.filter((t, i) => t === '' || !Number.isFinite(values[i]) || values[i] < lo || values[i] > hi);
+  if (bad.length) return [null, `${bad.map((b) => b || '(empty)').join(', ')} not a number from ${lo} to ${hi}`];
+  if (new Set(values).size !== values.length) return [null, 'a value is listed twice'];
+  return [values, null];
+}
+
+export function formatSweeps(sweeps) {
+  return sweeps.map((s) => `${s.optimizer}${s.momentum ? `@${s.momentum}` : ''}:${s.lrs.join(',')}`).join(';');
 }
 
 // One value: [value, null] or [null, error message].
@@ -41,6 +61,10 @@ function parseOne(name, text, rule) {
       if (text.trim() === '' || !Number.isFinite(v) || v < rule.lo || v > rule.hi) return bad(`must be a number from ${rule.lo} to ${rule.hi}`);
       return [v, null];
     }
+    case 'numbers': {
+      const [v, error] = numbers(text, rule.lo, rule.hi);
+      return error ? bad(error) : [v, null];
+    }
     case 'oneOf':
       return rule.values.includes(text) ? [text, null] : bad(`must be one of ${names(rule.values)}`);
     case 'list': {
@@ -50,6 +74,20 @@ function parseOne(name, text, rule) {
       const twice = items.filter((m, i) => items.indexOf(m) !== i);
       if (twice.length) return bad(`lists ${names([...new Set(twice)])} twice`);
       return [items, null];
+    }
+    case 'sweeps': {
+      const sweeps = [];
+      for (const part of text.split(';')) {
+        const m = /^([a-z]+)(?:@([\d.e+-]+))?:(.+)$/.exec(part);
+        if (!m || !rule.optimizers.includes(m[1])) return bad(`each sweep is OPTIMIZER:LR,LR… with an optimizer of ${names(rule.optimizers)}`);
+        const momentum = m[2] === undefined ? 0 : Number(m[2]);
+        if (!(momentum >= 0 && momentum <= 1) || (momentum > 0 && m[1] !== 'sgd')) return bad('momentum is a number from 0 to 1, for sgd');
+        const [lrs, error] = numbers(m[3], rule.lo, rule.hi);
+        if (error) return bad(error);
+        if (sweeps.some((s) => s.optimizer === m[1])) return bad(`${m[1]} appears twice`);
+        sweeps.push({ optimizer: m[1], momentum, lrs });
+      }
+      return [sweeps, null];
     }
   }
   return bad('unknown parameter');
@@ -67,4 +105,32 @@ export function parseParams(search, catalog, extra = {}) {
     else values[name] = v;
   }
   return { values, errors };
+}
+
+// The spec of an experiment (web/experiment.js) from parameter values: a preset's, then the
+// explicit values over it, then the catalog's defaults for whatever neither sets.
+export function specFrom(values, catalog, fallback = {}) {
+  const d = catalog.defaults;
+  const preset = catalog.experiments.find((e) => e.name === values.experiment) ?? fallback;
+  const models = values.models ?? preset.models ?? ['regular', 'weightnorm'];
+  const inits = values.wninit ?? preset.wn_inits ?? [d.wn_init];
+  let sweeps = values.sweeps ?? preset.sweeps ?? [{ optimizer: d.optimizer, momentum: d.momentum, lrs: [d.lr] }];
+  if (values.optimizer || values.lr || values.momentum != null) {
+    const optimizer = values.optimizer ?? sweeps[0].optimizer;
+    const same = optimizer === sweeps[0].optimizer;
+    sweeps = [{ optimizer, momentum: values.momentum ?? (same ? sweeps[0].momentum : 0), lrs: values.lr ?? (same ? sweeps[0].lrs : [d.lr]) }];
+  }
+  const first = values.seed ?? (preset.seeds ? 1 : d.seed);
+  const count = values.seeds ?? preset.seeds ?? 1;
+  return {
+    experiment: values.experiment ?? preset.name ?? null,
+    variants: models.flatMap((model) => (model === 'regular' ? [{ model, wnInit: inits[0] }] : inits.map((wnInit) => ({ model, wnInit })))),
+    seeds: Array.from({ length: count }, (_, i) => first + i),
+    sweeps,
+    epochs: values.epochs ?? preset.epochs ?? d.epochs,
+    batchSize: values.batch ?? preset.batch ?? d.batch_size,
+    trainSamples: values.train ?? preset.train ?? fallback.train,
+    testSamples: values.test ?? preset.test ?? fallback.test,
+    initSamples: values.initsamples,
+  };
 }

@@ -6,14 +6,15 @@
 // Page → trainer worker:  init {build, threads, data} · run {job} · pause · resume
 // Trainer worker → page:  ready {simd, threaded} · started {job, threads} · error {job?, message}
 //                         and the fit loop's events, each with the job's id:
-//                         progress · epoch {log, run} · diverged {message, run} · done {run}
+//                         progress · diagnostics {layers} · epoch {log, run, predictions, filters, params}
+//                         · diverged {message, run} · done {run}
 // Page → data worker:     load {sources, limits, shared}
 // Data worker → page:     progress {phase, loaded, total} · loaded {train, test} · error {message}
 (function (root) {
   const WNProtocol = Object.freeze({
     msg: Object.freeze({
       init: 'init', ready: 'ready', run: 'run', started: 'started', pause: 'pause', resume: 'resume',
-      progress: 'progress', epoch: 'epoch', diverged: 'diverged', done: 'done', error: 'error',
+      progress: 'progress', epoch: 'epoch', diagnostics: 'diagnostics', diverged: 'diverged', done: 'done', error: 'error',
       load: 'load', loaded: 'loaded',
     }),
     // The fit loop's events that end a run.

@@ -51,18 +51,35 @@ async function breathe() {
   while (paused) await new Promise((ok) => { wake = ok; });
 }
 
+// The run's parameters now, copied out of the module.
+function params(handle) {
+  const m = api.mod;
+  return new Float32Array(m.HEAPU8.buffer, m._wn_run_params(handle), m._wn_run_param_count(handle)).slice();
+}
+
+// job.params (a Float32Array, optional): start from these weights instead of drawing them.
 async function run(job) {
   const m = api.mod;
   const flags = api.string(runFlags(job));
-  const handle = m._wn_run_create(flags, dataset.train.count, dataset.test.count);
+  const start = job.params ? api.malloc(job.params.byteLength) : 0;
+  if (start) new Float32Array(m.HEAPU8.buffer, start, job.params.length).set(job.params);
+  const handle = m._wn_run_create(flags, dataset.train.count, dataset.test.count, start, job.params?.length ?? 0);
   api.free(flags);
+  if (start) api.free(start);
   if (!handle) throw new Error(api.lastError());
   try {
-    self.postMessage({ type: msg.started, id: job.id, threads: m._wn_run_threads(handle), simd: api.simd, threaded: api.threaded });
+    self.postMessage({ type: msg.started, id: job.id, threads: m._wn_run_threads(handle), simd: api.simd, threaded: api.threaded,
+      warnings: api.json(m._wn_run_warnings(handle)) });
     for (;;) {
       const event = api.json(m._wn_run_advance(handle, SLICE));
       if (event) {
-        self.postMessage({ ...event, id: job.id });
+        // Each epoch's weights go to the page: for its own predictions and the weight file.
+        if (event.type === msg.epoch) {
+          const p = params(handle);
+          self.postMessage({ ...event, id: job.id, params: p }, [p.buffer]);
+        } else {
+          self.postMessage({ ...event, id: job.id });
+        }
         if (event.type === msg.done || event.type === msg.diverged) return;
       }
       await breathe();

@@ -69,12 +69,14 @@
     free(p) { this.mod._free(p); }
   }
 
-  // The catalog, from a single-threaded module loaded once for it.
-  let catalogPromise = null;
-  function catalog() {
-    catalogPromise ??= loadTrainerModule(false).then((api) => Object.freeze(api.catalog));
-    return catalogPromise;
+  // One single-threaded module per page, loaded once: the catalog, and the page's own uses of
+  // a model (predictions on the user's images, weight files; web/weights.js).
+  let shared = null;
+  function pageModule() {
+    shared ??= loadTrainerModule(false);
+    return shared;
   }
+  const catalog = () => pageModule().then((api) => Object.freeze(api.catalog));
 
-  root.WNWasm = { loadTrainerModule, catalog, WN_OK, WN_ERROR };
+  root.WNWasm = { loadTrainerModule, pageModule, catalog, WN_OK, WN_ERROR };
 })(typeof globalThis !== 'undefined' ? globalThis : self);

@@ -14,6 +14,7 @@
 #include "../kernels/simd.hpp"
 #include "../train/history.hpp"
 #include "../train/summary.hpp"
+#include "npz.hpp"
 #include "options.hpp"
 #include "output_file.hpp"
 
@@ -40,33 +41,60 @@ std::string bar(int step, int steps) {
 std::string options_json(const CliOptions& o, int threads) {
   json::Writer w;
   w.begin_object();
-  w.key("data").value(o.data).key("epochs").value(o.run.epochs).key("batch_size").value(o.run.batch_size);
+  w.key("data").value(o.data).key("experiment");
+  o.experiment.empty() ? w.null() : w.value(o.experiment);
+  w.key("epochs").value(o.run.epochs).key("batch_size").value(o.run.batch_size);
   w.key("train_samples").value(o.train_samples).key("test_samples").value(o.test_samples);
   w.key("threads").value(threads).key("simd").value(simd::name()).key("progress_every").value(o.run.progress_every);
   return w.end().str();
 }
 
+std::string setting(const RunConfig& c) {
+  std::string s = std::string(optimizer_name(c.optimizer)) + " lr " + json::number(c.learning_rate);
+  return c.momentum > 0 ? s + " momentum " + json::number(c.momentum) : s;
+}
+
 std::string run_label(const RunConfig& c, std::size_t i, std::size_t n) {
-  return "run " + std::to_string(i + 1) + "/" + std::to_string(n) + ": " + preset_name(c.model) + ", seed " +
-         std::to_string(c.seed) + ", " + optimizer_name(c.optimizer) + " lr " + json::number(c.learning_rate);
+  return "run " + std::to_string(i + 1) + "/" + std::to_string(n) + ": " + variant_label(c) + ", seed " +
+         std::to_string(c.seed) + ", " + setting(c);
+}
+
+// Every run starts from the weights in path: each run's model must hold exactly its arrays.
+Status load_initial_weights(const std::string& path, std::vector<RunConfig>& grid) {
+  auto arrays = npz_read(path);
+  if (!arrays) return arrays.status();
+  for (RunConfig& c : grid) {
+    auto model = Model::build(preset(c.model, WnInit::none), c.seed);
+    if (!model) return model.status();
+    Status s = import_weights(*model.value(), arrays.value());
+    if (!s) return Error{path + ": " + s.message()};
+    c.initial_params = std::make_shared<const std::vector<float>>(model.value()->params().begin(), model.value()->params().end());
+  }
+  return {};
 }
 
 void print_summary(const std::vector<RunOutcome>& runs, bool grid) {
   std::printf("\n");
   if (!grid) {
-    for (const RunOutcome& r : runs)
-      if (!r.history.epochs.empty())
-        std::printf("%-10s test accuracy after %zu epoch(s): %.4f (%.2f ms/step)\n", preset_name(r.config.model),
-                    r.history.epochs.size(), r.history.epochs.back().val_accuracy, r.history.ms_per_step);
+    for (const RunOutcome& r : runs) {
+      if (r.history.epochs.empty()) continue;
+      const EpochLog& last = r.history.epochs.back();
+      if (last.epoch == 0)
+        std::printf("%-10s evaluated: val_loss %.4f, val_accuracy %.4f\n", variant_label(r.config).c_str(), last.val_loss,
+                    last.val_accuracy);
+      else
+        std::printf("%-10s test accuracy after %d epoch(s): %.4f (%.2f ms/step)\n", variant_label(r.config).c_str(),
+                    last.epoch, last.val_accuracy, r.history.ms_per_step);
+    }
     return;
   }
   std::printf("final val_accuracy over seeds:\n");
   for (const CellSummary& c : summarise_cells(runs))
-    std::printf("  %-10s lr %-8s %2d seed(s): %.4f ± %.4f  (min %.4f, max %.4f)\n", preset_name(c.model),
-                json::number(c.learning_rate).c_str(), c.runs, c.mean, c.sd, c.min, c.max);
+    std::printf("  %-26s %-16s %2d seed(s): %.4f ± %.4f  (min %.4f, max %.4f)\n", variant_label(c.config).c_str(),
+                setting(c.config).c_str(), c.runs, c.mean, c.sd, c.min, c.max);
   for (const PairSummary& p : summarise_pairs(runs))
-    std::printf("  lr %-8s weightnorm ahead of regular in %d/%d seeds\n", json::number(p.learning_rate).c_str(), p.ahead,
-                p.pairs);
+    std::printf("  %-16s %s ahead of regular in %d/%d seeds\n", setting(p.config).c_str(), variant_label(p.config).c_str(),
+                p.ahead, p.pairs);
 }
 
 }  // namespace
@@ -83,9 +111,19 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   const int threads = o.threads.value_or(ThreadPool::hardware_threads());
-  const std::vector<RunConfig> grid = expand_grid(o, threads);
+  std::vector<RunConfig> grid = expand_grid(o, threads);
+  if (!o.load_weights.empty()) {
+    Status s = load_initial_weights(o.load_weights, grid);
+    if (!s) {
+      std::fprintf(stderr, "wn-train: %s\n", s.message().c_str());
+      return kExitFailure;
+    }
+  }
   const bool tty = isatty(fileno(stdout));
-  for (const std::string& path : {o.json, o.diagnostics}) {
+  std::vector<std::string> outputs{o.json, o.diagnostics};
+  if (!o.save_weights.empty())
+    for (const RunConfig& c : grid) outputs.push_back(weights_path(o.save_weights, c));
+  for (const std::string& path : outputs) {
     if (path.empty()) continue;
     Status s = check_output_path(path);
     if (!s) {
@@ -141,8 +179,10 @@ int main(int argc, char** argv) {
     Run& run = *created.value();
     if (!o.quiet) {
       if (grid.size() > 1) std::printf("\n%s\n", run_label(grid[i], i, grid.size()).c_str());
-      std::printf("\n%s%s\n", run.model().summary().c_str(), run.optimizer().describe().c_str());
+      std::printf("\n%s  softmax: fused into the categorical cross-entropy (the last Dense gives logits)\n%s\n",
+                  run.model().summary().c_str(), run.optimizer().describe().c_str());
     }
+    for (const std::string& w : run_warnings(run.config())) std::fprintf(stderr, "wn-train: warning: %s\n", w.c_str());
     records.push_back(run_json(run.config(), run.history()));
     for (;;) {
       const FitEvent e = run.loop().advance();
@@ -173,9 +213,19 @@ int main(int argc, char** argv) {
     }
     records.back() = run_json(run.config(), run.history());
     outcomes.push_back({run.config(), run.history()});
+    if (!o.save_weights.empty()) {
+      const std::string path = weights_path(o.save_weights, run.config());
+      auto bytes = npz_encode(export_weights(run.model()));
+      Status s = bytes ? write_output_file(path, bytes.value()) : bytes.status();
+      if (!s) {
+        std::fprintf(stderr, "wn-train: %s\n", s.message().c_str());
+        return kExitFailure;
+      }
+      if (!o.quiet) std::printf("Saved the weights to %s\n", path.c_str());
+    }
   }
 
-  print_summary(outcomes, o.seeds.size() > 1 || o.learning_rates.size() > 1);
+  print_summary(outcomes, o.seeds.size() > 1 || o.sweeps.size() > 1 || o.sweeps[0].learning_rates.size() > 1);
   if (Status s = save(); !s) {
     std::fprintf(stderr, "wn-train: %s\n", s.message().c_str());
     return kExitFailure;

@@ -18,29 +18,37 @@ Usage: wn-train [options]
 
   --data PATH            cifar-10-binary.tar.gz, a .tar, or a folder of the .bin files
                          (default data/cifar-10-binary.tar.gz; `npm run data` puts it there)
+  --experiment NAME      start from an experiment preset (grid, data, epochs; see below);
+                         other flags override it
   --model LIST           regular, weightnorm, both = regular,weightnorm (default both)
   --seeds LIST           seeds for weights and data order, e.g. 1,2,3 or 1-5 (default 0);
                          the models of one seed start from the same kernel / v and see
                          the same batches. --seed S is one seed.
   --lr LIST              learning rates, e.g. 1e-3,1e-2 (default 1e-3)
-  --epochs N             epochs to train (default 10)
+  --epochs N             epochs to train (default 10); 0 only evaluates
   --batch-size N         samples per step (default 32)
   --optimizer NAME       adam | sgd (default adam: beta 0.9/0.999, epsilon 1e-7)
   --momentum X           SGD momentum (default 0)
   --train-samples N      use the first N training images (default 50000)
   --test-samples N       use the first N test images (default 10000)
   --threads T            threads per run (default: all cores)
-  --wn-init MODE         tfa | paper | none: weight-norm initialisation (default tfa)
+  --wn-init LIST         tfa, paper, none: weight-norm initialisations, each a variant of
+                         the weight-normalised models (default tfa)
   --init-samples N       images weight norm's data init sees (default: one batch, as TFA;
                          the paper used 500)
   --json FILE            write the history as JSON (rewritten after every epoch)
+  --save-weights FILE    write each run's trained weights as a NumPy .npz (Keras' names and
+                         layouts); {model}, {init}, {seed}, {optimizer}, {lr} in FILE are
+                         filled in per run
+  --load-weights FILE    start every run from the weights in this .npz
   --diagnostics FILE     write per-layer diagnostics as JSON lines, at step 0 and at every
                          progress report (every 25 steps)
   --quiet                only the final summary
   --version              the version
   --help                 this text
 
-Every combination of --model, --seeds and --lr is one run; all run in turn.
+Every combination of --model (with --wn-init), --seeds and --lr is one run; all run in turn.
+Experiments: )" + experiment_names() + R"(.
 
 Exit codes: 0 success, 1 data, file or memory error, 2 bad options, 3 a run diverged.
 )";
@@ -122,6 +130,38 @@ Result<std::vector<std::uint64_t>> parse_seeds(const std::string& flag, const st
   return out;
 }
 
+Result<std::vector<WnInit>> parse_inits(const std::string& text) {
+  std::vector<WnInit> out;
+  for (const std::string& name : split(text, ',')) {
+    auto init = wn_init_from_name(name);
+    if (!init) return Error{"--wn-init takes tfa, paper or none, got '" + name + "'"};
+    out.push_back(*init);
+  }
+  Status s = no_repeats("--wn-init", out);
+  if (!s) return Error{s.message()};
+  return out;
+}
+
+Result<OptimizerKind> parse_optimizer(const std::string& v) {
+  for (OptimizerKind k : {OptimizerKind::adam, OptimizerKind::sgd})
+    if (v == optimizer_name(k)) return k;
+  return Error{"--optimizer must be adam or sgd, got '" + v + "'"};
+}
+
+// The grid, data and epochs of an experiment preset: what --experiment starts from.
+void apply_experiment(const ExperimentPreset& e, CliOptions& o) {
+  o.experiment = e.name;
+  o.models = e.models;
+  o.wn_inits = e.wn_inits;
+  o.seeds.clear();
+  for (int s = 1; s <= e.seeds; ++s) o.seeds.push_back(std::uint64_t(s));
+  o.sweeps = e.sweeps;
+  o.run.epochs = e.epochs;
+  o.run.batch_size = e.batch_size;
+  o.train_samples = e.train_samples;
+  o.test_samples = e.test_samples;
+}
+
 Result<std::vector<float>> parse_rates(const std::string& text) {
   std::vector<float> out;
   for (const std::string& item : split(text, ',')) {
@@ -175,36 +215,36 @@ Result<CliOptions> parse(int argc, const char* const* argv, bool run_only) {
       return {};
     };
   };
+  // The optimiser flags replace the experiment's sweeps with one sweep (see below).
+  std::optional<OptimizerKind> optimizer;
+  std::optional<float> momentum;
+  std::optional<std::vector<float>> rates;
+  std::string experiment;
   RunConfig& run = o.run;
   const std::map<std::string, Flag> flags = {
       {"--data", {[&](const std::string& v) -> Status { o.data = v; return {}; }, false}},
       {"--json", {[&](const std::string& v) -> Status { o.json = v; return {}; }, false}},
       {"--diagnostics", {[&](const std::string& v) -> Status { o.diagnostics = v; return {}; }, false}},
+      {"--save-weights", {[&](const std::string& v) -> Status { o.save_weights = v; return {}; }, false}},
+      {"--load-weights", {[&](const std::string& v) -> Status { o.load_weights = v; return {}; }, false}},
       {"--train-samples", {integer(o.train_samples, "--train-samples", 1, limits::kMaxTrain), false}},
       {"--test-samples", {integer(o.test_samples, "--test-samples", 1, limits::kMaxTest), false}},
+      {"--experiment", {[&](const std::string&) -> Status { return {}; }, false}},  // applied first, below
       {"--model", {with(o.models, parse_models)}},
+      {"--wn-init", {with(o.wn_inits, parse_inits)}},
       {"--seeds", {with(o.seeds, [](const std::string& v) { return parse_seeds("--seeds", v); })}},
       {"--seed", {with(o.seeds, [](const std::string& v) { return parse_seeds("--seed", v); })}},
-      {"--lr", {with(o.learning_rates, parse_rates)}},
-      {"--optimizer", {[&](const std::string& v) -> Status {
-         if (v == optimizer_name(OptimizerKind::adam)) run.optimizer = OptimizerKind::adam;
-         else if (v == optimizer_name(OptimizerKind::sgd)) run.optimizer = OptimizerKind::sgd;
-         else return Error{"--optimizer must be adam or sgd, got '" + v + "'"};
-         return {};
-       }}},
-      {"--wn-init", {[&](const std::string& v) -> Status {
-         auto init = wn_init_from_name(v);
-         if (!init) return Error{"--wn-init must be tfa, paper or none, got '" + v + "'"};
-         run.wn_init = *init;
-         return {};
-       }}},
-      {"--epochs", {integer(run.epochs, "--epochs", 1, limits::kMaxEpochs)}},
+      {"--lr", {with(rates, parse_rates)}},
+      {"--optimizer", {with(optimizer, parse_optimizer)}},
+      {"--momentum", {with(momentum, [](const std::string& v) { return parse_float("--momentum", v, true); })}},
+      {"--epochs", {integer(run.epochs, "--epochs", 0, limits::kMaxEpochs)}},
       {"--batch-size", {integer(run.batch_size, "--batch-size", 1, limits::kMaxBatch)}},
       {"--threads", {optional_int(threads, "--threads", 1, limits::kMaxThreads)}},
       {"--init-samples", {optional_int(init_samples, "--init-samples", 1, limits::kMaxTrain)}},
       {"--progress-every", {integer(run.progress_every, "--progress-every", 1, 100000)}},
-      {"--momentum", {with(run.momentum, [](const std::string& v) { return parse_float("--momentum", v, true); })}},
   };
+  // Splits argv into (flag, value) pairs, or says what is wrong.
+  std::vector<std::pair<std::string, std::string>> given;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i] ? argv[i] : "";
     const bool switch_flag = arg == "--help" || arg == "-h" || arg == "--quiet" || arg == "--version";
@@ -227,13 +267,40 @@ Result<CliOptions> parse(int argc, const char* const* argv, bool run_only) {
       if (i + 1 >= argc || !argv[i + 1]) return Error{arg + " needs a value"};
       value = argv[++i];
     }
-    Status s = it->second.set(value);
+    if (arg == "--experiment") experiment = value;
+    given.emplace_back(arg, value);
+  }
+  // An experiment sets the grid, data and epochs first; every other flag then overrides it.
+  if (!experiment.empty()) {
+    const ExperimentPreset* e = find_experiment(experiment);
+    if (!e) return Error{"--experiment must be one of " + experiment_names() + ", got '" + experiment + "'"};
+    apply_experiment(*e, o);
+  }
+  for (const auto& [flag, value] : given) {
+    Status s = flags.at(flag).set(value);
     if (!s) return Error{s.message()};
   }
+  if (optimizer || momentum || rates) {
+    const Sweep& base = o.sweeps.front();
+    Sweep sweep;
+    sweep.optimizer = optimizer.value_or(base.optimizer);
+    const bool same = sweep.optimizer == base.optimizer;
+    sweep.momentum = momentum.value_or(same ? base.momentum : 0.0f);
+    sweep.learning_rates = rates.value_or(same ? base.learning_rates : Sweep{}.learning_rates);
+    o.sweeps = {sweep};
+  }
+  for (const Sweep& sweep : o.sweeps)
+    if (sweep.momentum > 0 && sweep.optimizer != OptimizerKind::sgd) return Error{"--momentum applies to --optimizer sgd only"};
   run.init_samples = init_samples;
   run.diagnostics = !o.diagnostics.empty();
   o.threads = threads;
-  if (run.momentum > 0 && run.optimizer != OptimizerKind::sgd) return Error{"--momentum applies to --optimizer sgd only"};
+  if (!o.save_weights.empty()) {  // one file per run: the placeholders must tell the runs apart
+    const std::vector<RunConfig> grid = expand_grid(o, 1);
+    for (std::size_t i = 0; i < grid.size(); ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        if (weights_path(o.save_weights, grid[i]) == weights_path(o.save_weights, grid[j]))
+          return Error{"--save-weights " + o.save_weights + " names the same file for several runs; use {model}, {init}, {seed}, {optimizer} or {lr}"};
+  }
   return o;
 }
 }  // namespace
@@ -246,19 +313,33 @@ Result<RunConfig> parse_run(const std::vector<std::string>& args) {
   auto o = parse(int(argv.size()), argv.data(), true);
   if (!o) return Error{o.message()};
   const std::vector<RunConfig> grid = expand_grid(o.value(), o->threads.value_or(1));
-  if (grid.size() != 1) return Error{"one run takes one model, one seed and one learning rate"};
+  if (grid.size() != 1) return Error{"one run takes one model, one weight-norm init, one seed and one learning rate"};
   return grid[0];
+}
+
+std::string weights_path(const std::string& pattern, const RunConfig& c) {
+  const std::pair<const char*, std::string> fields[] = {
+      {"{model}", preset_name(c.model)}, {"{init}", wn_init_name(c.wn_init)}, {"{seed}", std::to_string(c.seed)},
+      {"{optimizer}", optimizer_name(c.optimizer)}, {"{lr}", json::number(c.learning_rate)}};
+  std::string out = pattern;
+  for (const auto& [key, value] : fields)
+    for (std::size_t at; (at = out.find(key)) != std::string::npos;) out.replace(at, std::string(key).size(), value);
+  return out;
 }
 
 std::vector<RunConfig> expand_grid(const CliOptions& o, int threads) {
   std::vector<RunConfig> runs;
-  for (float lr : o.learning_rates)
-    for (std::uint64_t seed : o.seeds)
-      for (Preset model : o.models) {
-        RunConfig c = o.run;
-        c.model = model, c.seed = seed, c.learning_rate = lr, c.threads = threads;
-        runs.push_back(c);
-      }
+  for (const Sweep& sweep : o.sweeps)
+    for (float lr : sweep.learning_rates)
+      for (std::uint64_t seed : o.seeds)
+        for (Preset model : o.models)
+          for (WnInit init : o.wn_inits) {
+            RunConfig c = o.run;
+            c.model = model, c.wn_init = init, c.seed = seed, c.threads = threads;
+            c.optimizer = sweep.optimizer, c.momentum = sweep.momentum, c.learning_rate = lr;
+            runs.push_back(c);
+            if (!uses_weight_norm(model)) break;  // the plain net is one variant, whatever the inits
+          }
   return runs;
 }
 

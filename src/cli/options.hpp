@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../status.hpp"
+#include "../experiments.hpp"
 #include "../limits.hpp"
 #include "../train/run.hpp"
 
@@ -18,17 +19,22 @@ enum ExitCode : int { kExitOk = 0, kExitFailure = 1, kExitUsage = 2, kExitDiverg
 
 struct CliOptions {
   std::string data = "data/cifar-10-binary.tar.gz";
-  // The grid: one run per (learning rate, seed, model), models innermost, so the paired runs
-  // of one seed follow each other.
+  std::string experiment;  // the preset the grid and data came from (--experiment), if any
+  // The grid: one run per (sweep, learning rate, seed, variant), variants innermost, so the
+  // paired runs of one seed follow each other. A variant is a model with one of the
+  // wn_inits; the plain model, which has no init to choose, is one variant.
   std::vector<Preset> models{Preset::regular, Preset::weightnorm};
+  std::vector<WnInit> wn_inits{WnInit::tfa};
   std::vector<std::uint64_t> seeds{0};
-  std::vector<float> learning_rates{1e-3f};
-  RunConfig run;                  // what every run shares; the grid fills model, seed, lr
+  std::vector<Sweep> sweeps{Sweep{}};
+  RunConfig run;                  // what every run shares; the grid fills the rest
   std::optional<int> threads;     // per run; all cores unless given
   int train_samples = limits::kMaxTrain;
   int test_samples = limits::kMaxTest;
   std::string json;
   std::string diagnostics;  // JSON lines of per-layer diagnostics
+  std::string save_weights; // .npz per run; {model}, {init}, {seed}, {optimizer}, {lr} are filled in
+  std::string load_weights; // .npz every run starts from
   bool quiet = false;
   bool help = false;
   bool version = false;
@@ -39,6 +45,8 @@ Result<CliOptions> parse_options(int argc, const char* const* argv);
 // CLI's data and file flags), as the browser worker passes them: exactly one grid cell.
 Result<RunConfig> parse_run(const std::vector<std::string>& args);
 std::vector<RunConfig> expand_grid(const CliOptions& o, int threads);
+// The --save-weights file of a run: the template with its placeholders filled in.
+std::string weights_path(const std::string& pattern, const RunConfig& c);
 std::string usage();
 
 }  // namespace wn

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <numeric>
 
+#include "../loss.hpp"
+
 namespace wn {
 
 namespace {
@@ -55,7 +57,12 @@ FitLoop::FitLoop(Trainer& trainer, const ImageSource& train, const ImageSource& 
       logits_(std::size_t(trainer.batch_size()) * trainer.model().classes()),
       steps_((train.size() + trainer.batch_size() - 1) / trainer.batch_size()) {  // the last partial batch is kept
   std::iota(test_order_.begin(), test_order_.end(), 0u);
-  if (options_.epochs < 1 || steps_ == 0) phase_ = Phase::finished;
+  if (options_.epochs == 0) {  // evaluation only: validate once, as epoch 0
+    phase_ = Phase::validate;
+    epoch_ = 0;
+  } else if (options_.epochs < 0 || steps_ == 0) {
+    phase_ = Phase::finished;
+  }
 }
 
 FitEvent FitLoop::event(FitEvent::Kind kind) const {
@@ -165,13 +172,24 @@ FitEvent FitLoop::validate_step() {
     batch_.stage(test_, test_order_.data() + val_at_, n);
     val_.add(trainer_.eval_batch(batch_.x(), batch_.labels(), n, logits_.data()));
     for (int i = 0; i < n; ++i) ++confusion_[batch_.labels()[i]][argmax(logits_.data() + std::size_t(i) * classes, classes)];
+    for (int i = 0; i < n && val_at_ + i < kInspectSamples; ++i) {
+      Prediction p;
+      p.label = batch_.labels()[i];
+      softmax(logits_.data() + std::size_t(i) * classes, 1, classes, p.probs.data());
+      next_predictions_.push_back(p);
+    }
     val_at_ += n;
   }
   epoch_ms_ += ms_since(t0);
   if (val_at_ < test_.size()) return event(FitEvent::Kind::none);
 
   FitEvent e = event(FitEvent::Kind::epoch);
-  e.log = {epoch_, epoch_ms_ / 1000.0, metrics_.loss(), metrics_.accuracy(), val_.loss(), val_.accuracy()};
+  // An evaluation-only run has no training metrics: NaN, written as null.
+  const double untrained = std::nan("");
+  e.log = {epoch_, epoch_ms_ / 1000.0, epoch_ ? metrics_.loss() : untrained, epoch_ ? metrics_.accuracy() : untrained,
+           val_.loss(), val_.accuracy()};
+  predictions_ = std::move(next_predictions_);
+  next_predictions_.clear();
   history_.epochs.push_back(e.log);
   history_.ms_per_step = e.ms_per_step;
   history_.confusion = confusion_;

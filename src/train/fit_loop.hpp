@@ -28,6 +28,14 @@ struct EpochLog {
 // rows: true class, columns: predicted class (argmax, first index on ties).
 using ConfusionMatrix = std::array<std::array<long, Dataset::kClasses>, Dataset::kClasses>;
 
+// What the page shows of the first test images after each validation: the true label and the
+// predicted class probabilities.
+constexpr int kInspectSamples = 32;
+struct Prediction {
+  int label = 0;
+  std::array<float, Dataset::kClasses> probs{};
+};
+
 struct History {
   std::vector<EpochLog> epochs;
   double ms_per_step = 0;   // see FitEvent::ms_per_step
@@ -56,7 +64,7 @@ constexpr double kDivergenceFactor = 100;
 std::string divergence(const BatchResult& batch, int classes);
 
 struct FitOptions {
-  int epochs = 10;
+  int epochs = 10;  // 0: evaluate once, train nothing (an epoch record 0 with validation only)
   int progress_every = 25;  // training steps between progress events (and one at each epoch's end)
   std::uint64_t seed = 0;   // the data order: every model of one seed sees the same batches
   // Images weight norm's data init sees, the first of epoch 1's order; by default one batch,
@@ -101,6 +109,8 @@ class FitLoop {
   bool finished() const { return phase_ == Phase::finished && !pending_; }
   const History& history() const { return history_; }
   int steps_per_epoch() const { return steps_; }
+  // The first kInspectSamples test images as the last validation saw them.
+  const std::vector<Prediction>& predictions() const { return predictions_; }
   // Time spent sampling diagnostics, in ms: outside ms_per_step, reported by the bench.
   double diagnostics_ms() const { return diagnostics_ms_; }
 
@@ -131,6 +141,7 @@ class FitLoop {
   bool begun_ = false;  // this epoch's order is drawn
   Diagnostics diagnostics_;
   std::optional<DiagnosticsRecord> pending_;  // sampled, not yet returned
+  std::vector<Prediction> predictions_, next_predictions_;
   History history_;
 };
 

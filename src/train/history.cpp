@@ -1,5 +1,6 @@
 #include "history.hpp"
 
+#include "../io/weights.hpp"
 #include "../json.hpp"
 
 namespace wn {
@@ -86,8 +87,27 @@ void diagnostics_fields(json::Writer& w, const DiagnosticsRecord& d) {
   w.end();
 }
 
+// What the page shows of the model after a validation: the first test images' predicted
+// probabilities, and the first layer's filters as applied (w = g·v/‖v‖ for weight norm).
+void inspection_fields(json::Writer& w, const Run& run) {
+  w.key("predictions").begin_array();
+  for (const Prediction& p : run.loop().predictions())
+    w.begin_object().key("label").value(p.label).key("probs").array(std::vector<float>(p.probs.begin(), p.probs.end())).end();
+  w.end();
+  const Model& m = run.model();
+  for (std::size_t i = 0; i < m.layer_count(); ++i) {
+    const Weights weights = m.layer(i).weights(m.params().data() + m.param_offset(i));
+    if (!weights) continue;
+    w.key("filters").begin_object().key("layer").value(m.layer_name(i)).key("shape").array(weights.kernel_shape);
+    w.key("values").array(effective_kernel(weights)).end();
+    return;
+  }
+}
+
+// Which run a record or event belongs to: the cell of the grid.
 void run_keys(json::Writer& w, const RunConfig& c) {
-  w.key("model").value(preset_name(c.model)).key("seed").value(c.seed).key("lr").value(c.learning_rate);
+  w.key("model").value(preset_name(c.model)).key("wn_init").value(wn_init_name(c.wn_init));
+  w.key("optimizer").value(optimizer_name(c.optimizer)).key("seed").value(c.seed).key("lr").value(c.learning_rate);
 }
 }  // namespace
 
@@ -111,7 +131,11 @@ std::string event_json(const FitEvent& e, const Run& run) {
   w.key("epoch").value(e.epoch).key("epochs").value(e.epochs).key("step").value(e.step).key("steps").value(e.steps);
   w.key("loss").value(e.loss).key("accuracy").value(e.accuracy).key("seconds").value(e.seconds);
   w.key("ms_per_step").value(e.ms_per_step).key("samples_per_s").value(e.samples_per_s);
-  if (e.kind == FitEvent::Kind::epoch) w.key("log").raw(epoch_json(e.log));
+  if (e.kind == FitEvent::Kind::epoch) {
+    w.key("log").raw(epoch_json(e.log));
+    w.key("val_accuracy").value(e.log.val_accuracy);
+    inspection_fields(w, run);
+  }
   if (!e.message.empty()) w.key("message").value(e.message);
   if (e.kind == FitEvent::Kind::epoch || e.kind == FitEvent::Kind::diverged || e.kind == FitEvent::Kind::done)
     w.key("run").raw(run_json(run.config(), run.history()));

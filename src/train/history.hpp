@@ -21,7 +21,7 @@ std::string epoch_json(const EpochLog& e);
 std::string run_json(const RunConfig& config, const History& history);
 // The whole file; options_json is an object of the settings all runs share.
 std::string history_json(const std::string& tool, const std::string& options_json, const std::vector<std::string>& runs);
-// One line of wn-train --diagnostics: {model, seed, lr, epoch, step, layers: […]}.
+// One line of wn-train --diagnostics: {model, wn_init, optimizer, seed, lr, epoch, step, layers: […]}.
 std::string diagnostics_json(const DiagnosticsRecord& d, const RunConfig& config);
 // An event as the worker posts it: {type, epoch, step, …}, with the run record on epoch,
 // diverged and done events.

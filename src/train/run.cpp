@@ -9,8 +9,18 @@ TrainerOptions trainer_options(const RunConfig& c) { return {c.batch_size, c.thr
 }  // namespace
 
 Result<std::unique_ptr<Run>> Run::create(const RunConfig& c, const ImageSource& train, const ImageSource& test) {
-  auto model = Model::build(preset(c.model, c.wn_init), c.seed);
+  // Saved weights replace the drawn ones, and a data init would overwrite their g and bias:
+  // such a model is built with init 'none', which has none.
+  auto model = Model::build(preset(c.model, c.initial_params ? WnInit::none : c.wn_init), c.seed);
   if (!model) return Error{model.message()};
+  if (c.initial_params) {
+    Floats& p = model.value()->params();
+    if (c.initial_params->size() != p.size())
+      return Error{"the weights hold " + std::to_string(c.initial_params->size()) + " parameters, the model \"" +
+                   preset_name(c.model) + "\" has " + std::to_string(p.size())};
+    std::copy(c.initial_params->begin(), c.initial_params->end(), p.begin());
+    model.value()->prepare();
+  }
   std::unique_ptr<Run> run(new Run());
   run->config_ = c;
   run->model_ = std::move(model.value());
@@ -19,6 +29,16 @@ Result<std::unique_ptr<Run>> Run::create(const RunConfig& c, const ImageSource& 
   run->loop_ = std::make_unique<FitLoop>(*run->trainer_, train, test,
                                          FitOptions{c.epochs, c.progress_every, c.seed, c.init_samples, c.diagnostics});
   return run;
+}
+
+std::vector<std::string> run_warnings(const RunConfig& c) {
+  std::vector<std::string> out;
+  const int init = c.init_samples.value_or(c.batch_size);
+  const bool data_init = uses_weight_norm(c.model) && c.wn_init != WnInit::none && !c.initial_params;
+  if (data_init && init < kMinInitSamples)
+    out.push_back("weight norm's data init sees only " + std::to_string(init) + " image(s), too few for its per-unit statistics (" +
+                  std::to_string(kMinInitSamples) + " or more; the paper used 500): choose more init images");
+  return out;
 }
 
 std::size_t Run::memory_bytes(const RunConfig& c) {

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "../model.hpp"
 #include "../optim/optimizer.hpp"
@@ -30,7 +31,17 @@ struct RunConfig {
   int progress_every = 25;
   std::optional<int> init_samples;  // weight norm's data init: one batch unless given
   bool diagnostics = false;         // sample per-layer diagnostics (FitOptions::diagnostics)
+  // Start from these parameters (saved weights) instead of drawing them; no data init then.
+  std::shared_ptr<const std::vector<float>> initial_params;
 };
+
+// Weight norm's data init estimates each unit's mean and variance on its init batch; a Dense
+// unit has only one value per image, so below this many images the estimates (and the scale
+// g = 1/σ) are noise, and at 1–3 images a unit's σ is near 0 and training diverges.
+constexpr int kMinInitSamples = 16;
+
+// Why a run's settings are doubtful, each a sentence; empty when they are fine.
+std::vector<std::string> run_warnings(const RunConfig& c);
 
 class Run {
  public:
@@ -41,9 +52,11 @@ class Run {
 
   const RunConfig& config() const { return config_; }
   Model& model() { return *model_; }
+  const Model& model() const { return *model_; }
   const Optimizer& optimizer() const { return *optimizer_; }
   Trainer& trainer() { return *trainer_; }
   FitLoop& loop() { return *loop_; }
+  const FitLoop& loop() const { return *loop_; }
   const History& history() const { return loop_->history(); }
 
  private:

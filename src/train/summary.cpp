@@ -2,25 +2,35 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
-#include <utility>
 
 namespace wn {
 
 namespace {
 bool has_result(const RunOutcome& r) { return !r.history.epochs.empty(); }
 double final_accuracy(const RunOutcome& r) { return r.history.epochs.back().val_accuracy; }
+
+// Runs of one cell differ only in their seed.
+bool same_cell(const RunConfig& a, const RunConfig& b) {
+  return a.model == b.model && (!uses_weight_norm(a.model) || a.wn_init == b.wn_init) && a.optimizer == b.optimizer &&
+         a.learning_rate == b.learning_rate && a.momentum == b.momentum;
+}
+bool same_setting(const RunConfig& a, const RunConfig& b) {
+  return a.optimizer == b.optimizer && a.learning_rate == b.learning_rate && a.momentum == b.momentum && a.seed == b.seed;
+}
 }  // namespace
+
+std::string variant_label(const RunConfig& c) {
+  std::string s = preset_name(c.model);
+  return uses_weight_norm(c.model) && c.wn_init != WnInit::tfa ? s + " (" + wn_init_name(c.wn_init) + " init)" : s;
+}
 
 std::vector<CellSummary> summarise_cells(const std::vector<RunOutcome>& runs) {
   std::vector<CellSummary> cells;
   std::vector<std::vector<double>> values;
   for (const RunOutcome& r : runs) {
-    auto it = std::find_if(cells.begin(), cells.end(), [&](const CellSummary& c) {
-      return c.model == r.config.model && c.learning_rate == r.config.learning_rate;
-    });
+    auto it = std::find_if(cells.begin(), cells.end(), [&](const CellSummary& c) { return same_cell(c.config, r.config); });
     if (it == cells.end()) {
-      cells.push_back({r.config.model, r.config.learning_rate});
+      cells.push_back({r.config});
       values.emplace_back();
       it = cells.end() - 1;
     }
@@ -44,24 +54,22 @@ std::vector<CellSummary> summarise_cells(const std::vector<RunOutcome>& runs) {
 }
 
 std::vector<PairSummary> summarise_pairs(const std::vector<RunOutcome>& runs) {
-  // (lr, seed) → final accuracy of regular and of weightnorm
-  std::map<std::pair<float, std::uint64_t>, std::pair<const RunOutcome*, const RunOutcome*>> pairs;
-  std::vector<float> order;
-  for (const RunOutcome& r : runs) {
-    if (r.config.model == Preset::regular) pairs[{r.config.learning_rate, r.config.seed}].first = &r;
-    if (r.config.model == Preset::weightnorm) pairs[{r.config.learning_rate, r.config.seed}].second = &r;
-    if (std::find(order.begin(), order.end(), r.config.learning_rate) == order.end()) order.push_back(r.config.learning_rate);
-  }
   std::vector<PairSummary> out;
-  for (float lr : order) {
-    PairSummary s{lr};
-    for (const auto& [key, pair] : pairs) {
-      if (key.first != lr || !pair.first || !pair.second || !has_result(*pair.first) || !has_result(*pair.second)) continue;
-      ++s.pairs;
-      s.ahead += final_accuracy(*pair.second) > final_accuracy(*pair.first);
+  for (const RunOutcome& r : runs) {
+    if (!uses_weight_norm(r.config.model)) continue;
+    auto plain = std::find_if(runs.begin(), runs.end(), [&](const RunOutcome& p) {
+      return p.config.model == Preset::regular && same_setting(p.config, r.config);
+    });
+    auto it = std::find_if(out.begin(), out.end(), [&](const PairSummary& s) { return same_cell(s.config, r.config); });
+    if (it == out.end()) {
+      out.push_back({r.config});
+      it = out.end() - 1;
     }
-    if (s.pairs) out.push_back(s);
+    if (plain == runs.end() || !has_result(*plain) || !has_result(r)) continue;
+    ++it->pairs;
+    it->ahead += final_accuracy(r) > final_accuracy(*plain);
   }
+  out.erase(std::remove_if(out.begin(), out.end(), [](const PairSummary& s) { return s.pairs == 0; }), out.end());
   return out;
 }
 

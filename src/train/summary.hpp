@@ -1,6 +1,7 @@
 #pragma once
-// What a grid of runs says, per (model, learning rate): the final validation accuracy over the
-// seeds as mean ± sd and min–max, and for paired runs how often weight norm came out ahead.
+// What a grid of runs says, per variant (a model with its weight-norm init), optimiser and
+// learning rate: the final validation accuracy over the seeds as mean ± sd and min–max, and for
+// paired runs how often each weight-normalised variant came out ahead of the plain net.
 #include <string>
 #include <vector>
 
@@ -13,16 +14,18 @@ struct RunOutcome {
   History history;
 };
 
+// "regular", "weightnorm", "weightnorm (paper init)": how summaries and logs name a variant.
+std::string variant_label(const RunConfig& c);
+
 struct CellSummary {
-  Preset model;
-  float learning_rate;
-  int runs = 0;  // seeds with at least one finished epoch
+  RunConfig config;  // the cell: model, wn_init, optimizer, learning_rate (seed: the first)
+  int runs = 0;      // seeds with at least one finished epoch
   double mean = 0, sd = 0, min = 0, max = 0;  // final val_accuracy; sd over seeds (n − 1)
 };
 
 struct PairSummary {
-  float learning_rate;
-  int ahead = 0, pairs = 0;  // seeds where weightnorm's final val_accuracy beat regular's
+  RunConfig config;          // the weight-normalised variant's cell
+  int ahead = 0, pairs = 0;  // seeds where its final val_accuracy beat the plain net's
 };
 
 std::vector<CellSummary> summarise_cells(const std::vector<RunOutcome>& runs);

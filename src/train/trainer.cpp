@@ -102,7 +102,6 @@ BatchResult Trainer::eval_batch(const float* x, const std::uint8_t* labels, int 
 BatchResult Trainer::run(const float* x, const std::uint8_t* labels, int n, bool train, float* logits) {
   n = std::min(n, options_.batch_size);
   if (n <= 0) return {};
-  if (train) model_.prepare();
   const int T = pool_.size();
   std::vector<LossSums> sums(T);
   const float* params = model_.params().data();
@@ -148,6 +147,9 @@ BatchResult Trainer::run(const float* x, const std::uint8_t* labels, int n, bool
     for (std::size_t i = 0; i < grads_.size(); ++i) grads_[i] += workspaces_[t]->grads[i];
   model_.finish_grads(grads_.data());
   optimizer_.step(model_.params().data(), grads_.data(), grads_.size());
+  // Derived weights (weight norm's w = g·v/‖v‖) follow the parameters at once, so an evaluation
+  // right after this step sees the weights it just made, as Keras' call() does.
+  model_.prepare();
   ++steps_;
   return result;
 }

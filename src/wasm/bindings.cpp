@@ -15,7 +15,10 @@
 
 #include "cli/options.hpp"
 #include "data/cifar.hpp"
+#include "experiments.hpp"
+#include "io/weights.hpp"
 #include "json.hpp"
+#include "loss.hpp"
 #include "kernels/simd.hpp"
 #include "limits.hpp"
 #include "train/history.hpp"
@@ -46,6 +49,18 @@ int check_fits(std::size_t bytes, const char* what) {
 
 enum class Split : int { train = 0, test = 1 };
 
+// wn-train's flags, one per line, as the worker joins them.
+std::vector<std::string> split_lines(const char* text) {
+  std::vector<std::string> out;
+  for (const char* p = text; *p;) {
+    const char* end = p;
+    while (*end && *end != '\n') ++end;
+    out.emplace_back(p, end);
+    p = *end ? end + 1 : end;
+  }
+  return out;
+}
+
 }  // namespace
 
 // Copies samples index[0..n) of the worker's dataset `split` into images and labels (this
@@ -75,6 +90,16 @@ struct RunHandle {
   WorkerImages train, test;
   std::unique_ptr<Run> run;
   std::string event;  // the last event's JSON, valid until the next call
+};
+
+// A model on its own, for the page's main thread: predictions on the user's images, and
+// weights out (named .npy arrays the page zips) and in.
+struct ModelHandle {
+  std::unique_ptr<Model> model;
+  std::unique_ptr<Optimizer> optimizer;  // unused: a Trainer needs one
+  std::unique_ptr<Trainer> trainer;
+  std::vector<NamedArray> incoming;      // arrays of a weight file being loaded
+  std::string manifest, blob;            // the last export
 };
 
 struct LoaderHandle {
@@ -111,6 +136,22 @@ std::string catalog() {
   w.key("image_bytes").value(Dataset::kImageBytes).key("classes").value(Dataset::kClasses);
   w.key("record_bytes").value(kCifarRecordBytes).key("images_per_batch_file").value(kCifarImagesPerFile);
   w.key("class_names").array(std::vector<std::string>(kCifarClassNames, kCifarClassNames + Dataset::kClasses));
+  w.key("experiments").begin_array();
+  for (const ExperimentPreset& e : experiment_presets()) {
+    w.begin_object().key("name").value(e.name).key("title").value(e.title).key("text").value(e.text);
+    w.key("models").begin_array();
+    for (Preset p : e.models) w.value(preset_name(p));
+    w.end().key("wn_inits").begin_array();
+    for (WnInit i : e.wn_inits) w.value(wn_init_name(i));
+    w.end().key("sweeps").begin_array();
+    for (const Sweep& s : e.sweeps) {
+      w.begin_object().key("optimizer").value(optimizer_name(s.optimizer)).key("momentum").value(s.momentum);
+      w.key("lrs").array(s.learning_rates).end();
+    }
+    w.end().key("seeds").value(e.seeds).key("epochs").value(e.epochs).key("train").value(e.train_samples);
+    w.key("test").value(e.test_samples).key("batch").value(e.batch_size).end();
+  }
+  w.end();
   return w.end().str();
 }
 
@@ -225,17 +266,12 @@ EMSCRIPTEN_KEEPALIVE void wn_loader_destroy(LoaderHandle* h) { delete h; }
 
 // flags: wn-train's flags for one run, one per line ("--model\nweightnorm\n--seed\n3…"), checked
 // by the CLI's parser; the dataset is the worker's, train_count + test_count images.
-EMSCRIPTEN_KEEPALIVE RunHandle* wn_run_create(const char* flags, int train_count, int test_count) {
-  std::vector<std::string> args;
-  for (const char* p = flags; *p;) {
-    const char* end = p;
-    while (*end && *end != '\n') ++end;
-    args.emplace_back(p, end);
-    p = *end ? end + 1 : end;
-  }
-  auto config = parse_run(args);
+// params (count floats, or null): start from these parameters, e.g. weights the user loaded.
+EMSCRIPTEN_KEEPALIVE RunHandle* wn_run_create(const char* flags, int train_count, int test_count, const float* params, int count) {
+  auto config = parse_run(split_lines(flags));
   if (!config) return fail(config.message()), nullptr;
   config->diagnostics = true;  // the page's dynamics panel plots them
+  if (params) config->initial_params = std::make_shared<const std::vector<float>>(params, params + std::max(count, 0));
   if (train_count < 1 || train_count > limits::kMaxTrain || test_count < 1 || test_count > limits::kMaxTest)
     return fail("a run needs 1-50000 training and 1-10000 test images"), nullptr;
   const std::size_t staging = std::size_t(config->batch_size) * (Dataset::kImageBytes * (1 + sizeof(float)) + 64);
@@ -248,6 +284,12 @@ EMSCRIPTEN_KEEPALIVE RunHandle* wn_run_create(const char* flags, int train_count
 }
 
 EMSCRIPTEN_KEEPALIVE int wn_run_threads(RunHandle* h) { return h->run->trainer().threads(); }
+
+// run_warnings() of the run, a JSON array of sentences.
+EMSCRIPTEN_KEEPALIVE const char* wn_run_warnings(RunHandle* h) {
+  h->event = json::Writer().array(run_warnings(h->run->config())).str();
+  return h->event.c_str();
+}
 
 // Works through at most max_batches batches; the event that came up as JSON (event_json in
 // src/train/history.hpp), or null if none did.
@@ -264,6 +306,84 @@ EMSCRIPTEN_KEEPALIVE const char* wn_run_record(RunHandle* h) {
   return h->event.c_str();
 }
 
+// The run's parameters now, in the model's layout (wn_model_set_params takes them back).
+EMSCRIPTEN_KEEPALIVE const float* wn_run_params(RunHandle* h) { return h->run->model().params().data(); }
+EMSCRIPTEN_KEEPALIVE int wn_run_param_count(RunHandle* h) { return int(h->run->model().params().size()); }
+
 EMSCRIPTEN_KEEPALIVE void wn_run_destroy(RunHandle* h) { delete h; }
+
+// ---- Models on their own: predictions, weight files.
+
+// flags: one run's flags; only the model, its weight-norm init and the seed matter here.
+EMSCRIPTEN_KEEPALIVE ModelHandle* wn_model_create(const char* flags) {
+  auto config = parse_run(split_lines(flags));
+  if (!config) return fail(config.message()), nullptr;
+  auto h = std::make_unique<ModelHandle>();
+  auto model = Model::build(preset(config->model, config->wn_init), config->seed);
+  if (!model) return fail(model.message()), nullptr;
+  h->model = std::move(model.value());
+  h->optimizer = make_sgd({0.0f});
+  h->trainer = std::make_unique<Trainer>(*h->model, *h->optimizer, TrainerOptions{kInspectSamples, 1});
+  return h.release();
+}
+
+EMSCRIPTEN_KEEPALIVE int wn_model_set_params(ModelHandle* h, const float* params, int count) {
+  Floats& p = h->model->params();
+  if (count != int(p.size()))
+    return fail("the parameters hold " + std::to_string(count) + " values, the model has " + std::to_string(p.size()));
+  std::copy(params, params + count, p.begin());
+  h->model->prepare();
+  return WN_OK;
+}
+EMSCRIPTEN_KEEPALIVE const float* wn_model_params(ModelHandle* h) { return h->model->params().data(); }
+EMSCRIPTEN_KEEPALIVE int wn_model_param_count(ModelHandle* h) { return int(h->model->params().size()); }
+
+// probs (n × classes) for n images of 32×32×3 bytes, NHWC, n ≤ 32.
+EMSCRIPTEN_KEEPALIVE int wn_model_predict(ModelHandle* h, const std::uint8_t* images, int n, float* probs) {
+  if (n < 1 || n > kInspectSamples) return fail("predict takes 1 to " + std::to_string(kInspectSamples) + " images");
+  Dataset d;
+  d.images.assign(images, images + std::size_t(n) * Dataset::kImageBytes);
+  d.labels.assign(std::size_t(n), 0);
+  std::vector<std::uint32_t> order(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) order[std::size_t(i)] = std::uint32_t(i);
+  Batch batch(n);
+  batch.stage(d, order.data(), n);
+  Floats logits(std::size_t(n) * Dataset::kClasses);
+  h->trainer->eval_batch(batch.x(), batch.labels(), n, logits.data());
+  softmax(logits.data(), n, Dataset::kClasses, probs);
+  return WN_OK;
+}
+
+// The weights as .npy files: a JSON manifest [{name, offset, size}] of the blob wn_model_blob returns.
+EMSCRIPTEN_KEEPALIVE const char* wn_model_export(ModelHandle* h) {
+  json::Writer w;
+  w.begin_array();
+  h->blob.clear();
+  for (const NamedArray& a : export_weights(*h->model)) {
+    const std::string npy = npy_encode(a.array.data.data(), a.array.shape);
+    w.begin_object().key("name").value(a.name).key("offset").value(std::uint64_t(h->blob.size()));
+    w.key("size").value(std::uint64_t(npy.size())).end();
+    h->blob += npy;
+  }
+  h->manifest = w.end().str();
+  return h->manifest.c_str();
+}
+EMSCRIPTEN_KEEPALIVE const char* wn_model_blob(ModelHandle* h) { return h->blob.data(); }
+
+// A weight file's arrays one by one (name, .npy bytes), then wn_model_import applies them all or none.
+EMSCRIPTEN_KEEPALIVE int wn_model_add_array(ModelHandle* h, const char* name, const std::uint8_t* npy, int len) {
+  if (h->incoming.size() >= 256) return fail("a weight file holds at most 256 arrays");
+  auto a = npy_decode(npy, std::size_t(std::max(len, 0)));
+  if (!a) return fail(std::string(name) + ": " + a.message());
+  h->incoming.push_back({name, std::move(a.value())});
+  return WN_OK;
+}
+EMSCRIPTEN_KEEPALIVE int wn_model_import(ModelHandle* h) {
+  Status s = import_weights(*h->model, h->incoming);
+  h->incoming.clear();
+  return s ? WN_OK : fail(s.message());
+}
+
+EMSCRIPTEN_KEEPALIVE void wn_model_destroy(ModelHandle* h) { delete h; }
 
 }  // extern "C"

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, lastEpoch, openPage, points, runOf, startServer, startTraining, text, waitForData, waitForEpochs } from './helpers.mjs';
+import { lastEpoch, launch, openPage, panel, points, runOf, startServer, startTraining, text, waitForData, waitForEpochs } from './helpers.mjs';
 
 let server, browser;
 before(async () => { server = await startServer(); browser = await launch(); });
@@ -22,17 +22,17 @@ test('isolated page trains both models at once; charts fill; accuracy beats chan
   assert.match(await text(page, '#data-status'), /5,000 training and 1,000 test images/);
   await page.click('#start');
   // Both running at the same time: each reports progress before either finishes.
-  await page.waitForFunction(() => ['regular', 'weightnorm'].every((m) => /step \d+\/157/.test(document.getElementById(`status-${m}`).textContent)));
+  await page.waitForFunction(() => ['regular', 'weightnorm-tfa'].every((m) => /step \d+\/157/.test(document.getElementById(`status-${m}`).textContent)));
   for (const m of ['regular', 'weightnorm'])
-    assert.match(await text(page, `#status-${m}`), /samples\/s · 1 thread.* \(threaded build\)/);
+    assert.match(await text(page, `#status-${panel(m)}`), /samples\/s · 1 thread.* \(threaded build\)/);
   await waitForEpochs(page, 1);
   for (const m of ['regular', 'weightnorm']) {
     const e = await lastEpoch(page, m);
     assert.ok(e.val_accuracy > 0.2, `${m} val_accuracy ${e.val_accuracy} is not clearly above chance (0.1)`);
     assert.ok(e.loss < Math.log(10), `${m} loss ${e.loss}`);
-    assert.match(await text(page, `#log-${m}`), /^Epoch 1\/1 157\/157 - \d+s \d+ms\/step - loss: [\d.]+ - accuracy: [\d.]+ - val_loss: [\d.]+ - val_accuracy: [\d.]+$/m);
+    assert.match(await text(page, `#log-${panel(m)}`), /^Epoch 1\/1 157\/157 - \d+s \d+ms\/step - loss: [\d.]+ - accuracy: [\d.]+ - val_loss: [\d.]+ - val_accuracy: [\d.]+$/m);
   }
-  await page.waitForFunction(() => /^done/.test(document.getElementById('status-weightnorm').textContent));
+  await page.waitForFunction(() => /^done/.test(document.getElementById('status-weightnorm-tfa').textContent));
   const variant = { regular: 'regular', weightnorm: 'weightnorm/tfa' };
   for (const m of ['regular', 'weightnorm']) {
     const counts = [await points(page, variant[m], 'accuracy'), await points(page, variant[m], 'val_accuracy'), await points(page, variant[m], 'loss')];
@@ -110,7 +110,7 @@ test('bad URL parameters are shown and not used', async () => {
   await page.waitForSelector('#params-error:not([hidden])');
   const message = await text(page, '#params-error');
   assert.match(message, /batch=1\.5: must be a whole number from 1 to 1024/);
-  assert.match(message, /wninit=xavier: must be one of tfa, paper, none/);
+  assert.match(message, /wninit=xavier: unknown entry xavier \(known: tfa, paper, none\)/);
   assert.equal(await page.inputValue('#batch-size'), '32');
   assert.equal(await page.inputValue('#epochs'), '3');
   await context.close();

@@ -43,7 +43,7 @@ test('bad parameters: an error event, the message in the frame, nothing trains',
     ['models=x&autostart=1', /models=x: unknown entry x \(known: regular, weightnorm\)/],
     ['models=regular,regular&autostart=1', /models=regular,regular: lists regular twice/],
     ['batch=1.5&autostart=1', /batch=1\.5: must be a whole number from 1 to 1024/],
-    ['wninit=xavier&autostart=1', /wninit=xavier: must be one of tfa, paper, none/],
+    ['wninit=xavier&autostart=1', /wninit=xavier: unknown entry xavier \(known: tfa, paper, none\)/],
   ]) {
     const { page, context, events } = await embedRun(browser, server, query, { timeout: 20000 });
     assert.equal(events.length, 1, query);

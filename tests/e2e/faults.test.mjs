@@ -1,7 +1,7 @@
 // What users do to a long-running page: silly learning rates, dead workers, many restarts, hidden tabs.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, points, runOf, startServer, startTraining, text, waitForData } from './helpers.mjs';
+import { launch, openPage, panel, points, runOf, startServer, startTraining, text, waitForData } from './helpers.mjs';
 
 let server, browser;
 before(async () => { server = await startServer(); browser = await launch(); });
@@ -12,11 +12,11 @@ test('lr = 10 ends each model with "training diverged at epoch E step S"; the cu
   const { page, context, errors } = await openPage(browser, `${server.url}?hooks&epochs=2&train=5000&test=500&lr=10`);
   await waitForData(page);
   await page.click('#start');
-  await page.waitForFunction(() => ['regular', 'weightnorm'].every((m) =>
+  await page.waitForFunction(() => ['regular', 'weightnorm-tfa'].every((m) =>
     /training diverged/.test(document.getElementById(`status-${m}`).textContent)), null, { timeout: 60000 });
   for (const m of ['regular', 'weightnorm']) {
-    assert.match(await text(page, `#status-${m}`), /^training diverged at epoch 1 step \d+ \(loss [\d.e+]+ exceeds 230, 100x that of a uniform guess\)$/);
-    assert.match(await text(page, `#log-${m}`), /training diverged at epoch 1 step \d+/);
+    assert.match(await text(page, `#status-${panel(m)}`), /^training diverged at epoch 1 step \d+ \(loss [\d.e+]+ exceeds 230, 100x that of a uniform guess\)$/);
+    assert.match(await text(page, `#log-${panel(m)}`), /training diverged at epoch 1 step \d+/);
     const run = await runOf(page, m);
     assert.equal(run.status, 'diverged');
     assert.match(run.record.stopped, /^training diverged at epoch 1 step \d+/);
@@ -37,8 +37,8 @@ test('a worker that dies is reported, and the other model carries on to the end'
   });
   await page.waitForFunction(() => /died/.test(document.getElementById('status-regular').textContent));
   assert.match(await text(page, '#status-regular'), /the worker running regular, seed 0 died: .*null/);
-  await page.waitForFunction(() => /^done/.test(document.getElementById('status-weightnorm').textContent), null, { timeout: 60000 });
-  assert.match(await text(page, '#log-weightnorm'), /^Epoch 1\/1 /m);
+  await page.waitForFunction(() => /^done/.test(document.getElementById('status-weightnorm-tfa').textContent), null, { timeout: 60000 });
+  assert.match(await text(page, '#log-weightnorm-tfa'), /^Epoch 1\/1 /m);
   assert.ok(await points(page, 'regular', 'accuracy') > 0, 'the dead model keeps its curve');
   assert.equal((await runOf(page, 'regular')).status, 'error');
   await context.close();

@@ -1,5 +1,6 @@
 // Shared by the browser tests: the real server on a free port, and Debian's Chromium
 // driven by playwright-core (its own browser download cannot work here).
+import { readFileSync, readdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { serve } from '../../scripts/serve.mjs';
 
@@ -55,12 +56,18 @@ export async function waitForEpochs(page, epochs, timeout = 180000) {
   await page.waitForFunction((n) => globalThis.wnTest.state.experiment?.runs.every((r) => r.epochs.length >= n), epochs, { timeout });
 }
 
+// The id suffix of a model's panel on the page: its variant, model-init for weight norm.
+export const panel = (model, init = 'tfa') => (model === 'regular' ? model : `${model}-${init}`);
+
 // Clicks Start and waits until every listed model reports a training step.
 export async function startTraining(page, models = ['regular', 'weightnorm']) {
   await page.click('#start');
-  await page.waitForFunction((ms) => ms.every((m) =>
-    /step \d+/.test(document.getElementById(`status-${m}`)?.textContent)), models);
+  await page.waitForFunction((ids) => ids.every((id) =>
+    /step \d+/.test(document.getElementById(`status-${id}`)?.textContent)), models.map((m) => panel(m)));
 }
+
+// The page's module has run (its catalog loaded, the form filled); needs ?hooks.
+export const ready = (page) => page.waitForFunction(() => globalThis.wnTest);
 
 export async function waitForData(page, timeout = 120000) {
   await page.waitForFunction(() => document.getElementById('data-status').textContent.startsWith('CIFAR-10:'), null, { timeout });
@@ -78,3 +85,21 @@ export async function lastEpoch(page, model) { return (await runOf(page, model))
 
 // Points drawn in the mean line of (variant, key).
 export const points = (page, variant, key) => page.evaluate(([v, k]) => globalThis.wnTest.charts.points(v, k), [variant, key]);
+
+// The proportional set size (MB) of the largest Chromium renderer this process launched: the page
+// under test, with its workers and their WebAssembly memories (workers are threads of the
+// renderer). From /proc; null where there is none.
+export function rendererPssMB() {
+  const read = (path) => { try { return readFileSync(path, 'utf8'); } catch { return ''; } };
+  let pids;
+  try { pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)); } catch { return null; }
+  const parent = new Map(pids.map((pid) => [pid, read(`/proc/${pid}/stat`).replace(/^.*\) /, '').split(' ')[1]]));
+  const ours = (pid) => { for (let p = pid; p && p !== '0'; p = parent.get(p)) if (p === String(process.pid)) return true; return false; };
+  let best = null;
+  for (const pid of pids) {
+    if (!ours(pid) || !read(`/proc/${pid}/cmdline`).includes('--type=renderer')) continue;
+    const pss = read(`/proc/${pid}/smaps_rollup`).match(/^Pss:\s+(\d+)/m);
+    if (pss) best = Math.max(best ?? 0, Number(pss[1]) / 1024);
+  }
+  return best;
+}

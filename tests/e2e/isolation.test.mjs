@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { launch, lastEpoch, openPage, runOf, startServer, text, waitForData, waitForEpochs } from './helpers.mjs';
+import { lastEpoch, launch, openPage, panel, runOf, startServer, text, waitForData, waitForEpochs } from './helpers.mjs';
 
 let server, browser;
 before(async () => {
@@ -22,7 +22,7 @@ test('without COOP/COEP and without the service worker: single-threaded build, s
   await page.click('#start');
   await waitForEpochs(page, 1);
   for (const m of ['regular', 'weightnorm']) {
-    assert.match(await text(page, `#status-${m}`), /done/);
+    assert.match(await text(page, `#status-${panel(m)}`), /done/);
     assert.ok((await lastEpoch(page, m)).val_accuracy > 0.15);
   }
   assert.equal((await runOf(page, 'regular')).started.threaded, false);

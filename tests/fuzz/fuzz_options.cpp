@@ -24,8 +24,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (r) {
     const wn::CliOptions& o = r.value();
     bool usable = o.run.epochs >= 1 && o.run.batch_size >= 1 && o.train_samples >= 1 && o.test_samples >= 1 &&
-                  !o.models.empty() && !o.seeds.empty() && !o.learning_rates.empty();
-    for (float lr : o.learning_rates) usable = usable && lr > 0 && lr < 1e38f;
+                  !o.models.empty() && !o.seeds.empty() && !o.sweeps.empty();
+    for (const wn::Sweep& s : o.sweeps)
+      for (float lr : s.learning_rates) usable = usable && lr > 0 && lr < 1e38f;
     if (!usable) __builtin_trap();  // accepted options are always usable
   } else if (r.message().empty()) {
     __builtin_trap();  // every rejection says why

@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// The plots and tables of docs/experiments.md, from wn-train's own output:
+//   for e in sgd high-lr breaking init mobn lr-sweep; do
+//     build/wn-train --experiment $e --seeds 1-5 --json DIR/$e.json --diagnostics DIR/$e.jsonl
+//   done
+//   node scripts/plot-experiments.mjs DIR [OUT]     (OUT defaults to docs/experiments)
+// For each NAME.json in DIR: OUT/NAME.png (final validation accuracy per seed with mean and
+// min–max, or against the learning rate for a sweep; and one layer's ‖v‖ or ‖w‖ and its movement
+// over training), and a markdown table on stdout. Drawn with Chart.js in headless Chromium.
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS } from '../tests/e2e/helpers.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const [dir, out = join(root, 'docs/experiments')] = process.argv.slice(2);
+if (!dir || !existsSync(dir)) {
+  console.error('usage: node scripts/plot-experiments.mjs DIR [OUT]');
+  process.exit(2);
+}
+mkdirSync(out, { recursive: true });
+
+const COLORS = { regular: '#d62728', 'weightnorm/tfa': '#1f77b4', 'weightnorm/paper': '#2ca02c', 'weightnorm/none': '#9467bd',
+  'wn-mobn/tfa': '#ff7f0e', 'wn-mobn/paper': '#8c564b', 'wn-mobn/none': '#e377c2' };
+const variant = (r) => (r.model === 'regular' ? 'regular' : `${r.model}/${r.wn_init}`);
+const label = (r) => (r.model === 'regular' ? 'regular' : r.wn_init === 'tfa' ? r.model : `${r.model} (${r.wn_init})`);
+const setting = (r) => `${r.optimizer} ${r.learning_rate ?? r.lr}`;
+const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
+const LAYER = 2;  // the first Dense layer (400 → 120): most of the weights
+
+// The cells of a history file: variant × setting, with each seed's final val_accuracy.
+function cells(history) {
+  const map = new Map();
+  for (const r of history.runs) {
+    const key = `${variant(r)}|${setting(r)}`;
+    if (!map.has(key)) map.set(key, { variant: variant(r), label: label(r), optimizer: r.optimizer, lr: r.learning_rate, finals: [], stopped: 0 });
+    const c = map.get(key);
+    if (r.history.length) c.finals.push(r.history.at(-1).val_accuracy);
+    if (r.stopped) c.stopped++;
+  }
+  return [...map.values()];
+}
+
+// One layer's diagnostics over training, averaged over the seeds, per variant and setting.
+function dynamics(lines, steps) {
+  const series = new Map();
+  for (const d of lines) {
+    const key = `${variant(d)}|${setting(d)}`;
+    if (!series.has(key)) series.set(key, { variant: variant(d), label: label(d), setting: setting(d), points: new Map() });
+    const l = d.layers[LAYER];
+    const x = d.epoch - 1 + d.step / steps;
+    const p = series.get(key).points.get(x) ?? { norm: [], move: [] };
+    p.norm.push(l.v_norm ?? l.w_norm);
+    if ((l.angle ?? l.update_ratio) != null) p.move.push(l.angle ?? l.update_ratio);
+    series.get(key).points.set(x, p);
+  }
+  return [...series.values()].map((s) => ({ ...s, points: [...s.points].sort((a, b) => a[0] - b[0])
+    .map(([x, p]) => ({ x, norm: mean(p.norm), move: p.move.length ? mean(p.move) : null })) }));
+}
+
+function table(name, history, cs) {
+  const o = history.options;
+  const rows = cs.map((c) => `| ${c.label} | ${c.optimizer} | ${c.lr} | ${c.finals.length}${c.stopped ? ` (${c.stopped} diverged)` : ''} | ` +
+    (c.finals.length ? `${mean(c.finals).toFixed(3)} ± ${Math.sqrt(c.finals.reduce((a, x) => a + (x - mean(c.finals)) ** 2, 0) / Math.max(1, c.finals.length - 1)).toFixed(3)} | ` +
+      `${Math.min(...c.finals).toFixed(3)}–${Math.max(...c.finals).toFixed(3)} |` : '– | – |'));
+  return `### ${name}\n\n\`wn-train --experiment ${name} --seeds 1-5\` (${o.train_samples} training / ${o.test_samples} test images, ` +
+    `${o.epochs} epoch(s), batch ${o.batch_size})\n\n| model | optimiser | lr | seeds | final val_accuracy, mean ± sd | min–max |\n` +
+    `|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
+}
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const page = await browser.newPage({ viewport: { width: 1500, height: 460 }, deviceScaleFactor: 1 });
+await page.setContent('<!doctype html><body style="margin:0;background:#fff;font-family:system-ui">' +
+  '<div style="display:grid;grid-template-columns:1.2fr 1fr 1fr;gap:12px;padding:10px;height:440px">' +
+  '<div style="position:relative"><canvas id="a"></canvas></div><div style="position:relative"><canvas id="b"></canvas></div>' +
+  '<div style="position:relative"><canvas id="c"></canvas></div></div></body>');
+await page.addScriptTag({ path: join(root, 'node_modules/chart.js/dist/chart.umd.js') });
+
+for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  const name = file.slice(0, -5);
+  const history = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+  const steps = Math.ceil(history.options.train_samples / history.options.batch_size);
+  const jsonl = join(dir, `${name}.jsonl`);
+  const lines = existsSync(jsonl) ? readFileSync(jsonl, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+  const cs = cells(history);
+  process.stdout.write(table(name, history, cs) + '\n');
+  await page.evaluate(({ name, cs, dyn, colors, sweep, layer }) => {
+    // A sweep's dynamics: plain SGD where weight norm helps (0.01) and where it falls behind (0.1).
+    const SHOWN = ['sgd 0.01', 'sgd 0.1'];
+    for (const id of ['a', 'b', 'c']) globalThis.Chart.getChart(id)?.destroy();
+    const whiskers = {
+      id: 'whiskers',
+      afterDatasetsDraw(chart) {
+        const { ctx, scales: { x, y } } = chart;
+        for (const d of chart.data.datasets) {
+          if (!d.whiskers) continue;
+          ctx.save();
+          ctx.strokeStyle = d.borderColor;
+          d.whiskers.forEach((w, k) => {
+            const px = x.getPixelForValue(d.data[k].x);
+            ctx.beginPath();
+            ctx.moveTo(px, y.getPixelForValue(w.min));
+            ctx.lineTo(px, y.getPixelForValue(w.max));
+            ctx.stroke();
+          });
+          ctx.restore();
+        }
+      },
+    };
+    const base = (title, xTitle, yTitle) => ({ animation: false, responsive: true, maintainAspectRatio: false,
+      plugins: { title: { display: true, text: title }, legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+      scales: { x: { title: { display: true, text: xTitle } }, y: { title: { display: true, text: yTitle } } } });
+    const color = (v) => colors[v] ?? '#7f7f7f';
+    const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
+    if (sweep) {
+      const groups = new Map();
+      for (const c of cs) {
+        const key = `${c.label}, ${c.optimizer}`;
+        if (!groups.has(key)) groups.set(key, { label: key, color: color(c.variant), dash: c.optimizer === 'sgd', cells: [] });
+        groups.get(key).cells.push(c);
+      }
+      const options = base(`${name}: final val_accuracy (mean, min–max over seeds)`, 'learning rate', 'val_accuracy');
+      options.scales.x.type = 'logarithmic';
+      options.scales.y.min = 0;
+      new globalThis.Chart('a', { type: 'line', plugins: [whiskers], options, data: { datasets: [...groups.values()].map((g) => {
+        const ok = g.cells.filter((c) => c.finals.length).sort((p, q) => p.lr - q.lr);
+        return { label: g.label, borderColor: g.color, backgroundColor: g.color, borderDash: g.dash ? [6, 4] : [], pointRadius: 4,
+          data: ok.map((c) => ({ x: c.lr, y: mean(c.finals) })), whiskers: ok.map((c) => ({ min: Math.min(...c.finals), max: Math.max(...c.finals) })) };
+      }) } });
+    } else {
+      const options = base(`${name}: final val_accuracy per seed (bar: mean, line: min–max)`, '', 'val_accuracy');
+      options.scales.x = { type: 'linear', min: -0.5, max: cs.length - 0.5, ticks: { callback: (v) => cs[v]?.label ?? '' },
+        afterBuildTicks: (axis) => { axis.ticks = cs.map((_, i) => ({ value: i })); } };
+      options.scales.y.min = 0;
+      options.plugins.legend.display = false;
+      new globalThis.Chart('a', { type: 'scatter', plugins: [whiskers], options, data: { datasets: cs.flatMap((c, i) => [
+        { label: `${c.label} seeds`, data: c.finals.map((f, k) => ({ x: i + (k - (c.finals.length - 1) / 2) * 0.06, y: f })),
+          backgroundColor: color(c.variant), borderColor: color(c.variant), pointRadius: 4 },
+        { label: `${c.label} mean`, data: c.finals.length ? [{ x: i, y: mean(c.finals) }] : [], pointStyle: 'line', pointRadius: 22,
+          borderWidth: 3, borderColor: color(c.variant), whiskers: c.finals.length ? [{ min: Math.min(...c.finals), max: Math.max(...c.finals) }] : [] },
+      ]) } });
+    }
+    for (const [id, key, title] of [['b', 'norm', `layer ${layer + 1}: ‖v‖ (weight norm) or ‖w‖, per channel`],
+      ['c', 'move', `layer ${layer + 1}: movement per 25 steps (angle of v, or ‖Δw‖/‖w‖)`]]) {
+      const options = base(title, 'epoch', key === 'norm' ? 'mean column norm' : 'radians / ratio');
+      options.scales.x.type = 'linear';
+      options.scales.y.type = 'logarithmic';
+      new globalThis.Chart(id, { type: 'line', options, data: { datasets: dyn.filter((s) => !sweep || SHOWN.includes(s.setting)).map((s) => ({
+        label: s.label + (sweep ? `, ${s.setting}` : ''), borderColor: color(s.variant), backgroundColor: color(s.variant), pointRadius: 0, borderWidth: 1.5,
+        data: s.points.filter((p) => p[key] != null && p[key] > 0).map((p) => ({ x: p.x, y: p[key] })) })) } });
+    }
+  }, { name, cs, colors: COLORS, sweep: cs.length > new Set(cs.map((c) => c.variant)).size, layer: LAYER,
+    dyn: dynamics(lines, steps) });
+  await page.screenshot({ path: join(out, `${name}.png`) });
+}
+await browser.close();

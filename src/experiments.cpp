@@ -1,0 +1,65 @@
+#include "experiments.hpp"
+
+namespace wn {
+
+namespace {
+constexpr auto adam = OptimizerKind::adam;
+constexpr auto sgd = OptimizerKind::sgd;
+const std::vector<Preset> kPair = {Preset::regular, Preset::weightnorm};
+}  // namespace
+
+const std::vector<ExperimentPreset>& experiment_presets() {
+  static const std::vector<ExperimentPreset> presets = {
+      {"tutorial", "The tutorial",
+       "TensorFlow Addons' weight-normalisation tutorial: Adam (lr 1e-3), batch 32, 10 epochs, here on a "
+       "10,000-image subset (set training images to 50,000 for the full run). With a well-tuned Adam the paper expects "
+       "little difference in final accuracy, and the tutorial saw none (0.603 vs 0.602); on the full set our native "
+       "run gives 0.618 vs 0.619.",
+       kPair, {WnInit::tfa}, {{adam, 0.0f, {1e-3f}}}, 1, 10, 10000, 2000},
+      {"sgd", "Plain SGD",
+       "Plain SGD (lr 0.01, no momentum), one epoch on 20,000 images. The paper's point: weight norm speeds up early "
+       "progress under plain gradient descent, because it decouples a unit's scale from its direction and conditions "
+       "the gradient (§2). Our native runs put weight norm ahead in every seed (about 0.35 vs 0.22 after one epoch).",
+       kPair, {WnInit::tfa}, {{sgd, 0.0f, {1e-2f}}}, 3, 1, 20000, 2000},
+      {"high-lr", "Adam at a high learning rate",
+       "Adam at lr 1e-2, ten times the default, for 2 epochs on 20,000 images. Weight norm makes the net robust to the "
+       "learning rate: a large step on v changes w's direction by less and less as ‖v‖ grows (§2.1). Natively the plain "
+       "net stays at chance (0.10) in every seed while weight norm learns (0.21–0.30).",
+       kPair, {WnInit::tfa}, {{adam, 0.0f, {1e-2f}}}, 3, 2, 20000, 2000},
+      {"breaking", "Where weight norm falls behind",
+       "SGD at lr 0.1, 2 epochs on 20,000 images: a step size the plain net tolerates but weight norm does not. Its "
+       "gradient ∇v scales with g/‖v‖, which TFA's init makes large, so the first steps blow ‖v‖ up and the effective "
+       "learning rate collapses. Compare the inits: natively, seed 1, plain 0.43, weight norm 0.28 (tfa) and 0.30 "
+       "(paper).",
+       kPair, {WnInit::tfa, WnInit::paper}, {{sgd, 0.0f, {1e-1f}}}, 3, 2, 20000, 2000},
+      {"init", "Initialisation",
+       "Weight norm's data-dependent init (§3) against none, with the plain net, Adam lr 1e-3, one epoch. 'paper' "
+       "normalises every unit's pre-activation to mean 0, std 1 on the first batch; TFA's version takes the statistics "
+       "with the unnormalised v, so its units start at std 1/‖v‖ and off-centre; 'none' starts as the plain net. The "
+       "table shows the step-0 statistics per layer.",
+       {Preset::regular, Preset::weightnorm}, {WnInit::tfa, WnInit::paper, WnInit::none}, {{adam, 0.0f, {1e-3f}}}, 3, 1,
+       10000, 2000},
+      {"lr-sweep", "Learning-rate sweep",
+       "Final validation accuracy after one epoch on 10,000 images against the learning rate, for Adam (3e-4 to 3e-2) "
+       "and SGD (3e-3 to 3e-1), with min–max over the seeds. The paper predicts weight norm widens the range of usable "
+       "learning rates, above all for SGD; it shows where each model works and where it breaks.",
+       kPair, {WnInit::tfa},
+       {{adam, 0.0f, {3e-4f, 1e-3f, 3e-3f, 1e-2f, 3e-2f}}, {sgd, 0.0f, {3e-3f, 1e-2f, 3e-2f, 1e-1f, 3e-1f}}}, 3, 1, 10000,
+       2000},
+  };
+  return presets;
+}
+
+const ExperimentPreset* find_experiment(const std::string& name) {
+  for (const ExperimentPreset& p : experiment_presets())
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+std::string experiment_names() {
+  std::string s;
+  for (const ExperimentPreset& p : experiment_presets()) s += (s.empty() ? "" : ", ") + p.name;
+  return s;
+}
+
+}  // namespace wn

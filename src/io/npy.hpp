@@ -1,0 +1,29 @@
+#pragma once
+// NumPy's .npy format (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html),
+// as np.save writes a float32 array: the magic "\x93NUMPY", a version, a header dict
+// {'descr': '<f4', 'fortran_order': False, 'shape': (…), } padded to 64 bytes, then the data in
+// C order. Weight files (.npz) are zips of these. The decoder takes files from users: it checks
+// every field and size, and returns an error for anything else; it never throws.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../status.hpp"
+
+namespace wn {
+
+struct NpyArray {
+  std::vector<int> shape;
+  std::vector<float> data;  // C order
+};
+
+// The bytes of a version-1.0 .npy file holding data (product of shape floats) as '<f4'.
+std::string npy_encode(const float* data, const std::vector<int>& shape);
+
+// Reads little-endian float32 ('<f4') or float64 ('<f8', converted) arrays in C order, at most
+// kNpyMaxElements elements.
+constexpr std::size_t kNpyMaxElements = std::size_t(1) << 26;
+Result<NpyArray> npy_decode(const std::uint8_t* bytes, std::size_t len);
+
+}  // namespace wn

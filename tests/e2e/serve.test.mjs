@@ -1,0 +1,197 @@
+// scripts/serve.mjs over real HTTP: descriptors after aborted downloads, running out of
+// descriptors, methods, headers, what is served and what is not (symlinks included), --host.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve } from '../../scripts/serve.mjs';
+import { startCli } from './origins.mjs';
+
+const RECORDS = 10000 * 3073;
+let scratch, dataDir, server, base;
+
+before(async () => {
+  scratch = mkdtempSync(join(tmpdir(), 'wn-serve-'));
+  // data/ as the dev worktrees have it: the batches folder is a symlink to a copy elsewhere.
+  const copy = join(scratch, 'shared-batches');
+  mkdirSync(copy);
+  for (const f of ['data_batch_1.bin', 'test_batch.bin']) {
+    writeFileSync(join(copy, f), '');
+    truncateSync(join(copy, f), RECORDS);  // sparse: 30 MB on no disk
+  }
+  writeFileSync(join(copy, 'batches.meta.txt'), 'airplane\n');
+  writeFileSync(join(scratch, 'secret.txt'), 'not for the web');
+  symlinkSync(join(scratch, 'secret.txt'), join(copy, 'data_batch_2.bin'));  // a link inside the mount, leading out
+  dataDir = join(scratch, 'data');
+  mkdirSync(dataDir);
+  symlinkSync(copy, join(dataDir, 'cifar-10-batches-bin'));
+  writeFileSync(join(dataDir, 'prepare.mjs'), '// a project source');
+  server = await serve({ port: 0, dataDir });
+  base = `http://127.0.0.1:${server.address().port}`;
+});
+after(async () => {
+  await new Promise((ok) => server?.close(ok));
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+// One request; resolves to {status, headers, body} (body: bytes received).
+function fetchRaw(url, { method = 'GET', path } = {}) {
+  return new Promise((ok, fail) => {
+    const u = new URL(url);
+    const req = request({ host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port: u.port, path: path ?? u.pathname, method, agent: false }, (res) => {
+      let body = 0;
+      res.on('data', (c) => { body += c.length; });
+      res.on('end', () => ok({ status: res.statusCode, headers: res.headers, body }));
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+// Starts a download, takes its first chunk and hangs up; resolves when the socket is gone.
+function abortedDownload(url) {
+  return new Promise((ok, fail) => {
+    const req = request(url, { agent: false }, (res) => {
+      assert.equal(res.statusCode, 200);
+      res.once('data', () => req.destroy());
+    });
+    req.on('close', ok);
+    req.on('error', (e) => (e.code === 'ECONNRESET' ? ok() : fail(e)));
+    req.end();
+  });
+}
+
+const openFds = () => readdirSync('/proc/self/fd').length;
+
+// Waits (without a time limit of its own: node:test's timeout bounds it) until check() holds.
+async function until(check) {
+  while (!check()) await new Promise((ok) => setTimeout(ok, 20));
+}
+
+test('300 aborted downloads leave the descriptor count flat', async (t) => {
+  const url = `${base}/data/cifar-10-batches-bin/data_batch_1.bin`;
+  let closed = 0;
+  const onRequest = (req, res) => res.on('close', () => closed++);
+  server.on('request', onRequest);
+  await abortedDownload(url);
+  await until(() => closed === 1);
+  const before = openFds();
+  for (let i = 0; i < 300; i++) await abortedDownload(url);
+  await until(() => closed === 301);
+  // The server has seen every client leave; the file streams close on the next turns.
+  let afterAborts = openFds();
+  for (let turn = 0; turn < 500 && afterAborts > before + 5; turn++) {  // a grace period, not a deadline
+    await new Promise((ok) => setTimeout(ok, 20));
+    afterAborts = openFds();
+  }
+  server.off('request', onRequest);
+  t.diagnostic(`open descriptors: ${before} before, ${afterAborts} after 300 aborted downloads`);
+  assert.ok(afterAborts <= before + 5, `${before} → ${afterAborts} descriptors`);
+  assert.equal((await fetchRaw(url)).body, RECORDS);
+});
+
+test('out of descriptors, the server answers 503 or drops a connection, and carries on', { timeout: 60000 }, async () => {
+  // 40 descriptors: a handful for node itself, too few for 60 downloads at once.
+  const cli = await startCli(['--port', '0'], { ulimit: 40, env: { WN_DATA_DIR: dataDir } });
+  try {
+    const url = `${cli.url}data/cifar-10-batches-bin/test_batch.bin`;
+    // Downloads that are started and then not read: each holds a socket and a file.
+    const held = [];
+    const outcomes = await Promise.all(Array.from({ length: 60 }, () => new Promise((ok) => {
+      const req = request(url, { agent: false }, (res) => { res.pause(); held.push(req); ok(res.statusCode); });
+      req.on('error', (e) => ok(e.code));
+      req.end();
+    })));
+    assert.ok(outcomes.some((o) => o !== 200), `all 60 downloads got a file: ${outcomes.join()}`);
+    for (const req of held) req.destroy();
+    for (let i = 0; i < 100; i++) await abortedDownload(url);
+    assert.equal(cli.exitCode(), null, cli.output());
+    assert.equal((await fetchRaw(url)).body, RECORDS);
+  } finally {
+    await cli.stop();
+  }
+});
+
+test('only GET and HEAD: other methods get 405 with Allow', async () => {
+  for (const method of ['POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']) {
+    const r = await fetchRaw(`${base}/`, { method });
+    assert.equal(r.status, 405, method);
+    assert.equal(r.headers.allow, 'GET, HEAD');
+  }
+  const head = await fetchRaw(`${base}/data/cifar-10-batches-bin/test_batch.bin`, { method: 'HEAD' });
+  assert.equal(head.status, 200);
+  assert.equal(head.headers['content-length'], String(RECORDS));
+  assert.equal(head.body, 0);
+});
+
+test('nosniff everywhere; CORP cross-origin on pages, same-origin on what they load; COEP on all', async () => {
+  const headers = async (path) => (await fetchRaw(base + path)).headers;
+  for (const path of ['/', '/embed.html', '/app.js', '/trainer.worker.js', '/vendor/chart.umd.js', '/no-such-file'])
+    assert.equal((await headers(path))['x-content-type-options'], 'nosniff', path);
+  for (const path of ['/', '/embed.html', '/index.html'])
+    assert.equal((await headers(path))['cross-origin-resource-policy'], 'cross-origin', path);
+  for (const path of ['/app.js', '/trainer.worker.js', '/sw.js', '/vendor/chart.umd.js', '/data/cifar-10-batches-bin/test_batch.bin']) {
+    const h = await headers(path);
+    assert.equal(h['cross-origin-resource-policy'], 'same-origin', path);
+    assert.equal(h['cross-origin-embedder-policy'], 'require-corp', path);
+  }
+  const bare = await serve({ port: 0, isolation: false, dataDir });
+  try {
+    const h = (await fetchRaw(`http://127.0.0.1:${bare.address().port}/embed.html`)).headers;
+    assert.equal(h['x-content-type-options'], 'nosniff');
+    for (const name of ['cross-origin-opener-policy', 'cross-origin-embedder-policy', 'cross-origin-resource-policy'])
+      assert.equal(h[name], undefined, name);
+  } finally {
+    await new Promise((ok) => bare.close(ok));
+  }
+});
+
+test('/data/ serves the dataset files the page uses and nothing else', async () => {
+  const status = async (path) => (await fetchRaw(base, { path })).status;
+  assert.equal(await status('/data/cifar-10-batches-bin/test_batch.bin'), 200);  // through the symlinked folder
+  for (const path of ['/data/prepare.mjs', '/data/', '/data/cifar-10-batches-bin/', '/data/cifar-10-batches-bin/batches.meta.txt',
+    '/data/cifar-10-batches-bin/data_batch_2.bin',  // a symlink to ../secret.txt
+    '/data/cifar-10-batches-bin/../prepare.mjs', '/data/cifar-10-batches-bin/%2e%2e/prepare.mjs', '/data/cifar-10-binary.tar.gz'])
+    assert.equal(await status(path), 404, path);
+  for (const path of ['/../package.json', '/%2e%2e/package.json', '/..%2fpackage.json', '/%2e%2e%2f%2e%2e%2fetc/passwd',
+    '/wasm/../../package.json', '/vendor/chart.umd.js/../../package.json', '/%00', '/%zz'])
+    assert.equal(await status(path), 404, path);
+});
+
+test('--root: a symlinked root works; links inside that lead out are not followed', async () => {
+  const site = join(scratch, 'site');
+  mkdirSync(join(site, 'sub'), { recursive: true });
+  writeFileSync(join(site, 'index.html'), '<p>home</p>');
+  writeFileSync(join(site, 'sub', 'page.html'), '<p>sub</p>');
+  symlinkSync(join(site, 'index.html'), join(site, 'alias.html'));  // inside: fine
+  symlinkSync(join(scratch, 'secret.txt'), join(site, 'leak.txt'));
+  symlinkSync(scratch, join(site, 'up'));
+  symlinkSync(site, join(scratch, 'site-link'));
+  const s = await serve({ port: 0, dir: join(scratch, 'site-link') });
+  try {
+    const at = `http://127.0.0.1:${s.address().port}`;
+    const status = async (path) => (await fetchRaw(at, { path })).status;
+    for (const path of ['/', '/index.html', '/sub/page.html', '/alias.html']) assert.equal(await status(path), 200, path);
+    for (const path of ['/leak.txt', '/up/secret.txt', '/sub/../../secret.txt']) assert.equal(await status(path), 404, path);
+  } finally {
+    await new Promise((ok) => s.close(ok));
+  }
+});
+
+test('--host: listens there and prints a URL that works', async () => {
+  for (const [host, printed] of [[null, /^http:\/\/127\.0\.0\.1:\d+\/$/], ['localhost', /^http:\/\/localhost:\d+\/$/],
+    ['::1', /^http:\/\/\[::1\]:\d+\/$/], ['0.0.0.0', /^http:\/\/localhost:\d+\/$/]]) {
+    const cli = await startCli(['--port', '0', ...(host ? ['--host', host] : [])]);
+    try {
+      assert.match(cli.url, printed, host);
+      assert.equal((await fetchRaw(`${cli.url}embed.html`)).status, 200, host);
+    } finally {
+      await cli.stop();
+    }
+  }
+  const bad = await startCli(['--port', 'x'], { expectExit: true });
+  assert.equal(bad.code, 2);
+  assert.match(bad.output, /--port/);
+});

@@ -1,0 +1,166 @@
+// The experiment form: an experiment preset fills it, every field stays editable, and the form
+// reads back as an experiment spec (web/experiment.js) and as URL parameters with the embed's
+// names (web/params.js), so a link reproduces a run. Bounds and choices come from the catalog.
+import { formatSweeps, specFrom } from './params.js';
+
+const $ = (id) => document.getElementById(id);
+
+function checkboxes(box, name, values, labels = {}) {
+  box.replaceChildren(...values.map((v) => {
+    const label = document.createElement('label');
+    label.className = 'check';
+    const input = Object.assign(document.createElement('input'), { type: 'checkbox', name, value: v });
+    label.append(input, ` ${labels[v] ?? v}`);
+    return label;
+  }));
+}
+
+const checked = (name) => [...document.querySelectorAll(`input[name=${name}]:checked`)].map((i) => i.value);
+
+export class Controls {
+  // fallback: the data sizes when no experiment sets them ({train, test}).
+  constructor(catalog, fallback, onChange) {
+    this.catalog = catalog;
+    this.fallback = fallback;
+    const lim = catalog.limits;
+    $('experiment').replaceChildren(...catalog.experiments.map((e) => new Option(e.title, e.name)), new Option('Custom', ''));
+    checkboxes($('models-box'), 'model', catalog.models, { weightnorm: 'weight norm', 'wn-mobn': 'weight norm + mean-only BN' });
+    checkboxes($('wninit-box'), 'wninit', catalog.wn_inits);
+    for (const [id, min, max] of [['epochs', 1, lim.max_epochs], ['batch-size', 1, lim.max_batch], ['train-samples', 1, lim.max_train],
+      ['test-samples', 1, lim.max_test], ['seed', 0, lim.max_seed], ['seeds', 1, lim.max_seeds], ['init-samples', 1, lim.max_train]])
+      Object.assign($(id), { min, max });
+    $('add-sweep').addEventListener('click', () => { this.addSweep({ optimizer: this.unusedOptimizer(), momentum: 0, lrs: [catalog.defaults.lr] }); onChange(); });
+    $('experiment').addEventListener('change', () => {
+      const name = $('experiment').value;
+      if (name) this.set(specFrom({ experiment: name }, catalog, fallback));
+      onChange();
+    });
+    // Any edit makes it a custom experiment, unless it matches the preset again.
+    $('controls').addEventListener('input', (e) => { if (e.target.id !== 'experiment') this.markCustom(); onChange(); });
+    this.onChange = onChange;
+  }
+
+  unusedOptimizer() {
+    const used = [...document.querySelectorAll('#sweeps .optimizer')].map((s) => s.value);
+    return this.catalog.optimizers.find((o) => !used.includes(o)) ?? this.catalog.optimizers[0];
+  }
+
+  addSweep(s) {
+    const row = document.createElement('div');
+    row.className = 'sweep';
+    row.innerHTML = `<label>optimizer <select class="optimizer"></select></label>
+      <label>learning rates <input class="lrs" type="text" inputmode="decimal" required></label>
+      <label>momentum <input class="momentum" type="number" min="0" max="1" step="any"></label>
+      <button type="button" class="remove" aria-label="remove this optimizer">×</button>`;
+    const select = row.querySelector('.optimizer');
+    select.append(...this.catalog.optimizers.map((o) => new Option(o, o)));
+    select.value = s.optimizer;
+    row.querySelector('.lrs').value = s.lrs.join(', ');
+    row.querySelector('.momentum').value = s.momentum ?? 0;
+    const syncMomentum = () => { row.querySelector('.momentum').disabled = select.value !== 'sgd'; };
+    select.addEventListener('change', syncMomentum);
+    syncMomentum();
+    row.querySelector('.remove').addEventListener('click', () => {
+      if (document.querySelectorAll('#sweeps .sweep').length > 1) row.remove();
+      this.markCustom();
+      this.onChange();
+    });
+    $('sweeps').append(row);
+    $('add-sweep').disabled = document.querySelectorAll('#sweeps .sweep').length >= this.catalog.optimizers.length;
+  }
+
+  set(spec) {
+    $('experiment').value = spec.experiment ?? '';
+    const preset = this.catalog.experiments.find((e) => e.name === spec.experiment);
+    $('experiment-text').textContent = preset?.text ?? 'Your own settings.';
+    const models = new Set(spec.variants.map((v) => v.model));
+    const inits = new Set(spec.variants.filter((v) => v.model !== 'regular').map((v) => v.wnInit));
+    if (!inits.size) inits.add(spec.variants[0]?.wnInit ?? this.catalog.defaults.wn_init);
+    for (const i of document.querySelectorAll('input[name=model]')) i.checked = models.has(i.value);
+    for (const i of document.querySelectorAll('input[name=wninit]')) i.checked = inits.has(i.value);
+    $('sweeps').replaceChildren();
+    for (const s of spec.sweeps) this.addSweep(s);
+    $('seed').value = spec.seeds[0];
+    $('seeds').value = spec.seeds.length;
+    $('epochs').value = spec.epochs;
+    $('batch-size').value = spec.batchSize;
+    $('train-samples').value = spec.trainSamples;
+    $('test-samples').value = spec.testSamples;
+    $('init-samples').value = spec.initSamples ?? '';
+    this.presetParams = preset ? this.params(true).toString() : null;
+  }
+
+  markCustom() {
+    if (this.presetParams && this.params(true).toString() !== this.presetParams) {
+      $('experiment').value = '';
+      $('experiment-text').textContent = 'Your own settings.';
+      this.presetParams = null;
+    }
+  }
+
+  sweeps() {
+    return [...document.querySelectorAll('#sweeps .sweep')].map((row) => ({
+      optimizer: row.querySelector('.optimizer').value,
+      momentum: row.querySelector('.optimizer').value === 'sgd' ? Number(row.querySelector('.momentum').value) || 0 : 0,
+      lrs: row.querySelector('.lrs').value.split(',').map((t) => Number(t.trim())),
+      input: row.querySelector('.lrs'),
+    }));
+  }
+
+  // Marks what the browser's own constraints cannot express; true when the form is valid.
+  validate() {
+    const lim = this.catalog.limits;
+    const models = checked('model');
+    document.querySelector('input[name=model]').setCustomValidity(models.length ? '' : 'Choose at least one model.');
+    const needsInit = models.some((m) => m !== 'regular');
+    document.querySelector('input[name=wninit]').setCustomValidity(!needsInit || checked('wninit').length ? '' : 'Choose at least one weight-norm init.');
+    const seen = new Set();
+    for (const s of this.sweeps()) {
+      const bad = s.lrs.some((v) => !Number.isFinite(v) || v < lim.min_lr || v > lim.max_lr) || new Set(s.lrs).size !== s.lrs.length;
+      const twice = seen.has(s.optimizer);
+      seen.add(s.optimizer);
+      s.input.setCustomValidity(bad ? `Learning rates: numbers from ${lim.min_lr} to ${lim.max_lr}, separated by commas, each once.`
+        : twice ? `${s.optimizer} is listed twice.` : '');
+    }
+    return $('controls').reportValidity();
+  }
+
+  spec() {
+    const num = (id) => Number($(id).value);
+    const inits = checked('wninit');
+    const seed = num('seed');
+    return {
+      experiment: $('experiment').value || null,
+      variants: checked('model').flatMap((model) => (model === 'regular' ? [{ model, wnInit: inits[0] ?? this.catalog.defaults.wn_init }]
+        : inits.map((wnInit) => ({ model, wnInit })))),
+      seeds: Array.from({ length: num('seeds') }, (_, i) => seed + i),
+      sweeps: this.sweeps().map(({ optimizer, momentum, lrs }) => ({ optimizer, momentum, lrs })),
+      epochs: num('epochs'), batchSize: num('batch-size'), trainSamples: num('train-samples'), testSamples: num('test-samples'),
+      initSamples: $('init-samples').value ? num('init-samples') : undefined,
+    };
+  }
+
+  // The form as URL parameters with the embed's names.
+  params(ignoreExperiment = false) {
+    const s = this.spec();
+    const p = new URLSearchParams();
+    if (s.experiment && !ignoreExperiment) p.set('experiment', s.experiment);
+    p.set('models', [...new Set(s.variants.map((v) => v.model))].join(','));
+    p.set('wninit', checked('wninit').join(','));
+    if (s.sweeps.length === 1) {
+      p.set('optimizer', s.sweeps[0].optimizer);
+      p.set('lr', s.sweeps[0].lrs.join(','));
+      if (s.sweeps[0].momentum) p.set('momentum', s.sweeps[0].momentum);
+    } else {
+      p.set('sweeps', formatSweeps(s.sweeps));
+    }
+    p.set('seed', s.seeds[0]);
+    p.set('seeds', s.seeds.length);
+    p.set('epochs', s.epochs);
+    p.set('batch', s.batchSize);
+    p.set('train', s.trainSamples);
+    p.set('test', s.testSamples);
+    if (s.initSamples) p.set('initsamples', s.initSamples);
+    return p;
+  }
+}
