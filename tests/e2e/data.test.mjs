@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { launch, openPage } from './helpers.mjs';
-import { resolvePath, serve } from '../../scripts/serve.mjs';
+import { devMounts, isolationHeaders, locate, serve } from '../../scripts/serve.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const RECORD = 3073;
@@ -27,19 +27,19 @@ async function startServer(range) {
   const [handler] = server.listeners('request');
   const sent = { data: 0 };
   server.removeAllListeners('request');
-  server.on('request', (req, res) => {
+  server.on('request', async (req, res) => {
     if (req.url.startsWith('/data/')) {
       const write = res.write.bind(res);
       res.write = (chunk, ...rest) => { sent.data += chunk.length; return write(chunk, ...rest); };
     }
     const wanted = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
-    const file = wanted && resolvePath(req.url);
-    if (range === 'honour' && wanted && file && statSync(file, { throwIfNoEntry: false })?.isFile()) {
+    const file = range === 'honour' && wanted && await locate(req.url, devMounts());
+    if (file) {
       const size = statSync(file).size, start = Number(wanted[1]);
       const end = Math.min(size - 1, wanted[2] ? Number(wanted[2]) : size - 1);
-      if (start >= size) return res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end();
-      res.writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${size}`, 'Content-Length': end - start + 1,
-        'Content-Type': 'application/octet-stream', 'Cross-Origin-Resource-Policy': 'same-origin' });
+      const headers = { ...isolationHeaders(file), 'Content-Type': 'application/octet-stream' };
+      if (start >= size) return res.writeHead(416, { ...headers, 'Content-Range': `bytes */${size}` }).end();
+      res.writeHead(206, { ...headers, 'Content-Range': `bytes ${start}-${end}/${size}`, 'Content-Length': end - start + 1 });
       return createReadStream(file, { start, end }).pipe(res);
     }
     if (range === 'ignore') delete req.headers.range;
