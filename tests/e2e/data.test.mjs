@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, createReadStream, ftruncateSync, mkdtempSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +15,13 @@ import { devMounts, isolationHeaders, locate, serve } from '../../scripts/serve.
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const RECORD = 3073;
 let browser;
+const scratch = mkdtempSync(join(tmpdir(), 'wn-data-e2e-'));  // crafted files, removed afterwards
+const scratchDir = (name) => mkdtempSync(join(scratch, name));
 before(async () => { browser = await launch(); });
-after(async () => { await browser?.close(); });
+after(async () => {
+  await browser?.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 // serve.mjs behind a front that decides what happens to Range requests: 'honour' answers them
 // for files (206, as nginx, GitHub Pages or S3 do; serve.mjs itself does not yet), 'ignore'
@@ -178,7 +183,7 @@ function records(count, tag) {
 
 const gzipMembers = (bytes, cuts) => Buffer.concat([0, ...cuts].map((from, i) => gzipSync(bytes.subarray(from, cuts[i] ?? bytes.length))));
 
-const dir = mkdtempSync(join(tmpdir(), 'wn-data-e2e-'));
+const dir = scratchDir('gzip-');
 const full = tar([['cifar-10-batches-bin/data_batch_1.bin', records(1000, 1)], ['cifar-10-batches-bin/data_batch_2.bin', records(500, 2)],
   ['cifar-10-batches-bin/test_batch.bin', records(300, 3)]]);
 const open = tar([['data_batch_1.bin', records(3, 4)], ['test_batch.bin', records(2, 5)]], false);  // no end blocks, batches missing: read to the end
@@ -224,7 +229,7 @@ test('gzip members joined with cat, zero padding and trailing junk: the page and
 
 // Empty batch files used to "train" and report an accuracy of 0.
 test('empty batch files are refused: no training images, no test images', () => withHarness('honour', async ({ page }) => {
-  const empty = mkdtempSync(join(tmpdir(), 'wn-empty-'));
+  const empty = scratchDir('empty-');
   const files = ['data_batch_1.bin', 'test_batch.bin'].map((name) => join(empty, name));
   for (const file of files) writeFileSync(file, '');
   const r = await loadFiles(page, files);
@@ -236,7 +241,7 @@ test('empty batch files are refused: no training images, no test images', () => 
 
 // A 1.1 GB .bin upload used to be read whole into memory (1.3 GB renderer) before it was refused.
 test('a 1.1 GB .bin and a 1.1 GB archive are refused by their size, before a byte is read', () => withHarness('honour', async ({ page }) => {
-  const big = mkdtempSync(join(tmpdir(), 'wn-big-'));
+  const big = scratchDir('big-');
   const expected = {
     'data_batch_1.bin': "data_batch_1.bin: 1100000000 bytes is more than a CIFAR-10 batch file's 30730000 (10000 images)",
     'cifar-10-binary.tar.gz': 'cifar-10-binary.tar.gz: more than 256 MB, larger than any CIFAR-10 archive (the official one is 170 MB gzip\'d, 185 MB unpacked)',
