@@ -15,39 +15,71 @@ namespace wn::test {
 
 using Bytes = std::vector<std::uint8_t>;
 
+inline Bytes concat(Bytes head, const Bytes& tail) {
+  head.insert(head.end(), tail.begin(), tail.end());
+  return head;
+}
+
+// A ustar header for a regular file of `size` bytes (which may be more than follow it).
+inline Bytes tar_header(const std::string& name, std::uint64_t size) {
+  Bytes h(512, 0);
+  char* c = reinterpret_cast<char*>(h.data());
+  std::snprintf(c, 100, "%s", name.c_str());
+  std::snprintf(c + 100, 8, "%07o", 0644);
+  std::snprintf(c + 124, 12, "%011llo", static_cast<unsigned long long>(size));
+  h[156] = '0';
+  std::memcpy(c + 257, "ustar", 6);
+  std::memcpy(c + 263, "00", 2);
+  std::memset(c + 148, ' ', 8);
+  unsigned sum = 0;
+  for (std::uint8_t b : h) sum += b;
+  std::snprintf(c + 148, 8, "%06o", sum);
+  return h;
+}
+
 inline Bytes make_tar(const std::vector<std::pair<std::string, Bytes>>& members, bool end_blocks = true) {
   Bytes out;
   for (const auto& [name, data] : members) {
-    std::uint8_t h[512] = {};
-    std::snprintf(reinterpret_cast<char*>(h), 100, "%s", name.c_str());
-    std::snprintf(reinterpret_cast<char*>(h + 100), 8, "%07o", 0644);
-    std::snprintf(reinterpret_cast<char*>(h + 124), 12, "%011lo", static_cast<unsigned long>(data.size()));
-    h[156] = '0';
-    std::memcpy(h + 257, "ustar", 6);
-    std::memcpy(h + 263, "00", 2);
-    std::memset(h + 148, ' ', 8);
-    unsigned sum = 0;
-    for (std::uint8_t b : h) sum += b;
-    std::snprintf(reinterpret_cast<char*>(h + 148), 8, "%06o", sum);
-    out.insert(out.end(), h, h + 512);
-    out.insert(out.end(), data.begin(), data.end());
+    out = concat(concat(std::move(out), tar_header(name, data.size())), data);
     out.resize((out.size() + 511) / 512 * 512, 0);
   }
   if (end_blocks) out.resize(out.size() + 1024, 0);
   return out;
 }
 
-inline Bytes gzip(const Bytes& in) {
+// One gzip member holding `in`, then `zeros` zero bytes (streamed: a gzip bomb needs no memory).
+inline Bytes gzip(const Bytes& in, std::uint64_t zeros = 0) {
   z_stream zs{};
-  deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-  Bytes out(deflateBound(&zs, uLong(in.size())) + 64);
-  zs.next_in = const_cast<Bytef*>(in.data());
-  zs.avail_in = uInt(in.size());
-  zs.next_out = out.data();
-  zs.avail_out = uInt(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
+  deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+  Bytes out, buf(1 << 16);
+  const Bytes zero_block(1 << 20, 0);
+  auto feed = [&](const Bytes& data, std::size_t len, int flush) {
+    zs.next_in = const_cast<Bytef*>(data.data());
+    zs.avail_in = uInt(len);
+    do {
+      zs.next_out = buf.data();
+      zs.avail_out = uInt(buf.size());
+      deflate(&zs, flush);
+      out.insert(out.end(), buf.begin(), buf.end() - zs.avail_out);
+    } while (zs.avail_out == 0);
+  };
+  feed(in, in.size(), Z_NO_FLUSH);
+  for (; zeros > 0; zeros -= std::min<std::uint64_t>(zeros, zero_block.size()))
+    feed(zero_block, std::size_t(std::min<std::uint64_t>(zeros, zero_block.size())), Z_NO_FLUSH);
+  feed(in, 0, Z_FINISH);
   deflateEnd(&zs);
+  return out;
+}
+
+// `in` split at `cuts` into separate gzip members, one after the other, as `cat a.gz b.gz` makes.
+inline Bytes gzip_members(const Bytes& in, const std::vector<std::size_t>& cuts) {
+  Bytes out;
+  std::size_t from = 0;
+  for (std::size_t i = 0; i <= cuts.size(); ++i) {
+    const std::size_t to = i < cuts.size() ? cuts[i] : in.size();
+    out = concat(std::move(out), gzip(Bytes(in.begin() + from, in.begin() + to)));
+    from = to;
+  }
   return out;
 }
 
@@ -70,7 +102,7 @@ inline std::string temp_dir() {
 
 inline void write_file(const std::string& path, const Bytes& bytes) {
   std::FILE* f = std::fopen(path.c_str(), "wb");
-  std::fwrite(bytes.data(), 1, bytes.size(), f);
+  if (!bytes.empty()) std::fwrite(bytes.data(), 1, bytes.size(), f);  // an empty vector's data() may be null
   std::fclose(f);
 }
 

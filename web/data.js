@@ -1,5 +1,6 @@
 // Where CIFAR-10 comes from: the files `npm run data` prepared under data/, or a
-// file the user picks or drops. Parsing happens in a throwaway worker (data.worker.js).
+// file the user picks or drops. Parsing happens in a throwaway worker (data.worker.js), which
+// reads only the records asked for: a 2,000 + 500 subset fetches 7.7 MB, not two 30 MB files.
 import './protocol.js';
 import { isolated } from './scheduler.js';
 
@@ -19,15 +20,16 @@ export function fileSources(files) {
   return [...files].map((file) => ({ name: file.name, file }));
 }
 
-// Resolves to {train: {count, images, labels}, test: {...}}; rejects with a readable message.
+// Resolves to {train: {count, images, labels}, test: {...}, bytesRead}; rejects with a readable
+// message. bytesRead: what the worker read of the sources (for a refused file, 0).
 export function loadDataset(sources, limits, onProgress) {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./data.worker.js', import.meta.url));
     const done = (f, v) => { worker.terminate(); f(v); };
     worker.onmessage = ({ data: m }) => {
       if (m.type === msg.progress) onProgress?.(m);
-      else if (m.type === msg.loaded) done(resolve, { train: m.train, test: m.test });
-      else if (m.type === msg.error) done(reject, new Error(m.message));
+      else if (m.type === msg.loaded) done(resolve, { train: m.train, test: m.test, bytesRead: m.bytesRead });
+      else if (m.type === msg.error) done(reject, Object.assign(new Error(m.message), { bytesRead: m.bytesRead }));
     };
     worker.onerror = (e) => { e.preventDefault(); done(reject, new Error(`the data worker failed: ${e.message}`)); };
     worker.postMessage({ type: msg.load, sources, limits, shared: isolated() });

@@ -1,24 +1,175 @@
 #include "output_file.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <random>
+
+#include "../data/posix_file.hpp"
 
 namespace wn {
 
-Status check_output_path(const std::string& path) {
+namespace {
+
+using posix::Fd;
+
+std::string reason(int error) { return std::strerror(error); }
+
+std::string folder_of(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::string name_of(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// What --json PATH names, worked out afresh for the check and for every write.
+struct Target {
+  // create: a new file; replace: an existing regular file, replaced whole by rename;
+  // stream: a character device or a FIFO, written directly (/dev/null stays a device).
+  enum Kind { create, replace, stream } kind;
+  std::string path;  // the file to create or replace (a symlink's final target), or to write to
+  struct stat st {};
+};
+
+// The kernel's protected_symlinks rule, applied here because it may be off (fs.protected_symlinks
+// is 0 on the machines this was written on) and a rename would bypass it anyway: in a sticky world-writable
+// folder such as /tmp, follow a link only if it is ours or the folder owner's. Otherwise
+// another user could point our history file at one of theirs, or at /etc/shadow.
+Status check_link(const std::string& path, const struct stat& link) {
+  struct stat dir;
+  if (::stat(folder_of(path).c_str(), &dir) != 0) return Error{"cannot write " + path + ": " + reason(errno)};
+  const bool shared = (dir.st_mode & S_ISVTX) && (dir.st_mode & S_IWOTH);
+  if (shared && link.st_uid != ::geteuid() && link.st_uid != dir.st_uid)
+    return Error{"not writing " + path + ": it is a symbolic link that another user owns in the shared folder " +
+                 folder_of(path)};
+  return {};
+}
+
+Result<Target> resolve(const std::string& path) {
   if (path.empty()) return Error{"no output path given"};
+  struct stat link;
+  if (::lstat(path.c_str(), &link) != 0) {
+    if (errno != ENOENT && errno != ENOTDIR) return Error{"cannot write " + path + ": " + reason(errno)};
+    const std::string dir = folder_of(path);
+    struct stat d;
+    if (::stat(dir.c_str(), &d) != 0)
+      return Error{"cannot write " + path + ": the folder " + dir + (errno == ENOENT ? " does not exist" : ": " + reason(errno))};
+    if (!S_ISDIR(d.st_mode)) return Error{"cannot write " + path + ": " + dir + " is not a folder"};
+    return Target{Target::create, path};
+  }
+  Target t{Target::replace, path};
+  if (::stat(path.c_str(), &t.st) != 0)
+    return Error{"cannot write " + path + ": it is a symbolic link to " + (errno == ENOENT ? "a missing file" : reason(errno))};
+  if (S_ISLNK(link.st_mode)) {
+    Status s = check_link(path, link);
+    if (!s) return Error{s.message()};
+  }
+  if (S_ISDIR(t.st.st_mode)) return Error{"cannot write " + path + ": it is a directory"};
+  if (S_ISCHR(t.st.st_mode) || S_ISFIFO(t.st.st_mode)) return Target{Target::stream, path, t.st};
+  if (!S_ISREG(t.st.st_mode)) return Error{"cannot write " + path + ": it is " + posix::kind_of(t.st.st_mode)};
+  if (S_ISLNK(link.st_mode)) {
+    // Write through the link: the link stays, and its target is replaced as a file would be.
+    char* real = ::realpath(path.c_str(), nullptr);
+    if (!real) return Error{"cannot write " + path + ": " + reason(errno)};
+    t.path = real;
+    std::free(real);
+  }
+  return t;
+}
+
+// A new, empty file beside `target` with a name nobody can guess or have planted: O_EXCL
+// never opens what exists, and O_NOFOLLOW never follows a link. Mode 0666 less the umask, as
+// any new file gets.
+Result<std::pair<Fd, std::string>> make_temp(const std::string& target) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  const std::string stem = folder_of(target) + "/." + name_of(target).substr(0, NAME_MAX - 32) + ".";
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    char tag[24];
+    std::snprintf(tag, sizeof tag, "%016llx", static_cast<unsigned long long>(rng()));
+    std::string name = stem + tag + ".tmp";
+    Fd fd(::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666));
+    if (fd) return std::make_pair(std::move(fd), std::move(name));
+    if (errno != EEXIST) return Error{"cannot create a file in " + folder_of(target) + ": " + reason(errno)};
+  }
+  return Error{"cannot create a file in " + folder_of(target) + ": 100 names taken"};
+}
+
+// A device or FIFO: opened without blocking, so a FIFO that nobody reads is an error and not
+// a hang, then written in blocking mode so a slow reader does not make the write fail.
+Status write_stream(const std::string& path, const std::string& text) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (!fd) {
+    if (errno == ENXIO) return Error{"cannot write " + path + ": no process is reading the FIFO"};
+    return Error{"cannot write " + path + ": " + reason(errno)};
+  }
+  const int flags = ::fcntl(fd.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0 || !posix::write_all(fd.get(), text.data(), text.size()) ||
+      fd.close() != 0)
+    return Error{"cannot write " + path + ": " + reason(errno)};
+  return {};
+}
+
+// Writes a temporary file beside the target, flushes it to disk, then renames it over the
+// target: readers see the old file or the new one, never a part, whoever else writes too.
+Status replace_file(const Target& t, const std::string& path, const std::string& text) {
+  auto temp = make_temp(t.path);
+  if (!temp) return Error{"cannot write " + path + ": " + temp.message()};
+  auto& [fd, name] = temp.value();
+  bool ok = posix::write_all(fd.get(), text.data(), text.size());
+  if (ok && t.kind == Target::replace) {
+    // The new file keeps the old one's permissions and, where we may set it, its owner.
+    ok = ::fchmod(fd.get(), t.st.st_mode & 07777) == 0;
+    if (ok && (t.st.st_uid != ::geteuid() || t.st.st_gid != ::getegid())) (void)!::fchown(fd.get(), t.st.st_uid, t.st.st_gid);
+  }
+  ok = ok && ::fsync(fd.get()) == 0;
+  ok = fd.close() == 0 && ok;
+  ok = ok && ::rename(name.c_str(), t.path.c_str()) == 0;
+  if (!ok) {
+    const int error = errno;
+    ::unlink(name.c_str());
+    return Error{"cannot write " + path + ": " + reason(error)};
+  }
+  // The rename itself reaches the disk once the folder is flushed; where that is not
+  // supported the file is still whole, so a failure here is not reported.
+  Fd dir(::open(folder_of(t.path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir) (void)::fsync(dir.get());
+  return {};
+}
+
+// Whether we may write what `t` names: an existing file's own permissions count, although a
+// rename in a writable folder could replace it regardless. The check and every write ask.
+Status permitted(const Target& t, const std::string& path) {
+  if (t.kind == Target::create || ::faccessat(AT_FDCWD, t.path.c_str(), W_OK, AT_EACCESS) == 0) return {};
+  return Error{"cannot write " + path + ": " + reason(errno)};
+}
+
+}  // namespace
+
+Status check_output_path(const std::string& path) {
+  auto t = resolve(path);
+  Status s = t ? permitted(t.value(), path) : t.status();
+  if (!s || t->kind == Target::stream) return s;
+  // Replacing needs a new file in the folder: make one, as a write would, and remove it.
+  auto temp = make_temp(t->path);
+  if (!temp) return Error{"cannot write " + path + ": " + temp.message()};
+  ::unlink(temp->second.c_str());
   return {};
 }
 
 Status write_output_file(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) return Error{"cannot write " + path + ": " + std::strerror(errno)};
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  if (std::fclose(f) != 0 || !ok || std::rename(tmp.c_str(), path.c_str()) != 0)
-    return Error{"cannot write " + path + ": " + std::strerror(errno)};
-  return {};
+  auto t = resolve(path);
+  Status s = t ? permitted(t.value(), path) : t.status();
+  if (!s) return s;
+  return t->kind == Target::stream ? write_stream(path, text) : replace_file(t.value(), path, text);
 }
 
 }  // namespace wn

@@ -1,6 +1,18 @@
 #pragma once
 // Where wn-train writes its history: checked before any training, and replaced whole, so a
 // reader never sees half a file.
+//
+// - A regular file (new or existing) is written to a temporary file with an unguessable name
+//   in the same folder (created O_EXCL|O_NOFOLLOW, so nothing planted there is followed or
+//   reused), flushed with fsync and renamed over the target. Concurrent writers each rename
+//   a complete file; every read sees one of them whole. An existing file keeps its mode.
+// - A symbolic link is written through: the link stays, and the file it finally points to is
+//   replaced as above (in that file's folder). A link to nothing is refused, and so is a link
+//   in a sticky world-writable folder (/tmp) that belongs to another user, as the kernel's
+//   protected_symlinks would.
+// - A character device (/dev/null) or a FIFO is written directly and stays what it is; a FIFO
+//   that no process reads is an error, not a hang. Directories, sockets and block devices are
+//   refused.
 #include <string>
 
 #include "../status.hpp"

@@ -25,6 +25,8 @@ class TarReader {
   // The input has ended: an error if it stopped inside a header or a member.
   Status finish();
   std::uint64_t offset() const { return offset_; }
+  // Saw the end-of-archive block: whatever follows is never looked at.
+  bool ended() const { return ended_; }
 
  private:
   Status parse_header();

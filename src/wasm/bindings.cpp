@@ -105,9 +105,10 @@ struct ModelHandle {
 };
 
 struct LoaderHandle {
-  explicit LoaderHandle(CifarLimits l) : loader(l), tar(loader) {}
-  CifarLoader loader;
-  TarReader tar;
+  explicit LoaderHandle(CifarLimits l) : loader(l) {}
+  CifarLoader loader;                     // every source of one load feeds it
+  std::unique_ptr<CifarArchive> archive;  // the tar being read, already gunzipped by the page
+  GzipFraming gzip;                       // what follows each member DecompressionStream ends
   CifarData data;
 };
 
@@ -167,7 +168,11 @@ EMSCRIPTEN_KEEPALIVE const char* wn_catalog() {
   return text.c_str();
 }
 
-// ---- CIFAR-10 parsing: tar bytes (already gunzipped by the page) or loose .bin files.
+// ---- CIFAR-10 parsing (web/data.worker.js). One load may read several sources: loose .bin
+// files (begin_file, push_file…, end_file: only the records wanted() are fetched) and archives
+// (begin_archive, push_archive… until done(), end_archive), then finish. Gzip is inflated by the
+// page, which hands what follows each member to gzip_after so that several members, zero
+// padding and junk are judged as natively (GzipFraming).
 
 EMSCRIPTEN_KEEPALIVE LoaderHandle* wn_loader_create(int max_train, int max_test) {
   if (max_train < 0 || max_test < 0) return fail("sizes must not be negative"), nullptr;
@@ -176,27 +181,72 @@ EMSCRIPTEN_KEEPALIVE LoaderHandle* wn_loader_create(int max_train, int max_test)
   return new (std::nothrow) LoaderHandle(limits);
 }
 
-EMSCRIPTEN_KEEPALIVE int wn_loader_push_tar(LoaderHandle* h, const std::uint8_t* bytes, int len) {
-  Status s = h->tar.push(bytes, std::size_t(len));
-  return s ? WN_OK : fail(s.message());
+// How many records of the batch file `name` are still wanted: what to read of it (0: skip it;
+// −1: not a batch file name, which begin_file reports).
+EMSCRIPTEN_KEEPALIVE int wn_loader_wanted(LoaderHandle* h, const char* name) {
+  return CifarLoader::part_of(name) < 0 ? -1 : h->loader.wanted(name);
 }
 
-// One whole .bin file, named so the loader knows which batch it is.
-EMSCRIPTEN_KEEPALIVE int wn_loader_push_file(LoaderHandle* h, const char* name, const std::uint8_t* bytes, int len) {
+// size: the whole file's bytes, or −1 when the server did not say.
+EMSCRIPTEN_KEEPALIVE int wn_loader_begin_file(LoaderHandle* h, const char* name, double size) {
   if (CifarLoader::part_of(name) < 0)
     return fail(std::string(name) + ": not a CIFAR-10 batch file (data_batch_1.bin ... data_batch_5.bin, test_batch.bin)");
-  Status s = h->loader.begin(name, std::uint64_t(len));
-  if (s) s = h->loader.data(bytes, std::size_t(len));
-  if (s) s = h->loader.end();
+  Status s = h->loader.begin(name, size < 0 ? kUnknownSize : std::uint64_t(size));
+  return s ? WN_OK : fail(s.message());
+}
+EMSCRIPTEN_KEEPALIVE int wn_loader_push_file(LoaderHandle* h, const std::uint8_t* bytes, int len) {
+  Status s = h->loader.data(bytes, std::size_t(len));
+  return s ? WN_OK : fail(s.message());
+}
+EMSCRIPTEN_KEEPALIVE int wn_loader_end_file(LoaderHandle* h) {
+  Status s = h->loader.end();
   return s ? WN_OK : fail(s.message());
 }
 
-EMSCRIPTEN_KEEPALIVE int wn_loader_finish(LoaderHandle* h, int was_tar) {
-  if (was_tar) {
-    Status s = h->tar.finish();
-    if (!s) return fail(s.message());
-  }
-  auto r = h->loader.finish("the chosen file");
+// WN_ERROR if an archive of `size` bytes (its file, or what has been read of it) is larger
+// than any CIFAR-10 archive: checked before reading, and as compressed bytes come in.
+EMSCRIPTEN_KEEPALIVE int wn_loader_check_size(double size) {
+  Status s = CifarArchive::check_size(size < 0 ? 0 : std::uint64_t(size));
+  return s ? WN_OK : fail(s.message());
+}
+// size: the archive file's bytes, or −1 when not known.
+EMSCRIPTEN_KEEPALIVE int wn_loader_begin_archive(LoaderHandle* h, double size) {
+  if (wn_loader_check_size(size) != WN_OK) return WN_ERROR;
+  h->archive = std::make_unique<CifarArchive>(h->loader);
+  h->gzip = GzipFraming();
+  return WN_OK;
+}
+EMSCRIPTEN_KEEPALIVE int wn_loader_push_archive(LoaderHandle* h, const std::uint8_t* bytes, int len) {
+  Status s = h->archive ? h->archive->push(bytes, std::size_t(len)) : Error{"no archive begun"};
+  return s ? WN_OK : fail(s.message());
+}
+// 1 once the archive being read holds every image asked for (or its tar has ended): stop reading.
+EMSCRIPTEN_KEEPALIVE int wn_loader_done(LoaderHandle* h) { return h->archive ? h->archive->done() : h->loader.complete(); }
+EMSCRIPTEN_KEEPALIVE int wn_loader_end_archive(LoaderHandle* h) {
+  Status s = h->archive ? h->archive->end() : Status();
+  h->archive.reset();
+  return s ? WN_OK : fail(s.message());
+}
+
+// A gzip member ended just before compressed offset `at`.
+EMSCRIPTEN_KEEPALIVE void wn_loader_gzip_end(LoaderHandle* h, double at) { h->gzip.member_end(std::uint64_t(at)); }
+// The bytes after it: WN_ERROR (junk, too many members), 0 (keep going), or 1 when a new member
+// starts, at wn_loader_gzip_member_start().
+EMSCRIPTEN_KEEPALIVE int wn_loader_gzip_after(LoaderHandle* h, const std::uint8_t* bytes, int len) {
+  auto taken = h->gzip.after(bytes, std::size_t(len));
+  if (!taken) return fail(taken.message());
+  return h->gzip.in_member() ? 1 : 0;
+}
+EMSCRIPTEN_KEEPALIVE double wn_loader_gzip_member_start(LoaderHandle* h) { return double(h->gzip.member_start()); }
+// The compressed input has ended (inside a member: truncated).
+EMSCRIPTEN_KEEPALIVE int wn_loader_gzip_finish(LoaderHandle* h) {
+  Status s = h->gzip.finish();
+  return s ? WN_OK : fail(s.message());
+}
+
+// source: how messages name what was loaded.
+EMSCRIPTEN_KEEPALIVE int wn_loader_finish(LoaderHandle* h, const char* source) {
+  auto r = h->loader.finish(source);
   if (!r) return fail(r.message());
   h->data = std::move(r.value());
   return WN_OK;

@@ -9,13 +9,6 @@
 
 using namespace wn::test;
 
-namespace {
-Bytes concat(Bytes head, const Bytes& tail) {
-  head.insert(head.end(), tail.begin(), tail.end());
-  return head;
-}
-}  // namespace
-
 int main(int argc, char** argv) {
   if (argc != 2) return 2;
   const std::string dir = argv[1];
@@ -26,8 +19,11 @@ int main(int argc, char** argv) {
                               {"cifar-10-batches-bin/test_batch.bin", test}, {"readme.txt", Bytes(40, 'r')}});
   write_file(dir + "/tar/seed-0", concat({3}, tar));
   write_file(dir + "/tar/seed-1", concat({0}, make_tar({{"a", Bytes(1, 'a')}}, false)));
-  write_file(dir + "/gzip/seed-0", gzip(tar));
-  write_file(dir + "/gzip/seed-1", gzip(make_tar({{"data_batch_2.bin", cifar_records(1, 5)}})));
+  write_file(dir + "/gzip/seed-0", concat({255}, gzip(tar)));
+  write_file(dir + "/gzip/seed-1", concat({0}, gzip(make_tar({{"data_batch_2.bin", cifar_records(1, 5)}}))));
+  write_file(dir + "/gzip/seed-2", concat({3}, gzip_members(tar, {700, 4000})));  // members joined with cat
+  write_file(dir + "/gzip/seed-3", concat(concat({40}, gzip(make_tar({{"test_batch.bin", test}}, false))), {0, 0, 'j'}));
+  write_file(dir + "/gzip/seed-4", concat({7}, tar));
   write_file(dir + "/cifar/seed-0", concat({0, 7}, train));
   write_file(dir + "/cifar/seed-1", concat({2, 0}, test));
   write_file(dir + "/cifar/seed-2", concat({1, 1}, tar));

@@ -1,0 +1,218 @@
+#include <dirent.h>
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "archives.hpp"
+#include "cli/output_file.hpp"
+
+using namespace wn;
+
+namespace {
+std::string read_text(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+std::vector<std::string> entries(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* d = opendir(dir.c_str());
+  while (dirent* e = d ? readdir(d) : nullptr)
+    if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") names.push_back(e->d_name);
+  if (d) closedir(d);
+  return names;
+}
+
+struct stat stat_of(const std::string& path, bool follow = true) {
+  struct stat st {};
+  (follow ? stat : lstat)(path.c_str(), &st);
+  return st;
+}
+
+// A history-like JSON document of about `kb` KB whose every byte says which writer made it.
+std::string json_text(char tag, int kb) {
+  std::string s = "{\"writer\": \"";
+  s += tag;
+  s += "\", \"epochs\": [";
+  for (int i = 0; i < kb * 16; ++i) s += std::string(i ? ", " : "") + "{\"loss\": 1.2345" + tag + "}";
+  return s + "]}\n";
+}
+}  // namespace
+
+TEST_CASE("output file: written whole, with a new file's usual mode and no file left beside it") {
+  const std::string dir = test::temp_dir(), path = dir + "/history.json";
+  REQUIRE(check_output_path(path));
+  CHECK(entries(dir).empty());  // the check leaves nothing behind
+  REQUIRE(write_output_file(path, "{\"a\": 1}\n"));
+  CHECK(read_text(path) == "{\"a\": 1}\n");
+  const mode_t mask = umask(0);
+  umask(mask);
+  CHECK((stat_of(path).st_mode & 07777) == (0666 & ~mask));
+  REQUIRE(chmod(path.c_str(), 0640) == 0);
+  REQUIRE(write_output_file(path, "{\"a\": 2}\n"));
+  CHECK(read_text(path) == "{\"a\": 2}\n");
+  CHECK((stat_of(path).st_mode & 07777) == 0640);  // a replaced file keeps its mode
+  CHECK(entries(dir) == std::vector<std::string>{"history.json"});
+}
+
+// Two runs writing one path were read back as invalid JSON at times (817 of 43,339 reads),
+// when both wrote the same PATH.tmp.
+TEST_CASE("output file: two writers and a reader; every read sees one writer's file, whole") {
+  const std::string dir = test::temp_dir(), path = dir + "/shared.json";
+  const std::string a = json_text('a', 64), b = json_text('b', 48);
+  REQUIRE(write_output_file(path, a));
+  std::atomic<int> writing{2}, failed_writes{0};
+  auto writer = [&](const std::string& text) {
+    for (int i = 0; i < 300; ++i)
+      if (!write_output_file(path, text)) ++failed_writes;
+    --writing;
+  };
+  long reads = 0, incomplete = 0;
+  std::thread ta(writer, a), tb(writer, b);
+  while (writing > 0) {
+    const std::string got = read_text(path);
+    ++reads;
+    if (got != a && got != b) ++incomplete;
+  }
+  ta.join();
+  tb.join();
+  MESSAGE(reads, " reads while 600 writes ran, ", incomplete, " incomplete");
+  CHECK(failed_writes == 0);
+  CHECK(reads > 0);
+  CHECK(incomplete == 0);
+  CHECK(entries(dir) == std::vector<std::string>{"shared.json"});
+}
+
+// As root, --json /dev/null replaced the device node with a regular file.
+TEST_CASE("output file: /dev/null is written to and stays a character device") {
+  const struct stat before = stat_of("/dev/null");
+  REQUIRE(S_ISCHR(before.st_mode));
+  CHECK(check_output_path("/dev/null"));
+  CHECK(write_output_file("/dev/null", "{}\n"));
+  const struct stat after = stat_of("/dev/null");
+  CHECK(S_ISCHR(after.st_mode));
+  CHECK(after.st_rdev == before.st_rdev);
+  CHECK(after.st_ino == before.st_ino);
+}
+
+// Another user could plant out.json.tmp -> a file of root's, which the fixed temporary name
+// then overwrote.
+TEST_CASE("output file: a planted link at the old temporary name is neither followed nor removed") {
+  const std::string dir = test::temp_dir(), path = dir + "/out.json", victim = dir + "/victim";
+  test::write_file(victim, {'k', 'e', 'e', 'p'});
+  REQUIRE(symlink(victim.c_str(), (path + ".tmp").c_str()) == 0);
+  REQUIRE(write_output_file(path, "{}\n"));
+  CHECK(read_text(path) == "{}\n");
+  CHECK(read_text(victim) == "keep");
+  CHECK(S_ISLNK(stat_of(path + ".tmp", false).st_mode));
+}
+
+TEST_CASE("output file: a symbolic link is written through and stays a link") {
+  const std::string dir = test::temp_dir(), real_dir = test::temp_dir();
+  const std::string link = dir + "/latest.json", real = real_dir + "/run-5.json";
+  test::write_file(real, {'o', 'l', 'd'});
+  REQUIRE(chmod(real.c_str(), 0600) == 0);
+  REQUIRE(symlink(real.c_str(), link.c_str()) == 0);
+  REQUIRE(check_output_path(link));
+  REQUIRE(write_output_file(link, "{\"new\": true}\n"));
+  CHECK(S_ISLNK(stat_of(link, false).st_mode));
+  CHECK(read_text(real) == "{\"new\": true}\n");
+  CHECK((stat_of(real).st_mode & 07777) == 0600);
+  CHECK(entries(dir) == std::vector<std::string>{"latest.json"});  // the temporary file was made beside the target
+  CHECK(entries(real_dir) == std::vector<std::string>{"run-5.json"});
+
+  const std::string dangling = dir + "/dangling.json";
+  REQUIRE(symlink((dir + "/nowhere/x.json").c_str(), dangling.c_str()) == 0);
+  const Status s = write_output_file(dangling, "{}");
+  CHECK(s.message() == "cannot write " + dangling + ": it is a symbolic link to a missing file");
+  CHECK(!check_output_path(dangling));
+}
+
+TEST_CASE("output file: another user's link in a sticky world-writable folder is not followed") {
+  if (geteuid() != 0) return;  // making a link owned by someone else takes root
+  const std::string shared = test::temp_dir(), mine = test::temp_dir();
+  REQUIRE(chmod(shared.c_str(), 01777) == 0);
+  const std::string target = mine + "/precious", link = shared + "/out.json";
+  test::write_file(target, {'x'});
+  REQUIRE(symlink(target.c_str(), link.c_str()) == 0);
+  REQUIRE(lchown(link.c_str(), 12345, 12345) == 0);
+  const Status s = write_output_file(link, "{}");
+  CHECK(s.message().find("a symbolic link that another user owns in the shared folder") != std::string::npos);
+  CHECK(!check_output_path(link));
+  CHECK(read_text(target) == "x");
+}
+
+TEST_CASE("output file: a FIFO is written directly, and one nobody reads is an error, not a hang") {
+  const std::string dir = test::temp_dir(), fifo = dir + "/pipe";
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  REQUIRE(check_output_path(fifo));
+  const Status alone = write_output_file(fifo, "{}");
+  CHECK(alone.message() == "cannot write " + fifo + ": no process is reading the FIFO");
+
+  const std::string text = json_text('f', 256);  // more than a pipe buffer holds
+  std::string received;
+  const int reader = open(fifo.c_str(), O_RDONLY | O_NONBLOCK);  // a reader, present before the write
+  REQUIRE(reader >= 0);
+  std::thread drain([&] {
+    fcntl(reader, F_SETFL, fcntl(reader, F_GETFL) & ~O_NONBLOCK);
+    char buf[4096];
+    for (;;) {
+      const ssize_t n = read(reader, buf, sizeof buf);
+      if (n > 0) received.append(buf, std::size_t(n));
+      if (n == 0 && received.size() >= text.size()) break;
+    }
+  });
+  CHECK(write_output_file(fifo, text));
+  drain.join();
+  close(reader);
+  CHECK(received == text);
+  CHECK(S_ISFIFO(stat_of(fifo).st_mode));
+}
+
+TEST_CASE("output file: directories, missing folders, sockets and unwritable places are reported before training") {
+  const std::string dir = test::temp_dir();
+  CHECK(check_output_path("").message() == "no output path given");
+  CHECK(check_output_path(dir).message() == "cannot write " + dir + ": it is a directory");
+  // Writing to a directory used to fail only at the end, leaving DIR.tmp behind.
+  CHECK(write_output_file(dir, "{}").message() == "cannot write " + dir + ": it is a directory");
+  CHECK(access((dir + ".tmp").c_str(), F_OK) != 0);
+  CHECK(check_output_path(dir + "/no/such/history.json").message() ==
+        "cannot write " + dir + "/no/such/history.json: the folder " + dir + "/no/such does not exist");
+  const std::string file = dir + "/file";
+  test::write_file(file, {'x'});
+  CHECK(check_output_path(file + "/history.json").message().find("is not a folder") != std::string::npos);
+
+  const std::string sock = dir + "/sock";
+  const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock.c_str());
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  CHECK(check_output_path(sock).message() == "cannot write " + sock + ": it is a socket");
+  CHECK(!write_output_file(sock, "{}"));
+  close(fd);
+
+  // sysfs takes no new files, even from root; a read-only file stops a user who is not root.
+  const Status sys = check_output_path("/sys/wn-history.json");
+  CHECK(sys.message().find("cannot write /sys/wn-history.json: cannot create a file in /sys: ") == 0);
+  if (geteuid() != 0) {
+    REQUIRE(chmod(file.c_str(), 0444) == 0);
+    CHECK(check_output_path(file).message() == "cannot write " + file + ": Permission denied");
+    CHECK(!write_output_file(file, "{}"));
+    CHECK(read_text(file) == "x");
+  }
+  CHECK(entries(dir).size() == 2);  // file and sock: no temporary files left by any failure
+}
