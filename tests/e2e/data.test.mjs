@@ -4,13 +4,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, createReadStream, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { launch, openPage } from './helpers.mjs';
-import { devMounts, isolationHeaders, locate, serve } from '../../scripts/serve.mjs';
+import { serve } from '../../scripts/serve.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const RECORD = 3073;
@@ -23,10 +23,9 @@ after(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-// serve.mjs behind a front that decides what happens to Range requests: 'honour' answers them
-// for files (206, as nginx, GitHub Pages or S3 do; serve.mjs itself does not yet), 'ignore'
-// drops the header, as a static host without Range support would (the whole file, 200).
-// sent.data counts the body bytes the server wrote for data/ files.
+// serve.mjs, which honours Range requests (206, as nginx, GitHub Pages or S3 do), or with the
+// header dropped first ('ignore'), as a static host without Range support would (the whole
+// file, 200). sent.data counts the body bytes the server wrote for data/ files.
 async function startServer(range) {
   const server = await serve({ port: 0 });
   const [handler] = server.listeners('request');
@@ -36,16 +35,6 @@ async function startServer(range) {
     if (req.url.startsWith('/data/')) {
       const write = res.write.bind(res);
       res.write = (chunk, ...rest) => { sent.data += chunk.length; return write(chunk, ...rest); };
-    }
-    const wanted = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
-    const file = range === 'honour' && wanted && await locate(req.url, devMounts());
-    if (file) {
-      const size = statSync(file).size, start = Number(wanted[1]);
-      const end = Math.min(size - 1, wanted[2] ? Number(wanted[2]) : size - 1);
-      const headers = { ...isolationHeaders(file), 'Content-Type': 'application/octet-stream' };
-      if (start >= size) return res.writeHead(416, { ...headers, 'Content-Range': `bytes */${size}` }).end();
-      res.writeHead(206, { ...headers, 'Content-Range': `bytes ${start}-${end}/${size}`, 'Content-Length': end - start + 1 });
-      return createReadStream(file, { start, end }).pipe(res);
     }
     if (range === 'ignore') delete req.headers.range;
     handler(req, res);

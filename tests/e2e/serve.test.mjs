@@ -195,3 +195,31 @@ test('--host: listens there and prints a URL that works', async () => {
   assert.equal(bad.code, 2);
   assert.match(bad.output, /--port/);
 });
+
+test('Range: one byte range gets 206 with Content-Range; past the end 416; several ranges the whole file', async () => {
+  const server = await serve({ port: 0 });
+  const url = `http://127.0.0.1:${server.address().port}/data/cifar-10-batches-bin/test_batch.bin`;
+  try {
+    const size = 10000 * 3073;
+    const first = await fetch(url, { headers: { Range: 'bytes=0-3072' } });
+    assert.equal(first.status, 206);
+    assert.equal(first.headers.get('content-range'), `bytes 0-3072/${size}`);
+    assert.equal((await first.arrayBuffer()).byteLength, 3073);
+    assert.equal(first.headers.get('accept-ranges'), 'bytes');
+    assert.equal(first.headers.get('cross-origin-embedder-policy'), 'require-corp');  // isolation headers on 206 too
+    const tail = await fetch(url, { headers: { Range: 'bytes=-10' } });
+    assert.equal(tail.headers.get('content-range'), `bytes ${size - 10}-${size - 1}/${size}`);
+    const open = await fetch(url, { headers: { Range: `bytes=${size - 5}-` } });
+    assert.equal((await open.arrayBuffer()).byteLength, 5);
+    const past = await fetch(url, { headers: { Range: `bytes=${size}-` } });
+    assert.equal(past.status, 416);
+    assert.equal(past.headers.get('content-range'), `bytes */${size}`);
+    await past.arrayBuffer();
+    const many = await fetch(url, { method: 'HEAD', headers: { Range: 'bytes=0-1,5-6' } });
+    assert.equal(many.status, 200);
+    assert.equal(Number(many.headers.get('content-length')), size);
+    assert.equal((await fetch(url, { method: 'HEAD' })).headers.get('access-control-allow-origin'), '*');
+  } finally {
+    await new Promise((ok) => server.close(ok));
+  }
+});
