@@ -32,7 +32,7 @@ TEST_CASE("Dense on a 3-D input is Dense after Flatten (kernel over h·w·c)") {
 
 TEST_CASE("Dense finite-difference gradients (dx, kernel, bias)") {
   Rng rng(3);
-  for (int n : {1, 5, 40}) {  // 40 spans several panels
+  for (int n : {1, 5, 40}) {  // 40 samples: several micro-tiles of rows (one pixel each) and a partial one
     CAPTURE(n);
     Dense d({1, 1, 7}, 9, Activation::linear);
     std::vector<float> p(d.param_count());

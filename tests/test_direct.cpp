@@ -118,5 +118,21 @@ TEST_CASE("the vector ReLU keeps NaN, so a diverged net shows as NaN") {
   const simd::vfloat r = simd::relu(v);
   CHECK(std::isnan(r[0]));
   if (simd::kLanes > 1) CHECK(r[1] == 0.0f);
-  CHECK(std::isnan(std::max(nan, 0.0f)));  // the scalar tail's behaviour, which the vector one matches
+
+  // Through a layer's forward pass: a NaN input reaches every output channel, those of a row's last,
+  // partial vector too (conv1's 6 channels; a full vector and 2 more), which the epilogue stores as a
+  // whole vector rather than through a scalar tail.
+  const Geometry g{1, 1, 1, 3, 1, 1, 1};  // one pixel, 3 taps
+  const auto offsets = g.offsets();
+  const std::vector<float> x = {nan, 1.0f, 1.0f};
+  for (int N : {6, simd::kLanes + 2}) {
+    CAPTURE(N);
+    const int ld = vec_stride(N);
+    const std::vector<float> W(std::size_t(3) * ld, 0.5f), bias(N, -1.0f);
+    std::vector<float> y(N, 0.0f);
+    direct_forward(g.rows(offsets), x.data(), 1, W.data(), ld, N, bias.data(), /*relu=*/true, y.data());
+    int nans = 0;
+    for (float v : y) nans += std::isnan(v);
+    CHECK(nans == N);
+  }
 }

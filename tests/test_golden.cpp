@@ -1,0 +1,141 @@
+// One training step of both nets against PyTorch, as llm.c's test_gpt2.c checks its C against PyTorch:
+// from the same weights, on the same 32 real CIFAR-10 images, the weight-norm data init, the logits, the
+// loss, every gradient and the parameters after one Adam step. The fixtures are tests/golden/*.npy,
+// written by tests/golden/make_golden.py (see tests/golden/README.md); CIFAR-10 itself is not needed.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <numeric>
+#include <string>
+#include <xtensor/xadapt.hpp>
+#include <xtensor/xarray.hpp>
+#include <xtensor/xmath.hpp>
+#include <xtensor/xnpy.hpp>
+
+#include "train/batch.hpp"
+#include "train/trainer.hpp"
+
+using namespace wn;
+
+namespace {
+
+// Tolerance, relative: |ours − torch| ≤ kRtol·(|torch| + the largest |torch| of that tensor), per tensor
+// (each layer's kernel, bias and g, the logits). The reference is float64 arithmetic on our float32 inputs
+// and weights, so this measures our own float32 rounding. The longest sums (conv1's kernel gradient, over
+// 32 × 28 × 28 pixels) have 25,088 terms, whose rounding grows like √n·2⁻²⁴ ≈ 1e-5; we are within 2.3e-6,
+// float32 PyTorch within 2.4e-6 (make_golden.py prints it). 2e-5 leaves room for other summation orders
+// (threads, vector widths) while a wrong sign, index, scale or statistic is off by far more.
+// An entry near zero comes from cancellation, so its rounding error scales with its tensor, not itself.
+constexpr double kRtol = 2e-5;
+// After the Adam step. Adam's first step, lr_t·(1−β1)·g/(√(1−β2)·|g| + ε), is about ±lr for any gradient
+// well above ε/√(1−β2) = 3e-6, but for the tiny gradients of a few kernel entries its slope reaches
+// lr_t·(1−β1)/ε = 316: their rounding error, amplified, moves those parameters by up to 4.5e-5 of the
+// largest (3.3e-5 in float32 PyTorch). A wrong step (sign, lr_t, where ε goes) is off by 1e-3 or more.
+constexpr double kStepRtol = 3e-4;
+constexpr int kBatch = 32;
+
+xt::xarray<float> golden(const std::string& name) {
+  return xt::load_npy<float>(std::string(WN_GOLDEN_DIR) + "/" + name + ".npy");
+}
+
+// Compares one tensor; the message names it and says how far off it is.
+void check_close(const std::string& what, const float* ours, const float* torch, std::size_t n, double rtol) {
+  const auto a = xt::adapt(ours, n, xt::no_ownership(), std::array<std::size_t, 1>{n});
+  const auto b = xt::adapt(torch, n, xt::no_ownership(), std::array<std::size_t, 1>{n});
+  const double scale = xt::amax(xt::abs(b))();
+  const double error = xt::amax(xt::abs(a - b))() / scale;
+  INFO(what, ": max|ours − torch| / max|torch| = ", error, " (max|torch| ", scale, ")");
+  CHECK(xt::allclose(a, b, rtol, rtol * scale));
+}
+
+// Compares a vector in the layout of the model's parameters, tensor by tensor.
+void check_params(const std::string& what, const Model& m, const Floats& ours, const xt::xarray<float>& torch,
+                  double rtol = kRtol) {
+  REQUIRE(ours.size() == torch.size());
+  for (std::size_t i = 0; i < m.layer_count(); ++i) {
+    const std::size_t count = m.layer(i).param_count(), c = m.layer(i).output_shape().c;
+    if (!count) continue;
+    const bool wn = m.spec().weight_norm;
+    const std::size_t sizes[] = {count - c * (wn ? 2 : 1), c, wn ? c : 0};
+    const char* names[] = {wn ? "v" : "kernel", "bias", "g"};
+    std::size_t at = m.param_offset(i);
+    for (int k = 0; k < 3; at += sizes[k++])
+      if (sizes[k])
+        check_close(what + ", " + m.layer(i).describe() + " " + names[k], ours.data() + at, torch.data() + at,
+                    sizes[k], rtol);
+  }
+}
+
+// The fixture's batch, staged as the fit loop stages one (x/255).
+struct GoldenBatch {
+  Dataset data;
+  Batch batch{kBatch};
+  GoldenBatch() {
+    const auto images = xt::load_npy<std::uint8_t>(std::string(WN_GOLDEN_DIR) + "/images.npy");
+    const auto labels = xt::load_npy<std::uint8_t>(std::string(WN_GOLDEN_DIR) + "/labels.npy");
+    REQUIRE(images.shape() == std::vector<std::size_t>{kBatch, 32, 32, 3});
+    REQUIRE(labels.size() == std::size_t(kBatch));
+    data.images.assign(images.begin(), images.end());
+    data.labels.assign(labels.begin(), labels.end());
+    std::vector<std::uint32_t> all(kBatch);
+    std::iota(all.begin(), all.end(), 0u);
+    batch.stage(data, all.data(), kBatch);
+  }
+};
+
+// The fixture's initial weights (regular layout [kernel][bias] per layer); weight norm's v and bias are
+// the same and g starts at 1, TFA's initialiser.
+void load_initial(Model& m) {
+  const auto initial = golden("initial_params");
+  std::size_t from = 0;
+  for (std::size_t i = 0; i < m.layer_count(); ++i) {
+    const std::size_t count = m.layer(i).param_count(), c = m.layer(i).output_shape().c;
+    if (!count) continue;
+    const std::size_t shared = m.spec().weight_norm ? count - c : count;
+    REQUIRE(from + shared <= initial.size());
+    float* p = m.params().data() + m.param_offset(i);
+    std::copy(initial.data() + from, initial.data() + from + shared, p);
+    std::fill(p + shared, p + count, 1.0f);
+    from += shared;
+  }
+  REQUIRE(from == initial.size());
+  m.prepare();
+}
+
+// Everything make_golden.py wrote for one net, checked in the order a first training step computes it.
+void check_step(Preset p, int threads) {
+  const std::string name = preset_name(p);
+  CAPTURE(name);
+  CAPTURE(threads);
+  const GoldenBatch staged;
+  auto model = std::move(Model::build(preset(p, WnInit::tfa), 1).value());
+  load_initial(*model);
+  auto adam = make_adam({});  // lr 1e-3, β 0.9 / 0.999, ε 1e-7: what the fixture's step used
+  Trainer trainer(*model, *adam, {kBatch, threads});
+  REQUIRE(trainer.threads() == threads);
+
+  trainer.initialise(staged.batch.x(), kBatch);
+  if (p == Preset::weightnorm) check_params("after the data init", *model, model->params(), golden(name + "_params_init"));
+
+  Floats logits(std::size_t(kBatch) * model->classes());
+  const BatchResult eval = trainer.eval_batch(staged.batch.x(), staged.batch.labels(), kBatch, logits.data());
+  const auto want_logits = golden(name + "_logits");
+  REQUIRE(want_logits.size() == logits.size());
+  check_close("logits", logits.data(), want_logits.data(), logits.size(), kRtol);
+  CHECK(eval.loss() == doctest::Approx(golden(name + "_loss")(0)).epsilon(kRtol));
+
+  const BatchResult train = trainer.train_batch(staged.batch.x(), staged.batch.labels(), kBatch);
+  CHECK(train.loss() == eval.loss());  // the step's loss is the one of the parameters before it
+  check_params("gradient", *model, trainer.grads(), golden(name + "_grads"));
+  check_params("after one Adam step", *model, model->params(), golden(name + "_params_step"), kStepRtol);
+}
+
+}  // namespace
+
+TEST_CASE("golden: the regular net's first training step matches PyTorch (1 and 2 threads)") {
+  for (int threads : {1, 2}) check_step(Preset::regular, threads);
+}
+
+TEST_CASE("golden: the weight-normalised net's data init and first training step match PyTorch (1 and 2 threads)") {
+  for (int threads : {1, 2}) check_step(Preset::weightnorm, threads);
+}
