@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // npm run bench: where the time goes and how fast an epoch is, natively, in WebAssembly
-// under node, and in headless Chromium (the real page). Prints figures; asserts nothing.
+// under node, and in headless Chromium (the real page), each also as a ratio to PyTorch training the
+// same nets on this machine (when /usr/bin/python3 has torch). Prints figures; asserts nothing.
 //   node scripts/bench.mjs [--quick]     (--quick: fewer steps, 5,000-image browser epochs)
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { embedRun, launch, openPage, startServer } from '../tests/e2e/helpers.mjs';
@@ -12,26 +13,52 @@ const quick = process.argv.includes('--quick');
 const train = quick ? 5000 : 10000;
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 
+// samples/s per model from wn-bench's "training steps" lines (bench_torch.py prints the same), the first
+// line with that thread count: the WebAssembly build without pthreads prints its 1-thread lines twice.
+function stepRates(output, threads) {
+  const rates = {};
+  for (const [, model, t, sps] of output.matchAll(/^ +(\w+) +(\d+) thread\(s\):.*? (\d+) samples\/s/gm))
+    if (Number(t) === threads) rates[model] ??= Number(sps);
+  return rates;
+}
+
 console.log('== native (build/wn-bench) ==');
-console.log(run('build/wn-bench', ['--steps', quick ? '100' : '300']));
+const native = run('build/wn-bench', ['--steps', quick ? '100' : '300']);
+console.log(native);
 // --no-liftoff: V8's baseline code would otherwise be what a per-layer best-of-20 times.
 console.log('== WebAssembly SIMD in node (build-wasm/wn-bench-wasm.cjs, single thread, TurboFan) ==');
-console.log(run(process.execPath, ['--no-experimental-fetch', '--no-liftoff', 'build-wasm/wn-bench-wasm.cjs', '--steps', quick ? '50' : '200']));
+const node = run(process.execPath, ['--no-experimental-fetch', '--no-liftoff', 'build-wasm/wn-bench-wasm.cjs', '--steps', quick ? '50' : '200']);
+console.log(node);
 
-// In the browser: the embed page reports per-epoch training time; the second epoch is timed
+// The yardstick: the same nets in PyTorch (tests/golden/torch_nets.py), 2 threads, timed as wn-bench times ours.
+console.log('== PyTorch, the same nets (tests/golden/bench_torch.py) ==');
+const python = '/usr/bin/python3';
+let torch = null;
+if (spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) {
+  const output = run(python, ['tests/golden/bench_torch.py', '--threads', '2', '--steps', quick ? '100' : '300']);
+  console.log(output);
+  torch = stepRates(output, 2);
+} else {
+  console.log(`  skipped: ${python} cannot import torch, so no figure below is given as a ratio to PyTorch\n`);
+}
+const ratios = [['native wn-bench, 2 threads', stepRates(native, 2)], ['WebAssembly in node, 1 thread', stepRates(node, 1)]];
+
+// In the browser: the embed page's runs report their training speed; the second epoch is timed
 // (the first includes V8's tier-up from its baseline compiler).
 const server = await startServer();
 const browser = await launch();
 
 async function timedEpochs(query) {
-  const models = (query.match(/models=([^&]*)/)?.[1] || 'regular,weightnorm').split(',').length;
+  const runs = (query.match(/models=([^&]*)/)?.[1] || 'regular,weightnorm').split(',').length;
   const { context, events } = await embedRun(browser, server, `${query}&epochs=2&train=${train}&test=500&autostart=1`,
-    { models, timeout: 900000 });
+    { runs, timeout: 900000 });
   await context.close();
-  const errors = events.filter((e) => e.type === 'error');
+  const errors = events.filter((e) => e.type === 'error' || e.type === 'diverged');
   if (errors.length) throw new Error(errors.map((e) => e.message).join('; '));
-  const ready = Object.fromEntries(events.filter((e) => e.type === 'ready').map((e) => [e.model, e]));
-  return events.filter((e) => e.type === 'epoch' && e.epoch === 2).map((e) => ({ ...e, ready: ready[e.model] }));
+  // samples_per_s covers the run so far, so epoch 2's own rate comes from the time the two epochs add up to.
+  const rate = (model, epoch) => events.find((e) => e.type === 'epoch' && e.model === model && e.epoch === epoch).samples_per_s;
+  return events.filter((e) => e.type === 'started').map((started) =>
+    ({ model: started.model, started, samples_per_s: 1 / (2 / rate(started.model, 2) - 1 / rate(started.model, 1)) }));
 }
 
 // The proportional set size of the largest Chromium renderer this process launched (the page under test),
@@ -55,12 +82,15 @@ const line = (label, sps) => console.log(`  ${label.padEnd(58)} ${Math.round(sps
 
 console.log(`== headless Chromium (${train}-image epochs, second epoch timed) ==`);
 const single = {};
-for (const [label, query] of [['single-threaded build, 1 thread', 'build=st&threads=1'], ['threaded build, 2 threads', 'threads=2']])
+for (const [label, query] of [['single-threaded build, 1 thread', 'build=st&threads=1'], ['threaded build, 2 threads', 'threads=2']]) {
+  const rates = {};
   for (const m of ['regular', 'weightnorm']) {
     const [e] = await timedEpochs(`models=${m}&${query}`);
-    single[`${m} ${label}`] = e.samples_per_s;
-    line(`${m}, ${label} (${e.ready.simd})`, e.samples_per_s);
+    single[`${m} ${label}`] = rates[m] = e.samples_per_s;
+    line(`${m}, ${label} (${e.started.simd})`, e.samples_per_s);
   }
+  ratios.push([`Chromium, ${label}`, rates]);
+}
 const both = await timedEpochs('models=regular,weightnorm&threads=1');
 for (const e of both) line(`${e.model}, both models at once, 1 thread each`, e.samples_per_s);
 const total = both.reduce((t, e) => t + e.samples_per_s, 0);
@@ -76,7 +106,7 @@ console.log(`  weight norm slower than regular: ${wnCost('single-threaded build,
 // size of the renderer process, which holds the page, its workers and their WebAssembly memories.
 console.log('== page memory, full 50,000 + 10,000 images, both models training ==');
 {
-  const { page, context } = await openPage(browser, `${server.url}?epochs=1&train-samples=50000&test-samples=10000`);
+  const { page, context } = await openPage(browser, `${server.url}?epochs=1&train=50000&test=10000`);
   await page.waitForFunction(() => document.getElementById('data-status').textContent.startsWith('CIFAR-10:'), null, { timeout: 300000 });
   await page.click('#start');
   await page.waitForFunction(() => /step \d+/.test(document.getElementById('status-weightnorm').textContent), null, { timeout: 60000 });
@@ -93,3 +123,11 @@ console.log('== page memory, full 50,000 + 10,000 images, both models training =
 }
 await browser.close();
 await server.close();
+
+if (torch) {
+  console.log('== as ratios to PyTorch (same nets, batch 32, Adam, 2 threads): samples/s ours ÷ PyTorch\'s ==');
+  const row = (label, rates, ratio) => console.log(`  ${label.padEnd(48)} ${['regular', 'weightnorm'].map((m) =>
+    `${m} ${Math.round(rates[m]).toString().padStart(6)} samples/s ${ratio ? `${(rates[m] / torch[m]).toFixed(1).padStart(5)}×` : '      '}`).join('   ')}`);
+  row('PyTorch, 2 threads', torch, false);
+  for (const [label, rates] of ratios) row(label, rates, true);
+}
