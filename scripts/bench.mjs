@@ -126,8 +126,8 @@ await server.close();
 
 if (torch) {
   console.log('== as ratios to PyTorch (same nets, batch 32, Adam, 2 threads): samples/s ours ÷ PyTorch\'s ==');
-  const row = (label, rates, ratio) => console.log(`  ${label.padEnd(48)} ${['regular', 'weightnorm'].map((m) =>
-    `${m} ${Math.round(rates[m]).toString().padStart(6)} samples/s ${ratio ? `${(rates[m] / torch[m]).toFixed(1).padStart(5)}×` : '      '}`).join('   ')}`);
-  row('PyTorch, 2 threads', torch, false);
-  for (const [label, rates] of ratios) row(label, rates, true);
+  const row = (label, rates) => console.log(`  ${label.padEnd(44)}${['regular', 'weightnorm'].map((m) =>
+    `   ${m.padEnd(10)} ${Math.round(rates[m]).toString().padStart(6)} samples/s ${(rates[m] / torch[m]).toFixed(2).padStart(6)}×`).join('')}`);
+  row('PyTorch, 2 threads (the yardstick)', torch);
+  for (const [label, rates] of ratios) row(label, rates);
 }

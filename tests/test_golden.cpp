@@ -4,9 +4,10 @@
 // written by tests/golden/make_golden.py (see tests/golden/README.md); CIFAR-10 itself is not needed.
 #include <doctest/doctest.h>
 
-#include <cmath>
+#include <array>
 #include <numeric>
 #include <string>
+#include <vector>
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xarray.hpp>
 #include <xtensor/xmath.hpp>
@@ -48,21 +49,19 @@ void check_close(const std::string& what, const float* ours, const float* torch,
   CHECK(xt::allclose(a, b, rtol, rtol * scale));
 }
 
-// Compares a vector in the layout of the model's parameters, tensor by tensor.
+// Compares a vector in the layout of the model's parameters tensor by tensor: each layer's kernel (weight
+// norm's v), bias and g, where the layer says they lie (Layer::weights).
 void check_params(const std::string& what, const Model& m, const Floats& ours, const xt::xarray<float>& torch,
                   double rtol = kRtol) {
   REQUIRE(ours.size() == torch.size());
   for (std::size_t i = 0; i < m.layer_count(); ++i) {
-    const std::size_t count = m.layer(i).param_count(), c = m.layer(i).output_shape().c;
-    if (!count) continue;
-    const bool wn = m.spec().weight_norm;
-    const std::size_t sizes[] = {count - c * (wn ? 2 : 1), c, wn ? c : 0};
-    const char* names[] = {wn ? "v" : "kernel", "bias", "g"};
-    std::size_t at = m.param_offset(i);
-    for (int k = 0; k < 3; at += sizes[k++])
-      if (sizes[k])
-        check_close(what + ", " + m.layer(i).describe() + " " + names[k], ours.data() + at, torch.data() + at,
-                    sizes[k], rtol);
+    const Weights a = m.layer(i).weights(ours.data() + m.param_offset(i));
+    const Weights b = m.layer(i).weights(torch.data() + m.param_offset(i));
+    if (!a) continue;
+    const std::string layer = what + ", " + m.layer_name(i);
+    check_close(layer + " kernel", a.kernel, b.kernel, std::size_t(a.rows) * a.cols, rtol);
+    check_close(layer + " bias", a.bias, b.bias, a.cols, rtol);
+    if (a.g) check_close(layer + " g", a.g, b.g, a.cols, rtol);
   }
 }
 
@@ -89,13 +88,13 @@ void load_initial(Model& m) {
   const auto initial = golden("initial_params");
   std::size_t from = 0;
   for (std::size_t i = 0; i < m.layer_count(); ++i) {
-    const std::size_t count = m.layer(i).param_count(), c = m.layer(i).output_shape().c;
-    if (!count) continue;
-    const std::size_t shared = m.spec().weight_norm ? count - c : count;
-    REQUIRE(from + shared <= initial.size());
     float* p = m.params().data() + m.param_offset(i);
+    const Weights w = m.layer(i).weights(p);
+    if (!w) continue;
+    const std::size_t shared = std::size_t(w.rows + 1) * w.cols;  // [kernel][bias]
+    REQUIRE(from + shared <= initial.size());
     std::copy(initial.data() + from, initial.data() + from + shared, p);
-    std::fill(p + shared, p + count, 1.0f);
+    std::fill(p + shared, p + m.layer(i).param_count(), 1.0f);  // g, if any
     from += shared;
   }
   REQUIRE(from == initial.size());
