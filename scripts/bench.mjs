@@ -4,9 +4,8 @@
 // same nets on this machine (when /usr/bin/python3 has torch). Prints figures; asserts nothing.
 //   node scripts/bench.mjs [--quick]     (--quick: fewer steps, 5,000-image browser epochs)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { embedRun, launch, openPage, startServer } from '../tests/e2e/helpers.mjs';
+import { embedRun, launch, openPage, rendererPssMB, startServer, startTraining, waitForData } from '../tests/e2e/helpers.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -61,23 +60,6 @@ async function timedEpochs(query) {
     ({ model: started.model, started, samples_per_s: 1 / (2 / rate(started.model, 2) - 1 / rate(started.model, 1)) }));
 }
 
-// The proportional set size of the largest Chromium renderer this process launched (the page under test),
-// from /proc; null where there is no /proc.
-function largestRendererPssMB() {
-  const read = (path) => { try { return readFileSync(path, 'utf8'); } catch { return ''; } };
-  let pids;
-  try { pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)); } catch { return null; }
-  const parent = new Map(pids.map((pid) => [pid, read(`/proc/${pid}/stat`).replace(/^.*\) /, '').split(' ')[1]]));
-  const ours = (pid) => { for (let p = pid; p && p !== '0'; p = parent.get(p)) if (p === String(process.pid)) return true; return false; };
-  let best = null;
-  for (const pid of pids) {
-    if (!ours(pid) || !read(`/proc/${pid}/cmdline`).includes('--type=renderer')) continue;
-    const pss = read(`/proc/${pid}/smaps_rollup`).match(/^Pss:\s+(\d+)/m);
-    if (pss) best = Math.max(best ?? 0, Number(pss[1]) / 1024);
-  }
-  return best;
-}
-
 const line = (label, sps) => console.log(`  ${label.padEnd(58)} ${Math.round(sps).toString().padStart(6)} samples/s  -> ${(50000 / sps).toFixed(2).padStart(6)} s per 50,000-image epoch`);
 
 console.log(`== headless Chromium (${train}-image epochs, second epoch timed) ==`);
@@ -107,14 +89,13 @@ console.log(`  weight norm slower than regular: ${wnCost('single-threaded build,
 console.log('== page memory, full 50,000 + 10,000 images, both models training ==');
 {
   const { page, context } = await openPage(browser, `${server.url}?epochs=1&train=50000&test=10000`);
-  await page.waitForFunction(() => document.getElementById('data-status').textContent.startsWith('CIFAR-10:'), null, { timeout: 300000 });
-  await page.click('#start');
-  await page.waitForFunction(() => /step \d+/.test(document.getElementById('status-weightnorm').textContent), null, { timeout: 60000 });
+  await waitForData(page, 300000);
+  await startTraining(page);
   const reported = [], renderer = [];
   for (let i = 0; i < 5; ++i) {
     await page.waitForTimeout(3000);
     reported.push(await page.evaluate(async () => (await performance.measureUserAgentSpecificMemory()).bytes / 1e6));
-    renderer.push(largestRendererPssMB());
+    renderer.push(rendererPssMB());
   }
   const fmt = (v) => v.map((x) => (x == null ? '?' : x.toFixed(0))).join(', ');
   console.log(`  measureUserAgentSpecificMemory every 3 s: ${fmt(reported)} MB`);
