@@ -39,7 +39,7 @@ void check_contents(const CifarData& d, int train_expected) {
 Bytes tarball() { return test::make_tar(members()); }
 }  // namespace
 
-TEST_CASE("CIFAR from .tar, .tar.gz, a folder and memory; planar RGB becomes NHWC") {
+TEST_CASE("CIFAR from .tar, .tar.gz, a folder and memory, planar RGB becomes NHWC") {
   const std::string dir = test::temp_dir();
   test::write_file(dir + "/c.tar", tarball());
   test::write_file(dir + "/c.tar.gz", test::gzip(tarball()));

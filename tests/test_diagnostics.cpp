@@ -103,7 +103,7 @@ TEST_CASE("under SGD without momentum ‖v‖ only grows: ‖v_{t+1}‖² = ‖v
 
 // TFA takes its statistics with the unnormalised v but then applies w = g·v/‖v‖, so its units
 // start with std 1/‖v_j‖ and mean μ_j/σ_j·(1/‖v_j‖ − 1), not 0 and 1 as the paper's §3 does.
-TEST_CASE("data init: 'paper' gives pre-activations of mean 0, std 1; 'tfa' gives std 1/‖v‖ per channel") {
+TEST_CASE("data init: 'paper' gives pre-activations of mean 0, std 1, 'tfa' gives std 1/‖v‖ per channel") {
   const Dataset data = test::quadrants(64, 3);
   const Batch b = first_batch(data, 64);
   for (WnInit init : {WnInit::paper, WnInit::tfa}) {

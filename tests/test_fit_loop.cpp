@@ -117,7 +117,7 @@ TEST_CASE("--init-samples: weight norm's data init sees that many images of the 
   CHECK(test::fit(c, train, valid).epochs[0].loss != test::fit(one_batch, train, valid).epochs[0].loss);
 }
 
-TEST_CASE("timing: ms_per_step is busy time per training step; time between calls never counts") {
+TEST_CASE("timing: ms_per_step is busy time per training step, time between calls never counts") {
   const Dataset train = test::quadrants(320, 13), valid = test::quadrants(32, 14);
   auto run = test::make_run(test::config(Preset::regular, 1, 1, 1), train, valid);
   FitEvent e;
@@ -132,7 +132,7 @@ TEST_CASE("timing: ms_per_step is busy time per training step; time between call
   CHECK(run->history().ms_per_step == doctest::Approx(e.ms_per_step));
 }
 
-TEST_CASE("a NaN loss stops the run and names the epoch and step; the history so far stays") {
+TEST_CASE("a NaN loss stops the run and names the epoch and step, the history so far stays") {
   const Dataset data = test::quadrants(100, 7);
   auto run = test::make_run(test::config(Preset::regular, 1, 1, 3), data, data);
   while (run->loop().advance().kind != Kind::epoch) {}
@@ -146,7 +146,7 @@ TEST_CASE("a NaN loss stops the run and names the epoch and step; the history so
   CHECK(run->loop().advance().kind == Kind::diverged);  // and stays so
 }
 
-TEST_CASE("lr = 10 blows the loss up without a NaN; the divergence bound stops it") {
+TEST_CASE("lr = 10 blows the loss up without a NaN, the divergence bound stops it") {
   const Dataset data = test::quadrants(320, 8);
   const History h = test::fit(test::config(Preset::regular, 1, 1, 3, 10.0f), data, data);
   CHECK(h.stopped.rfind("training diverged at epoch 1 step ", 0) == 0);
@@ -191,7 +191,7 @@ TEST_CASE("the confusion matrix of the last validation: rows sum to each class, 
   CHECK(pc[9] == 0.0);  // a class never seen
 }
 
-TEST_CASE("epochs 0 evaluates once: an epoch-0 record with validation only; predictions of the first test images") {
+TEST_CASE("epochs 0 evaluates once: an epoch-0 record with validation only, predictions of the first test images") {
   const Dataset train = test::quadrants(64, 17), valid = test::quadrants(40, 18);
   auto run = test::make_run(test::config(Preset::weightnorm, 1, 1, 0), train, valid);
   std::vector<FitEvent> ev = events(*run, 1000);
@@ -241,7 +241,7 @@ TEST_CASE("a run from saved weights skips the data init and validates what was s
   CHECK(Run::create(wrong, train, valid).message() == "the weights hold 62242 values, the model \"regular\" has 62006");
 }
 
-TEST_CASE("a data init on too few images is warned about; enough images, no init, or a plain net are not") {
+TEST_CASE("a data init on too few images is warned about, enough images, no init, or a plain net are not") {
   RunConfig c = test::config(Preset::weightnorm);
   c.batch_size = 2;
   REQUIRE(run_warnings(c).size() == 1);

@@ -151,7 +151,7 @@ TEST_CASE("one run's flags, as the browser worker passes them") {
   CHECK(parse_run({"--lr", "1e39"}).message().find("outside what a float holds") != std::string::npos);
 }
 
-TEST_CASE("--save-weights names one file per run; --epochs 0 only evaluates") {
+TEST_CASE("--save-weights names one file per run, --epochs 0 only evaluates") {
   auto o = parse({"--model", "both", "--seeds", "1-2", "--save-weights", "w/{model}-{init}-{seed}.npz", "--epochs", "0"});
   REQUIRE_MESSAGE(o, (o ? "" : o.message()));
   CHECK(o->run.epochs == 0);

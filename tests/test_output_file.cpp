@@ -70,7 +70,7 @@ TEST_CASE("output file: written whole, with a new file's usual mode and no file 
 
 // Two runs writing one path were read back as invalid JSON at times (817 of 43,339 reads),
 // when both wrote the same PATH.tmp.
-TEST_CASE("output file: two writers and a reader; every read sees one writer's file, whole") {
+TEST_CASE("output file: two writers and a reader, every read sees one writer's file, whole") {
   const std::string dir = test::temp_dir(), path = dir + "/shared.json";
   const std::string a = json_text('a', 64), b = json_text('b', 48);
   REQUIRE(write_output_file(path, a));

@@ -14,7 +14,7 @@ RunOutcome outcome(Preset model, std::uint64_t seed, float lr, std::vector<doubl
 }
 }  // namespace
 
-TEST_CASE("summaries per cell: mean ± sd and min–max of the final val_accuracy over seeds; k of N ahead") {
+TEST_CASE("summaries per cell: mean ± sd and min–max of the final val_accuracy over seeds, k of N ahead") {
   const std::vector<RunOutcome> runs = {
       outcome(Preset::regular, 1, 1e-3f, {0.1, 0.5}), outcome(Preset::weightnorm, 1, 1e-3f, {0.6}),
       outcome(Preset::weightnorm, 1, 1e-3f, {0.4}, WnInit::paper),

@@ -64,7 +64,7 @@ TEST_CASE("weight norm's data init runs once, on the batch it is given, layer by
   CHECK(model->params() == after);
 }
 
-TEST_CASE("grads() is the summed gradient of the last step; eval_batch hands out the logits") {
+TEST_CASE("grads() is the summed gradient of the last step, eval_batch hands out the logits") {
   const Batch batch = first(test::quadrants(32, 9), 32);
   auto model = std::move(Model::build(preset(Preset::regular), 1).value());
   auto sgd = make_sgd({0.5f});

@@ -72,7 +72,7 @@ TEST_CASE("npy: files that are not float arrays in C order are refused with a re
   }
 }
 
-TEST_CASE("weights: Keras' names, shapes and layouts; import checks every name and shape") {
+TEST_CASE("weights: Keras' names, shapes and layouts, import checks every name and shape") {
   auto wn = std::move(Model::build(preset(Preset::weightnorm), 1).value());
   const std::vector<NamedArray> arrays = export_weights(*wn);
   REQUIRE(arrays.size() == 5 * 3);
@@ -134,7 +134,7 @@ TEST_CASE("npz: np.savez's container, written and read back through libzip") {
   std::remove(path.c_str());
 }
 
-TEST_CASE("weights: mean-only batch norm's running mean is saved and loaded as moving_mean; snapshots carry it") {
+TEST_CASE("weights: mean-only batch norm's running mean is saved and loaded as moving_mean, snapshots carry it") {
   auto m = std::move(Model::build(preset(Preset::wn_mobn), 1).value());
   for (std::size_t i = 0; i < m->state().size(); ++i) m->state()[i] = 0.01f * float(i);
   const std::vector<NamedArray> arrays = export_weights(*m);
