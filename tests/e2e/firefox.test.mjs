@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import puppeteer from 'puppeteer-core';
-import { launch, startServer } from './helpers.mjs';
+import { launch, panel, startServer } from './helpers.mjs';
 import { elementPage, trainerSite, tutorialSite } from './origins.mjs';
 
 const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
@@ -48,7 +48,7 @@ test('Firefox: the page trains one epoch, cross-origin isolated, in the threaded
     assert.ok(r.epoch.val_accuracy > 0.15, `val_accuracy ${r.epoch.val_accuracy}`);
   }
   for (const m of ['regular', 'weightnorm'])
-    assert.match(await page.$eval(`#log-${m}`, (el) => el.textContent), /^Epoch 1\/1 63\/63 - \d+s \d+ms\/step - loss: [\d.]+ - accuracy: [\d.]+ - val_loss: [\d.]+ - val_accuracy: [\d.]+$/m);
+    assert.match(await page.$eval(`#log-${panel(m)}`, (el) => el.textContent), /^Epoch 1\/1 63\/63 - \d+s \d+ms\/step - loss: [\d.]+ - accuracy: [\d.]+ - val_loss: [\d.]+ - val_accuracy: [\d.]+$/m);
   assert.deepEqual(errors, []);
   await close();
 });
