@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // A memory soak: the full CIFAR-10 set loaded on the page and both models training for a long
 // time, sampling the renderer's memory (page, workers and their WebAssembly memories) and what
-// the page reports of itself. Prints the samples and the growth after the first minute.
+// the page reports of itself. Before each sample the page and every worker collect their garbage
+// (Chromium runs with --expose-gc), so the samples show what is kept, not when V8 last collected.
+// Prints the samples, and the growth after the first minute: the mean of the last three samples
+// against the mean of the first three.
 //   node scripts/soak.mjs [--minutes 10] [--every 30]
 import { launch, openPage, rendererPssMB, startServer } from '../tests/e2e/helpers.mjs';
 
@@ -9,14 +12,21 @@ const arg = (name, fallback) => { const i = process.argv.indexOf(name); return i
 const minutes = arg('--minutes', 10), every = arg('--every', 30);
 
 const server = await startServer();
-const browser = await launch();
+const browser = await launch(['--js-flags=--expose-gc']);
 const { page, context, errors } = await openPage(browser, `${server.url}?hooks&models=regular,weightnorm&seeds=1&epochs=1000&train=50000&test=10000&autostart=1`);
 await page.waitForFunction(() => globalThis.wnTest?.state.experiment?.runs.every((r) => r.progress.length > 0), null, { timeout: 300000 });
 const started = Date.now();
 const samples = [];
 console.log(`soak: both models training on 50,000 images; a sample every ${every} s for ${minutes} min`);
 console.log('    s  renderer PSS MB  page-reported MB  epochs done');
+async function collect() {
+  await page.evaluate(() => globalThis.gc());
+  for (const w of page.workers()) await w.evaluate(() => globalThis.gc?.()).catch(() => {});  // a worker may have ended
+  await page.waitForTimeout(500);
+}
+
 while (Date.now() - started < minutes * 60000) {
+  await collect();
   const reported = await page.evaluate(async () => (await performance.measureUserAgentSpecificMemory()).bytes / 1e6);
   const epochs = await page.evaluate(() => globalThis.wnTest.state.experiment.runs.map((r) => r.epochs.length).join('+'));
   const s = { t: Math.round((Date.now() - started) / 1000), pss: rendererPssMB(), reported, epochs };
@@ -25,9 +35,12 @@ while (Date.now() - started < minutes * 60000) {
   await page.waitForTimeout(Math.max(0, (samples.length * every * 1000) - (Date.now() - started)));
 }
 const after = samples.filter((s) => s.t >= 60);
+const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
 const growth = (key) => {
-  const base = after[0]?.[key], peak = Math.max(...after.map((s) => s[key]));
-  return base ? `${base.toFixed(0)} → max ${peak.toFixed(0)} MB (${((100 * (peak - base)) / base).toFixed(1)} %)` : 'n/a';
+  if (after.length < 6) return 'n/a (too short)';
+  const first = mean(after.slice(0, 3).map((s) => s[key])), last = mean(after.slice(-3).map((s) => s[key]));
+  const peak = Math.max(...after.map((s) => s[key]));
+  return `${first.toFixed(0)} → ${last.toFixed(0)} MB (${((100 * (last - first)) / first).toFixed(1)} %), peak ${peak.toFixed(0)} MB`;
 };
 console.log(`after the first minute: renderer ${growth('pss')}; page-reported ${growth('reported')}`);
 console.log(`console errors: ${errors.length}`);

@@ -26,7 +26,9 @@ inline Bytes tar_header(const std::string& name, std::uint64_t size) {
   char* c = reinterpret_cast<char*>(h.data());
   std::snprintf(c, 100, "%s", name.c_str());
   std::snprintf(c + 100, 8, "%07o", 0644);
-  std::snprintf(c + 124, 12, "%011llo", static_cast<unsigned long long>(size));
+  char octal[24];  // 11 octal digits and a NUL fill the field for sizes below 8 GiB, all the tests use
+  std::snprintf(octal, sizeof octal, "%011llo", static_cast<unsigned long long>(size));
+  std::memcpy(c + 124, octal, 12);
   h[156] = '0';
   std::memcpy(c + 257, "ustar", 6);
   std::memcpy(c + 263, "00", 2);

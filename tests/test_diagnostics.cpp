@@ -10,13 +10,7 @@
 using namespace wn;
 
 namespace {
-Batch first_batch(const Dataset& data, int n) {
-  std::vector<std::uint32_t> index(n);
-  std::iota(index.begin(), index.end(), 0u);
-  Batch b(n);
-  b.stage(data, index.data(), n);
-  return b;
-}
+using test::first_batch;
 
 struct Net {
   std::unique_ptr<Model> model;

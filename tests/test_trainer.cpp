@@ -7,16 +7,6 @@
 
 using namespace wn;
 
-namespace {
-// The first n samples of data, staged.
-Batch first(const Dataset& data, int n) {
-  std::vector<std::uint32_t> index(n);
-  std::iota(index.begin(), index.end(), 0u);
-  Batch batch(n);
-  batch.stage(data, index.data(), n);
-  return batch;
-}
-}  // namespace
 
 TEST_CASE("the same seed gives the same history, bit for bit") {
   const Dataset data = test::quadrants(200, 3);
@@ -47,7 +37,7 @@ TEST_CASE("1, 2 and 3 threads agree (only the summation order differs)") {
 }
 
 TEST_CASE("weight norm's data init runs once, on the batch it is given, layer by layer") {
-  const Batch batch = first(test::quadrants(64, 6), 64);
+  const Batch batch = test::first_batch(test::quadrants(64, 6), 64);
   auto model = std::move(Model::build(preset(Preset::weightnorm, WnInit::paper), 1).value());
   auto sgd = make_sgd({0.0f});  // lr 0: only the init moves the parameters
   Trainer trainer(*model, *sgd, {64, 1});
@@ -65,7 +55,7 @@ TEST_CASE("weight norm's data init runs once, on the batch it is given, layer by
 }
 
 TEST_CASE("grads() is the summed gradient of the last step, eval_batch hands out the logits") {
-  const Batch batch = first(test::quadrants(32, 9), 32);
+  const Batch batch = test::first_batch(test::quadrants(32, 9), 32);
   auto model = std::move(Model::build(preset(Preset::regular), 1).value());
   auto sgd = make_sgd({0.5f});
   Trainer trainer(*model, *sgd, {32, 2});
@@ -90,7 +80,7 @@ TEST_CASE("grads() is the summed gradient of the last step, eval_batch hands out
 }
 
 TEST_CASE("evaluation after a step runs the weights that step made (weight norm's w is derived again)") {
-  const Batch batch = first(test::quadrants(32, 10), 32);
+  const Batch batch = test::first_batch(test::quadrants(32, 10), 32);
   for (Preset p : {Preset::weightnorm, Preset::wn_mobn}) {
     const std::string name = preset_name(p);
     CAPTURE(name);

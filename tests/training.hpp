@@ -1,9 +1,12 @@
 #pragma once
 // Runs for tests that train: a RunConfig with the tests' defaults, driven to the end.
 #include <cstdint>
+#include <numeric>
+#include <vector>
 
 #include "data/dataset.hpp"
 #include "rng.hpp"
+#include "train/batch.hpp"
 #include "train/run.hpp"
 
 namespace wn::test {
@@ -24,6 +27,15 @@ inline History fit(const RunConfig& c, const ImageSource& train, const ImageSour
   auto run = make_run(c, train, test);
   while (!run->loop().finished()) run->loop().advance();
   return run->history();
+}
+
+// The first n samples of data, staged as the fit loop stages a batch (x/255).
+inline Batch first_batch(const ImageSource& data, int n) {
+  std::vector<std::uint32_t> index(static_cast<std::size_t>(n));
+  std::iota(index.begin(), index.end(), 0u);
+  Batch batch(n);
+  batch.stage(data, index.data(), n);
+  return batch;
 }
 
 // A learnable synthetic set: the class is which quadrant of the image is brightest.

@@ -17,6 +17,7 @@
 #include "layers/weight_norm.hpp"
 #include "loss.hpp"
 #include "train/batch.hpp"
+#include "train/run.hpp"
 #include "train/trainer.hpp"
 
 namespace {
@@ -116,6 +117,26 @@ void steps(Preset p, int threads, int batch, int count) {  // threads: asked; th
               preset_name(p), threads, ms, 1000.0 * batch / ms, flop * batch / (ms * 1e6), ms * std::ceil(50000.0 / batch) / 1000);
 }
 
+// The diagnostics' cost (src/train/diagnostics.hpp): a fit loop with them on, one thread, their
+// sampling time (every progress_every steps) per training step, against the step itself.
+void diagnostics_cost(Preset p, int batch) {
+  Rng rng(4);
+  Dataset data;
+  const int n = 64 * batch;
+  data.images.resize(std::size_t(n) * Dataset::kImageBytes);
+  for (auto& v : data.images) v = std::uint8_t(rng.below(256));
+  for (int i = 0; i < n; ++i) data.labels.push_back(std::uint8_t(rng.below(10)));
+  RunConfig c;
+  c.model = p, c.batch_size = batch, c.epochs = 1, c.diagnostics = true;
+  auto run = Run::create(c, data, data);
+  FitLoop& loop = run.value()->loop();
+  FitEvent e;
+  while ((e = loop.advance()).kind != FitEvent::Kind::epoch) {}
+  const double per_step = loop.diagnostics_ms() / e.steps;
+  std::printf("  %-10s %.4f ms per step (sampled every %d steps; step 0 included) = %.2f %% of a %.3f ms step\n",
+              preset_name(p), per_step, c.progress_every, 100.0 * per_step / e.ms_per_step, e.ms_per_step);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -130,4 +151,6 @@ int main(int argc, char** argv) {
   std::printf("\ntraining steps (batch %d, best of 3 runs of %d steps after 20 warm-up):\n", batch, count);
   for (int t : {1, 2})
     for (Preset p : {Preset::regular, Preset::weightnorm}) steps(p, t, batch, count);
+  std::printf("\nper-layer diagnostics, one thread (a 2,048-image epoch):\n");
+  for (Preset p : {Preset::regular, Preset::weightnorm, Preset::wn_mobn}) diagnostics_cost(p, batch);
 }

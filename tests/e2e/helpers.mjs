@@ -13,8 +13,8 @@ export async function startServer(options = {}) {
   return { url, close: () => new Promise((ok) => server.close(ok)) };
 }
 
-export async function launch() {
-  return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+export async function launch(extraArgs = []) {
+  return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 // A page that records console errors and uncaught exceptions for the test to assert on.
