@@ -2,7 +2,8 @@
 // A memory soak: the full CIFAR-10 set loaded on the page and both models training for a long
 // time, sampling the renderer's memory (page, workers and their WebAssembly memories) and what
 // the page reports of itself. Before each sample the page and every worker collect their garbage
-// (Chromium runs with --expose-gc), so the samples show what is kept, not when V8 last collected.
+// (Chromium runs with --expose-gc) and Chromium purges its caches, as under memory pressure, so the
+// samples show what is kept, not when V8 last collected or how full a cache is.
 // Prints the samples, and the growth after the first minute: the mean of the last three samples
 // against the mean of the first three.
 //   node scripts/soak.mjs [--minutes 10] [--every 30]
@@ -19,7 +20,12 @@ const started = Date.now();
 const samples = [];
 console.log(`soak: both models training on 50,000 images; a sample every ${every} s for ${minutes} min`);
 console.log('    s  renderer PSS MB  page-reported MB  epochs done');
+// Garbage collected in the page and every worker, and Chromium's caches purged as the system would
+// under memory pressure (the renderer keeps raster and font caches of the redrawn charts until then):
+// what is left is what the page holds.
+const cdp = await context.newCDPSession(page);
 async function collect() {
+  await cdp.send('Memory.simulatePressureNotification', { level: 'critical' });
   await page.evaluate(() => globalThis.gc());
   for (const w of page.workers()) await w.evaluate(() => globalThis.gc?.()).catch(() => {});  // a worker may have ended
   await page.waitForTimeout(500);

@@ -295,4 +295,4 @@ initChartTools();
 // The data loads at once, so Start is immediate; autostart=1 starts as soon as it is in.
 ensureData(readSpec()).then((ok) => { if (ok && given.autostart === '1' && controls.validate()) start(); });
 // Browser tests look inside through this, and only when the URL asks for it (?hooks).
-if (new URLSearchParams(location.search).has('hooks')) globalThis.wnTest = { state, charts, catalog, inspect };
+if (new URLSearchParams(location.search).has('hooks')) globalThis.wnTest = { state, charts, catalog, inspect, dynamics, results };

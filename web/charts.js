@@ -3,7 +3,7 @@
 // drawn as its mean over the seeds with a min–max band. The view can change its x axis (epochs,
 // training steps or seconds of training), smooth the training curves (an EMA, the raw mean
 // faint behind), and keep earlier experiments as faded "ghost" curves until they are cleared.
-import { settings, variantLabel } from './experiment.js';
+import { decimate, settings, variantLabel } from './experiment.js';
 
 const COLORS = { regular: '#d62728', 'weightnorm/tfa': '#1f77b4', 'weightnorm/paper': '#2ca02c',
   'weightnorm/none': '#9467bd', 'wn-mobn/tfa': '#ff7f0e', 'wn-mobn/paper': '#8c564b', 'wn-mobn/none': '#e377c2' };
@@ -213,11 +213,14 @@ export class Charts {
 
   // Recomputes the curves from the experiment at the next animation frame. None while the tab is
   // hidden: the events keep arriving and the charts catch up when it is shown again.
+  // At most four times a second: the runs report every few hundred milliseconds each.
   redraw() {
     if (this.pending || !this.experiment) return;
     this.pending = true;
-    requestAnimationFrame(() => {
+    const wait = Math.max(0, (this.drawnAt ?? 0) + 250 - performance.now());
+    setTimeout(() => requestAnimationFrame(() => {
       this.pending = false;
+      this.drawnAt = performance.now();
       for (const p of [...this.ghostPlots, ...this.plots]) this.fill(p);
       for (const c of this.charts()) {
         c.update('none');
@@ -225,11 +228,11 @@ export class Charts {
         if (table) describeCharts(table, [{ name: c.options.plugins.title.text, chart: c }]);
       }
       this.drawn = (this.drawn ?? 0) + 1;
-    });
+    }), wait);
   }
 
   fill(p) {
-    const bands = this.bands(p);
+    const bands = decimate(this.bands(p));
     const s = p.from === 'progress' ? this.view.smoothing : 0;
     const xs = bands.map((b) => b.x);
     const points = (ys) => ema(ys, s).map((y, i) => ({ x: xs[i], y }));

@@ -2,15 +2,17 @@
 // file the user picks or drops. Parsing happens in a throwaway worker (data.worker.js), which
 // reads only the records asked for: a 2,000 + 500 subset fetches 7.7 MB, not two 30 MB files.
 import './protocol.js';
+import './wasm.js';
 import { isolated } from './scheduler.js';
 
 const { msg } = globalThis.WNProtocol;
-const PER_BATCH = 10000;
 
-// The prepared .bin files needed for the first `train` training images.
-export function preparedSources({ train }) {
+// The prepared .bin files needed for the first `train` training images (the core's catalog says
+// how many images a batch file holds).
+export async function preparedSources({ train }) {
+  const perFile = (await globalThis.WNWasm.catalog()).images_per_batch_file;
   const sources = [];
-  for (let k = 1; k <= Math.ceil(train / PER_BATCH); k++)
+  for (let k = 1; k <= Math.ceil(train / perFile); k++)
     sources.push({ name: `data_batch_${k}.bin`, url: new URL(`data/cifar-10-batches-bin/data_batch_${k}.bin`, location.href).href });
   sources.push({ name: 'test_batch.bin', url: new URL('data/cifar-10-batches-bin/test_batch.bin', location.href).href });
   return sources;
@@ -32,6 +34,7 @@ export function loadDataset(sources, limits, onProgress) {
       else if (m.type === msg.error) done(reject, Object.assign(new Error(m.message), { bytesRead: m.bytesRead }));
     };
     worker.onerror = (e) => { e.preventDefault(); done(reject, new Error(`the data worker failed: ${e.message}`)); };
-    worker.postMessage({ type: msg.load, sources, limits, shared: isolated() });
+    // sources may still be coming (preparedSources asks the catalog first).
+    Promise.resolve(sources).then((list) => worker.postMessage({ type: msg.load, sources: list, limits, shared: isolated() }));
   });
 }

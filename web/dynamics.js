@@ -4,9 +4,10 @@
 // last sample (the angle v turned, or ‖Δw‖/‖w‖; the two agree for small steps). Each variant is
 // its mean over the seeds.
 import { colorOf } from './charts.js';
-import { bandsByX, settings, variantLabel } from './experiment.js';
+import { bandsByX, decimate, settings, variantLabel } from './experiment.js';
 
 const $ = (id) => document.getElementById(id);
+const DRAW_EVERY_MS = 1000;
 const PLOTS = [
   { title: 'norm', wn: 'v_norm', plain: 'w_norm' },
   { title: 'g / ‖v‖', wn: 'g_over_v', plain: null },
@@ -40,6 +41,7 @@ export class Dynamics {
     for (const c of this.charts) c.chart.destroy();
     this.charts = [];
     this.layers = null;
+    this.initTableRows = 0;
     $('dynamics-grid').replaceChildren();
     $('init-table').replaceChildren();
   }
@@ -68,16 +70,23 @@ export class Dynamics {
     }
   }
 
+  // At most once a second, on an animation frame: fifteen small charts redrawn at every sample (two
+  // runs report every few hundred milliseconds each) cost the page more than the training it shows.
   update() {
     if (this.pending) return;
     this.pending = true;
-    requestAnimationFrame(() => { this.pending = false; this.draw(); });
+    const wait = Math.max(0, (this.drawnAt ?? 0) + DRAW_EVERY_MS - performance.now());
+    setTimeout(() => requestAnimationFrame(() => {
+      this.pending = false;
+      this.drawnAt = performance.now();
+      this.draw();
+    }), wait);
   }
 
   // The mean over the seeds of one variant and setting: [{x, y}].
   series(variant, setting, row, key) {
-    return bandsByX(this.experiment.runsOf(variant, setting).map((r) => r.diagnostics), (d) => d.layers[row]?.[key])
-      .map((b) => ({ x: b.x, y: b.mean }));
+    return decimate(bandsByX(this.experiment.runsOf(variant, setting).map((r) => r.diagnostics), (d) => d.layers[row]?.[key])
+      .map((b) => ({ x: b.x, y: b.mean })));
   }
 
   draw() {
@@ -86,26 +95,36 @@ export class Dynamics {
     const first = ex.runs.find((r) => r.diagnostics.length)?.diagnostics[0];
     if (!first) return;
     if (!this.layers) this.build(first.layers.map((l) => l.name));
-    const all = settings(ex.spec);
     const logScale = $('dynamics-log').checked;
-    for (const { chart, row, plot } of this.charts) {
-      const sets = [];
-      ex.variants().forEach((v, i) => {
-        const key = v.model === 'regular' ? plot.plain : plot.wn;
-        if (!key) return;
-        for (const s of all) {
-          let data = this.series(v.variant, s.key, row, key);
-          if (logScale) data = data.filter((p) => p.y > 0);
-          const color = colorOf(v.variant, i);
-          sets.push({ label: `${variantLabel(v.model, v.wnInit)}${all.length > 1 ? ` ${s.key}` : ''}`, data, borderColor: color,
-            backgroundColor: color, pointRadius: 0, borderWidth: 1.5, borderDash: s.optimizer === 'sgd' && all.length > 1 ? [4, 3] : [] });
-        }
-      });
-      chart.data.datasets = sets;
-      chart.options.scales.x.max = ex.spec.epochs;
-      chart.update('none');
+    for (const c of this.charts) {
+      // The datasets are made once and keep their identity; each draw replaces only their points.
+      // (New dataset objects on every update made Chart.js keep growing the page's memory.)
+      c.sets ??= this.datasets(c.plot);
+      for (const d of c.sets) {
+        const data = this.series(d.variant, d.setting, c.row, d.key);
+        d.data = logScale ? data.filter((p) => p.y > 0) : data;
+      }
+      c.chart.data.datasets = c.sets;
+      c.chart.options.scales.x.max = ex.spec.epochs;
+      c.chart.update('none');
     }
     this.drawInitTable();
+  }
+
+  // One dataset per variant and setting that has this plot's metric.
+  datasets(plot) {
+    const all = settings(this.experiment.spec), sets = [];
+    this.experiment.variants().forEach((v, i) => {
+      const key = v.model === 'regular' ? plot.plain : plot.wn;
+      if (!key) return;
+      for (const s of all) {
+        const color = colorOf(v.variant, i);
+        sets.push({ label: `${variantLabel(v.model, v.wnInit)}${all.length > 1 ? ` ${s.key}` : ''}`, data: [], borderColor: color,
+          backgroundColor: color, pointRadius: 0, borderWidth: 1.5, borderDash: s.optimizer === 'sgd' && all.length > 1 ? [4, 3] : [],
+          variant: v.variant, setting: s.key, key });
+      }
+    });
+    return sets;
   }
 
   // Step 0 of the first seed of each variant (and the first setting): pre-activation mean and std
@@ -114,7 +133,9 @@ export class Dynamics {
     const ex = this.experiment;
     const firsts = ex.variants().map((v) => ({ v, d: ex.runs.find((r) => r.job.variant === v.variant && r.diagnostics.length)?.diagnostics[0] }))
       .filter((x) => x.d);
-    if (!firsts.length) return;
+    // Step 0's records do not change once in: the table is redrawn only when another variant's arrives.
+    if (!firsts.length || firsts.length === this.initTableRows) return;
+    this.initTableRows = firsts.length;
     const table = $('init-table');
     const head = firsts.map(({ v }) => `<th scope="col" colspan="3">${variantLabel(v.model, v.wnInit)}</th>`).join('');
     const sub = firsts.map(() => '<th scope="col">mean</th><th scope="col">std</th><th scope="col">dead ReLU</th>').join('');

@@ -61,6 +61,15 @@ function keep(run, list, item) {
   }
 }
 
+// At most `max` of a series' points, evenly spaced, the last one kept: what a chart draws. A chart's
+// memory grows with the points it holds, and a few hundred fill a chart's width.
+export const MAX_DRAWN = 300;
+export function decimate(points, max = MAX_DRAWN) {
+  if (points.length <= max) return points;
+  const stride = Math.ceil(points.length / max);
+  return points.filter((_, i) => i % stride === 0 || i === points.length - 1);
+}
+
 // Per x, over the series of several runs (the seeds of a variant): mean, min and max of value(p).
 export function bandsByX(series, value) {
   const at = new Map();

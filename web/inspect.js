@@ -5,11 +5,14 @@
 // confusion matrix), so it is live while training and final at the end. A loaded weight file is
 // evaluated on the loaded test set by an evaluation job (epochs 0) on a scheduler of its own,
 // and from then on shows like a trained model. Never reaches into a worker.
+import './protocol.js';
 import { colorOf } from './charts.js';
 import { settings, variantLabel } from './experiment.js';
 import { download } from './format.js';
 import { Scheduler } from './scheduler.js';
 import { loadWeights, modelOf } from './weights.js';
+
+const { msg } = globalThis.WNProtocol;
 
 const $ = (id) => document.getElementById(id);
 const SIDE = 32;
@@ -24,9 +27,12 @@ function el(tag, props = {}, ...children) {
   return e;
 }
 
-// RGB bytes (NHWC) onto a canvas of their size; CSS scales it up, pixelated.
-function imageCanvas(rgb, width, height, label) {
-  const canvas = el('canvas', { width, height, className: 'pixels' });
+// RGB bytes (NHWC) onto a canvas of their size; CSS scales it up, pixelated. Panels redrawn every
+// epoch pass the canvas they drew before: a fresh canvas per image per epoch left the renderer's
+// memory climbing on long runs (docs/robustness.md, the memory soak).
+function imageCanvas(rgb, width, height, label, canvas = el('canvas', { className: 'pixels' })) {
+  if (canvas.width !== width) canvas.width = width;
+  if (canvas.height !== height) canvas.height = height;
   canvas.setAttribute('role', 'img');
   canvas.setAttribute('aria-label', label);
   const img = new ImageData(width, height);
@@ -101,6 +107,8 @@ export class Inspect {
     this.experiment = null;
     this.loaded = [];      // models from weight files, evaluated: kept across experiments
     this.own = null;       // the user's image: {name, bytes}
+    this.canvases = new Map();  // the canvases of the test images and the filter tiles, reused
+    this.drawnImages = null;    // the test set they show
     this.ownTop = [];      // per shown model: its top 3 on the user's image
     this.pending = false;
     for (const name of ['cm-mode', 'grid-filter']) document.querySelectorAll(`input[name=${name}]`).forEach((i) => i.addEventListener('change', () => this.draw()));
@@ -229,7 +237,7 @@ export class Inspect {
       const li = el('li', { className: `card${disagree ? ' disagree' : ''}` });
       li.dataset.right = right;
       li.hidden = (filter === 'wrong' && right > 0) || (filter === 'one' && right !== 1);
-      li.append(imageCanvas(images.subarray(i * SIDE * SIDE * 3, (i + 1) * SIDE * SIDE * 3), SIDE, SIDE, `test image ${i + 1}: ${this.names[label]}`),
+      li.append(this.testImage(images, i, label),
         el('p', { className: 'truth' }, 'true: ', el('strong', { textContent: this.names[label] })),
         el('ul', { className: 'guesses' }, ...guesses.map((g) => {
           const item = el('li', { className: g.right ? 'right' : 'wrong' },
@@ -249,11 +257,24 @@ export class Inspect {
     $('grid-wrong-label').textContent = sources.length === 1 ? 'wrong' : `${both} wrong`;
   }
 
+  // Test image i, drawn once per loaded test set; the grid is rebuilt around it every epoch.
+  testImage(images, i, label) {
+    if (this.drawnImages !== images) this.canvases.clear(), (this.drawnImages = images);
+    const key = `test ${i}`;
+    if (!this.canvases.has(key))
+      this.canvases.set(key, imageCanvas(images.subarray(i * SIDE * SIDE * 3, (i + 1) * SIDE * SIDE * 3), SIDE, SIDE, `test image ${i + 1}: ${this.names[label]}`));
+    return this.canvases.get(key);
+  }
+
   drawFilters(sources) {
     $('filters').replaceChildren(...sources.map((s) => {
       const f = s.event.filters;
-      const tiles = Array.from({ length: f.shape[3] }, (_, o) =>
-        imageCanvas(filterRgb(f, o), f.shape[1], f.shape[0], `filter ${o + 1} of ${f.layer}, ${s.label}`));
+      const tiles = Array.from({ length: f.shape[3] }, (_, o) => {
+        const key = `filter ${s.key} ${o}`, canvas = imageCanvas(filterRgb(f, o), f.shape[1], f.shape[0],
+          `filter ${o + 1} of ${f.layer}, ${s.label}`, this.canvases.get(key));
+        this.canvases.set(key, canvas);
+        return canvas;
+      });
       return el('div', { className: 'filter-row' }, el('p', { textContent: `${s.label} (${f.layer})` }), el('div', { className: 'tiles' }, ...tiles));
     }));
   }
@@ -345,9 +366,9 @@ export class Inspect {
     return new Promise((ok, fail) => {
       let result = null;
       new Scheduler({ data: { train: data.train, test: data.test }, threads: 1, onEvent: (_, e) => {
-        if (e.type === 'epoch') result = e;
-        if (e.type === 'error' || e.type === 'diverged') fail(new Error(e.message));
-        if (e.type === 'done') (result ? ok(result) : fail(new Error('the evaluation ended without a result')));
+        if (e.type === msg.epoch) result = e;
+        if (e.type === msg.error || e.type === msg.diverged) fail(new Error(e.message));
+        if (e.type === msg.done) (result ? ok(result) : fail(new Error('the evaluation ended without a result')));
       } }).run([job]);
     });
   }

@@ -1,7 +1,7 @@
 // Embed mode inside a tutorial page: autostarts from URL parameters and reports to its parent.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { embedRun, launch, openPage, startServer } from './helpers.mjs';
+import { embedRun, launch, openPage, points, startServer } from './helpers.mjs';
 import { framePage, tutorialSite } from './origins.mjs';
 
 let server, browser;
@@ -22,7 +22,7 @@ test('embed.html autostarts from URL parameters and posts progress events to the
   assert.ok(epochs.every((e) => e.log.val_accuracy > 0 && e.val_accuracy === e.log.val_accuracy && e.run.history.length === e.log.epoch));
   assert.ok(events.filter((e) => e.type === 'progress').every((e) => e.steps === 32));
   const frame = page.frames().find((f) => f.url().includes('embed.html'));
-  assert.equal(await frame.evaluate(() => globalThis.wnTest.charts.points('weightnorm/tfa', 'val_accuracy')), 2);
+  assert.equal(await points(frame, 'weightnorm/tfa', 'val_accuracy'), 2);
   assert.equal(await frame.textContent('#status'), 'done');
   assert.deepEqual(errors, []);
   await context.close();
@@ -46,7 +46,7 @@ test('bad parameters: an error event, the message in the frame, nothing trains',
     ['models=regular,regular&autostart=1', /models=regular,regular: lists regular twice/],
     ['batch=1.5&autostart=1', /batch=1\.5: must be a whole number from 1 to 1024/],
     ['wninit=xavier&autostart=1', /wninit=xavier: unknown entry xavier \(known: tfa, paper, none\)/],
-    ['experiment=nope&autostart=1', /experiment=nope: must be one of tutorial, sgd, high-lr, breaking, init, lr-sweep/],
+    ['experiment=nope&autostart=1', /experiment=nope: must be one of tutorial, sgd, high-lr, breaking, init, mobn, lr-sweep/],
     ['momentum=0.9&autostart=1', /momentum applies to optimizer=sgd only/],
     ['seed=2147483646&seeds=3&autostart=1', /seeds 2147483646…2147483648 go past the largest seed, 2147483647/],
   ]) {

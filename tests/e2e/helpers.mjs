@@ -84,7 +84,11 @@ export function runOf(page, model) {
 export async function lastEpoch(page, model) { return (await runOf(page, model)).epochs.at(-1); }
 
 // Points drawn in the mean line of (variant, key).
-export const points = (page, variant, key) => page.evaluate(([v, k]) => globalThis.wnTest.charts.points(v, k), [variant, key]);
+// The points a chart draws, once its pending redraw (at most four a second) has happened.
+export async function points(page, variant, key) {
+  await page.waitForFunction(() => !globalThis.wnTest.charts.pending);
+  return page.evaluate(([v, k]) => globalThis.wnTest.charts.points(v, k), [variant, key]);
+}
 
 // The proportional set size (MB) of the largest Chromium renderer this process launched: the page
 // under test, with its workers and their WebAssembly memories (workers are threads of the
