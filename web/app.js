@@ -1,7 +1,7 @@
 // The page: controls → data and an experiment's runs on the workers → charts, logs and status.
 import './protocol.js';
 import './wasm.js';
-import { Charts, colorOf, describeCharts, gridPng, pngOf } from './charts.js';
+import { Charts, colorOf, gridPng, pngOf } from './charts.js';
 import { Controls } from './controls.js';
 import { fileSources, loadDataset, preparedSources } from './data.js';
 import { Dynamics } from './dynamics.js';
@@ -185,7 +185,6 @@ function onEvent(job, e) {
   // The inspection panel changes with each validation, and says "final" when a run ends.
   if (e.type === msg.epoch || finalEvents.includes(e.type)) {
     inspect.update();
-    describeDynamics();
   }
   results.update();
   if (experiment.finished) {
@@ -261,7 +260,6 @@ function initChartTools() {
   });
   $('clear-ghosts').addEventListener('click', () => { charts.clearGhosts(); $('clear-ghosts').disabled = true; });
   for (const figure of document.querySelectorAll('figure.chart-box')) chartCaption(figure);
-  $('dynamics-details').addEventListener('toggle', describeDynamics);
   document.querySelector('[data-png-grid]').addEventListener('click', () =>
     download('wn-dynamics.png', gridPng([...document.querySelectorAll('#dynamics-grid canvas')], 3)));
 }
@@ -278,13 +276,6 @@ function chartCaption(figure) {
       aria-label="${name} data"><table id="${canvas.id}-data" class="summary"></table></div></details>`);
   }
   figure.append(caption);
-}
-
-// The dynamics' small multiples in words: every plot's last values, filled while it is open.
-function describeDynamics() {
-  if (!$('dynamics-details').open) return;
-  describeCharts($('dynamics-data'), [...document.querySelectorAll('#dynamics-grid canvas')]
-    .map((c) => ({ name: c.getAttribute('aria-label'), chart: globalThis.Chart.getChart(c) })), 'epoch');
 }
 
 showIsolation();

@@ -4,6 +4,7 @@
 // training steps or seconds of training), smooth the training curves (an EMA, the raw mean
 // faint behind), and keep earlier experiments as faded "ghost" curves until they are cleared.
 import { decimate, settings, variantLabel } from './experiment.js';
+import { FrameDraw, changed, setText } from './frames.js';
 
 const COLORS = { regular: '#d62728', 'weightnorm/tfa': '#1f77b4', 'weightnorm/paper': '#2ca02c',
   'weightnorm/none': '#9467bd', 'wn-mobn/tfa': '#ff7f0e', 'wn-mobn/paper': '#8c564b', 'wn-mobn/none': '#e377c2' };
@@ -155,8 +156,11 @@ export class Charts {
     this.ghosts = [];       // earlier experiments, oldest first
     this.view = { x: 'epochs', smoothing: 0 };
     this.experiment = null;
-    this.pending = false;
+    // At most four draws a second: each run reports every few hundred milliseconds.
+    this.frame = new FrameDraw(() => this.draw(), 250);
   }
+
+  get pending() { return this.frame.pending; }
 
   charts() { return [this.accuracy, this.loss].filter(Boolean); }
 
@@ -211,24 +215,19 @@ export class Charts {
     });
   }
 
-  // Recomputes the curves from the experiment at the next animation frame. None while the tab is
-  // hidden: the events keep arriving and the charts catch up when it is shown again.
-  // At most four times a second: the runs report every few hundred milliseconds each.
+  // Recomputes the curves from the experiment (FrameDraw says when).
   redraw() {
-    if (this.pending || !this.experiment) return;
-    this.pending = true;
-    const wait = Math.max(0, (this.drawnAt ?? 0) + 250 - performance.now());
-    setTimeout(() => requestAnimationFrame(() => {
-      this.pending = false;
-      this.drawnAt = performance.now();
-      for (const p of [...this.ghostPlots, ...this.plots]) this.fill(p);
-      for (const c of this.charts()) {
-        c.update('none');
-        const table = document.getElementById(`${c.canvas.id}-data`);
-        if (table) describeCharts(table, [{ name: c.options.plugins.title.text, chart: c }]);
-      }
-      this.drawn = (this.drawn ?? 0) + 1;
-    }), wait);
+    if (this.experiment) this.frame.request();
+  }
+
+  draw() {
+    for (const p of [...this.ghostPlots, ...this.plots]) this.fill(p);
+    for (const c of this.charts()) {
+      c.update('none');
+      const table = document.getElementById(`${c.canvas.id}-data`);
+      if (table) describeCharts(table, [{ name: c.options.plugins.title.text, chart: c }]);
+    }
+    this.drawn = (this.drawn ?? 0) + 1;
   }
 
   fill(p) {
@@ -289,6 +288,11 @@ export function describeCharts(table, charts, xTitle = charts[0]?.chart.options.
       const [max, min] = [edge('max'), edge('min')];
       rows.push([name, d.label, shortNumber(last.x), shortNumber(last.y), max != null ? `${shortNumber(min)}–${shortNumber(max)}` : '']);
     }
+  }
+  // The same series as before: only the numbers change, in place (this runs with every redraw).
+  if (!changed(table, JSON.stringify([xTitle, rows.map((r) => r.slice(0, 2))]))) {
+    [...table.tBodies[0].rows].forEach((tr, i) => rows[i].forEach((v, j) => setText(tr.cells[j], v)));
+    return;
   }
   table.innerHTML = `<caption>Last value of every series</caption><thead><tr><th scope="col">chart</th><th scope="col">series</th>
     <th scope="col">${xTitle}</th><th scope="col">value</th><th scope="col">seeds' min–max</th></tr></thead>`;

@@ -3,8 +3,9 @@
 // weight layer, three plots: the norm (‖v‖ or ‖w‖), the scale g/‖v‖, and the movement since the
 // last sample (the angle v turned, or ‖Δw‖/‖w‖; the two agree for small steps). Each variant is
 // its mean over the seeds.
-import { colorOf } from './charts.js';
+import { colorOf, describeCharts } from './charts.js';
 import { bandsByX, decimate, settings, variantLabel } from './experiment.js';
+import { FrameDraw } from './frames.js';
 
 const $ = (id) => document.getElementById(id);
 const DRAW_EVERY_MS = 1000;
@@ -29,7 +30,8 @@ function smallChart(canvas, title) {
 export class Dynamics {
   constructor() {
     this.charts = [];
-    this.pending = false;
+    this.frame = new FrameDraw(() => this.draw(), DRAW_EVERY_MS);
+    $('dynamics-details').addEventListener('toggle', () => this.describe());
     $('dynamics-log').addEventListener('change', () => {
       for (const c of this.charts) c.chart.options.scales.y.type = $('dynamics-log').checked ? 'logarithmic' : 'linear';
       this.draw();
@@ -72,16 +74,7 @@ export class Dynamics {
 
   // At most once a second, on an animation frame: fifteen small charts redrawn at every sample (two
   // runs report every few hundred milliseconds each) cost the page more than the training it shows.
-  update() {
-    if (this.pending) return;
-    this.pending = true;
-    const wait = Math.max(0, (this.drawnAt ?? 0) + DRAW_EVERY_MS - performance.now());
-    setTimeout(() => requestAnimationFrame(() => {
-      this.pending = false;
-      this.drawnAt = performance.now();
-      this.draw();
-    }), wait);
-  }
+  update() { this.frame.request(); }
 
   // The mean over the seeds of one variant and setting: [{x, y}].
   series(variant, setting, row, key) {
@@ -109,6 +102,13 @@ export class Dynamics {
       c.chart.update('none');
     }
     this.drawInitTable();
+    this.describe();
+  }
+
+  // The small multiples in words, every plot's last values: after each draw, while the panel is open.
+  describe() {
+    if (!$('dynamics-details').open) return;
+    describeCharts($('dynamics-data'), this.charts.map((c) => ({ name: c.chart.canvas.getAttribute('aria-label'), chart: c.chart })), 'epoch');
   }
 
   // One dataset per variant and setting that has this plot's metric.

@@ -11,6 +11,7 @@ import { settings, variantLabel } from './experiment.js';
 import { download } from './format.js';
 import { Scheduler } from './scheduler.js';
 import { loadWeights, modelOf } from './weights.js';
+import { FrameDraw } from './frames.js';
 
 const { msg } = globalThis.WNProtocol;
 
@@ -110,7 +111,7 @@ export class Inspect {
     this.canvases = new Map();  // the canvases of the test images and the filter tiles, reused
     this.drawnImages = null;    // the test set they show
     this.ownTop = [];      // per shown model: its top 3 on the user's image
-    this.pending = false;
+    this.frame = new FrameDraw(() => this.draw());
     for (const name of ['cm-mode', 'grid-filter']) document.querySelectorAll(`input[name=${name}]`).forEach((i) => i.addEventListener('change', () => this.draw()));
     filePicker($('own-file'), $('own-drop'), (f) => this.ownImage(f));
     // A pasted picture (Ctrl+V anywhere on the page, outside the form's text fields).
@@ -126,12 +127,7 @@ export class Inspect {
     this.update();
   }
 
-  // At most once per animation frame.
-  update() {
-    if (this.pending) return;
-    this.pending = true;
-    requestAnimationFrame(() => { this.pending = false; this.draw(); });
-  }
+  update() { this.frame.request(); }
 
   // The models shown: the first run (first seed, first setting) of each variant that has
   // finished an epoch, then the loaded ones. {key, label, color, job, event, when}.
@@ -149,6 +145,11 @@ export class Inspect {
 
   draw() {
     const sources = this.sources();
+    // Another seed's epoch, or a final event after the last epoch's, changes nothing shown here.
+    const shows = [this.experiment, this.data()?.test, ...['cm-mode', 'grid-filter'].map((n) => document.querySelector(`input[name=${n}]:checked`).value),
+      ...sources.flatMap((s) => [s.key, s.when, s.event])];
+    if (this.shows?.length === shows.length && shows.every((x, i) => x === this.shows[i])) return;
+    this.shows = shows;
     $('inspect-content').hidden = !sources.length;
     this.drawNote(sources);
     if (!sources.length) return;

@@ -4,6 +4,7 @@
 import { colorOf } from './charts.js';
 import { variantLabel } from './experiment.js';
 import { duration } from './format.js';
+import { FrameDraw, changed, setText } from './frames.js';
 
 const $ = (id) => document.getElementById(id);
 const fixed = (v) => v.toFixed(4);
@@ -34,7 +35,7 @@ const whiskers = {
 export class Results {
   constructor() {
     this.sweep = null;
-    this.pending = false;
+    this.frame = new FrameDraw(() => this.draw());
   }
 
   reset(experiment) {
@@ -59,28 +60,23 @@ export class Results {
     this.update();
   }
 
-  // At most once per animation frame.
-  update() {
-    if (this.pending) return;
-    this.pending = true;
-    requestAnimationFrame(() => { this.pending = false; this.draw(); });
-  }
+  update() { this.frame.request(); }
 
   draw() {
     const ex = this.experiment;
     if (!ex) return;
     const f = ex.fraction(), eta = ex.eta();
     $('run-progress').value = f;
-    $('run-eta').textContent = ex.finished ? `done: ${ex.runs.length} run(s)` :
-      `${Math.round(100 * f)} % of ${ex.runs.length} run(s)${eta != null ? ` · about ${duration(eta)} left` : ''}`;
+    setText($('run-eta'), ex.finished ? `done: ${ex.runs.length} run(s)` :
+      `${Math.round(100 * f)} % of ${ex.runs.length} run(s)${eta != null ? ` · about ${duration(eta)} left` : ''}`);
     const single = ex.spec.sweeps.length === 1 && ex.spec.sweeps[0].lrs.length === 1;
-    $('ahead').replaceChildren(...ex.ahead().map((a) => {
-      const li = document.createElement('li');
-      li.textContent = `${a.label} ahead of regular in ${a.k} of ${a.n} seed${a.n === 1 ? '' : 's'}${single ? '' : ` (${a.optimizer}, lr ${a.lr})`}`;
-      return li;
-    }));
+    const ahead = ex.ahead().map((a) =>
+      `${a.label} ahead of regular in ${a.k} of ${a.n} seed${a.n === 1 ? '' : 's'}${single ? '' : ` (${a.optimizer}, lr ${a.lr})`}`);
+    if (changed($('ahead'), ahead.join('\n'))) $('ahead').replaceChildren(...ahead.map((text) => Object.assign(document.createElement('li'), { textContent: text })));
     const rows = ex.summary();
     $('summary').hidden = !rows.length;
+    // The table and the sweep change when a run ends, not with each event.
+    if (!changed($('summary'), JSON.stringify(rows))) return;
     $('summary').innerHTML = '<caption>Final validation accuracy over the seeds</caption><thead><tr><th scope="col">model</th>' +
       '<th scope="col">optimiser</th><th scope="col">lr</th><th scope="col">seeds</th><th scope="col">mean ± sd</th><th scope="col">min–max</th></tr></thead>';
     const body = document.createElement('tbody');
