@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lastEpoch, launch, openPage, panel, points, runOf, startServer, startTraining, text, waitForData, waitForEpochs } from './helpers.mjs';
+import { isolationText, lastEpoch, launch, openPage, panel, points, runOf, startServer, startTraining, text, waitForData, waitForEpochs } from './helpers.mjs';
 
 let server, browser;
 before(async () => { server = await startServer(); browser = await launch(); });
@@ -17,7 +17,7 @@ const SMALL = 'hooks&epochs=1&train=5000&test=1000';
 test('isolated page trains both models at once; charts fill; accuracy beats chance; exports share the CLI schema', async () => {
   const { page, context, errors } = await openPage(browser, `${server.url}?${SMALL}`);
   assert.equal(await page.evaluate(() => crossOriginIsolated), true);
-  assert.match(await text(page, '#isolation'), /threaded WebAssembly build/);
+  assert.match(await isolationText(page), /threaded WebAssembly build/);
   await waitForData(page);
   assert.match(await text(page, '#data-status'), /5,000 training and 1,000 test images/);
   await page.click('#start');

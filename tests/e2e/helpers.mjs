@@ -30,6 +30,13 @@ export async function openPage(browser, url) {
 
 export const text = (page, selector) => page.textContent(selector);
 
+// The page's line on its build, once the page's script has written it (after the core's catalog has
+// loaded, which a cold cache makes later than the page's load event).
+export async function isolationText(page) {
+  await page.waitForSelector('#isolation:not(:empty)');
+  return page.textContent('#isolation');
+}
+
 // A "tutorial" page on the test server (cross-origin isolated) that embeds
 // embed.html?query and records the events it posts. Resolves once `runs` runs have ended
 // (done, diverged or error), or the frame reported an error of its own, with the page (left

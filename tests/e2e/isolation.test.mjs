@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { lastEpoch, launch, openPage, panel, runOf, startServer, text, waitForData, waitForEpochs } from './helpers.mjs';
+import { isolationText, lastEpoch, launch, openPage, panel, runOf, startServer, text, waitForData, waitForEpochs } from './helpers.mjs';
 
 let server, browser;
 before(async () => {
@@ -17,7 +17,7 @@ after(async () => { await browser?.close(); await server?.close(); });
 test('without COOP/COEP and without the service worker: single-threaded build, said plainly, and it trains', async () => {
   const { page, context, errors } = await openPage(browser, `${server.url}?hooks&sw=0&epochs=1&train=3000&test=500`);
   assert.equal(await page.evaluate(() => crossOriginIsolated), false);
-  assert.match(await text(page, '#isolation'), /not cross-origin isolated.*single-threaded SIMD build/);
+  assert.match(await isolationText(page), /not cross-origin isolated.*single-threaded SIMD build/);
   await waitForData(page);
   await page.click('#start');
   await waitForEpochs(page, 1);
@@ -34,8 +34,7 @@ test('without COOP/COEP and without the service worker: single-threaded build, s
 test('without COOP/COEP, the service worker makes the page isolated and the threaded build runs', async () => {
   const { page, context } = await openPage(browser, `${server.url}?hooks&epochs=1&train=1000&test=200`);
   await page.waitForFunction(() => crossOriginIsolated, null, { timeout: 20000 });
-  await page.waitForSelector('#isolation');
-  assert.match(await text(page, '#isolation'), /threaded WebAssembly build/);
+  assert.match(await isolationText(page), /threaded WebAssembly build/);
   await waitForData(page);
   await page.click('#start');
   await waitForEpochs(page, 1);
