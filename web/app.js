@@ -115,7 +115,7 @@ async function ensureData(spec) {
   const data = state.data;
   if (data && data.limits.train === spec.trainSamples && data.limits.test === spec.testSamples) return true;
   if (state.files) return load(state.files.sources, state.files.name, spec);
-  return load(preparedSources({ train: spec.trainSamples }), 'data/cifar-10-batches-bin', spec);
+  return load(await preparedSources({ train: spec.trainSamples }), 'data/cifar-10-batches-bin', spec);
 }
 
 function initDropzone() {

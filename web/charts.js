@@ -160,8 +160,6 @@ export class Charts {
     this.frame = new FrameDraw(() => this.draw(), 250);
   }
 
-  get pending() { return this.frame.pending; }
-
   charts() { return [this.accuracy, this.loss].filter(Boolean); }
 
   metrics() {

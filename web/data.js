@@ -34,7 +34,6 @@ export function loadDataset(sources, limits, onProgress) {
       else if (m.type === msg.error) done(reject, Object.assign(new Error(m.message), { bytesRead: m.bytesRead }));
     };
     worker.onerror = (e) => { e.preventDefault(); done(reject, new Error(`the data worker failed: ${e.message}`)); };
-    // sources may still be coming (preparedSources asks the catalog first).
-    Promise.resolve(sources).then((list) => worker.postMessage({ type: msg.load, sources: list, limits, shared: isolated() }));
+    worker.postMessage({ type: msg.load, sources, limits, shared: isolated() });
   });
 }

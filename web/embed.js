@@ -87,7 +87,7 @@ function finish() {
 async function dataFor(spec) {
   const d = state.data;
   if (d && d.limits.train === spec.trainSamples && d.limits.test === spec.testSamples) return d;
-  const data = await loadDataset(preparedSources({ train: spec.trainSamples }), { train: spec.trainSamples, test: spec.testSamples });
+  const data = await loadDataset(await preparedSources({ train: spec.trainSamples }), { train: spec.trainSamples, test: spec.testSamples });
   state.data = { ...data, source: 'data/cifar-10-batches-bin', limits: { train: spec.trainSamples, test: spec.testSamples } };
   return state.data;
 }

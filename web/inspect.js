@@ -260,7 +260,10 @@ export class Inspect {
 
   // Test image i, drawn once per loaded test set; the grid is rebuilt around it every epoch.
   testImage(images, i, label) {
-    if (this.drawnImages !== images) this.canvases.clear(), (this.drawnImages = images);
+    if (this.drawnImages !== images) {
+      this.canvases.clear();
+      this.drawnImages = images;
+    }
     const key = `test ${i}`;
     if (!this.canvases.has(key))
       this.canvases.set(key, imageCanvas(images.subarray(i * SIDE * SIDE * 3, (i + 1) * SIDE * SIDE * 3), SIDE, SIDE, `test image ${i + 1}: ${this.names[label]}`));

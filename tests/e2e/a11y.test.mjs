@@ -87,7 +87,7 @@ test('charts are images with a label and a data table of their last values', asy
   for (const c of canvases) assert.ok(c.role === 'img' && c.label.length > 10, JSON.stringify(c));
   // The accuracy table: one row per drawn series, holding the series' last point (once the charts'
   // and the dynamics' pending redraws have happened).
-  await page.waitForFunction(() => !globalThis.wnTest.charts.pending && !globalThis.wnTest.dynamics.frame.pending);
+  await page.waitForFunction(() => !globalThis.wnTest.charts.frame.pending && !globalThis.wnTest.dynamics.frame.pending);
   const { rows, last } = await page.evaluate(() => {
     const chart = globalThis.wnTest.charts.accuracy;
     const lines = chart.data.datasets.filter((d) => !d.band && !d.raw && d.data.length);

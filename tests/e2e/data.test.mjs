@@ -96,7 +96,7 @@ async function loadFiles(page, paths, limits = { train: 2000, test: 500 }) {
 function loadInPage(page, { prepared, limits }) {
   return page.evaluate(async ({ prepared, limits }) => {
     const d = window.wnData;
-    const sources = prepared ? d.preparedSources({ train: limits.train }) : d.fileSources(document.getElementById('file').files);
+    const sources = prepared ? await d.preparedSources({ train: limits.train }) : d.fileSources(document.getElementById('file').files);
     const t0 = performance.now();
     try {
       const r = await d.loadDataset(sources, limits);

@@ -93,7 +93,7 @@ export async function lastEpoch(page, model) { return (await runOf(page, model))
 // Points drawn in the mean line of (variant, key).
 // The points a chart draws, once its pending redraw (at most four a second) has happened.
 export async function points(page, variant, key) {
-  await page.waitForFunction(() => !globalThis.wnTest.charts.pending);
+  await page.waitForFunction(() => !globalThis.wnTest.charts.frame.pending);
   return page.evaluate(([v, k]) => globalThis.wnTest.charts.points(v, k), [variant, key]);
 }
 
