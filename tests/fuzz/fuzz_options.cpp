@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto r = wn::parse_options(int(argv.size()), argv.data());
   if (r) {
     const wn::CliOptions& o = r.value();
-    bool usable = o.run.epochs >= 1 && o.run.batch_size >= 1 && o.train_samples >= 1 && o.test_samples >= 1 &&
+    // epochs 0 is legal: it evaluates only (FitLoop validates once, as epoch 0).
+    bool usable = o.run.epochs >= 0 && o.run.batch_size >= 1 && o.train_samples >= 1 && o.test_samples >= 1 &&
                   !o.models.empty() && !o.seeds.empty() && !o.sweeps.empty();
     for (const wn::Sweep& s : o.sweeps)
       for (float lr : s.learning_rates) usable = usable && lr > 0 && lr < 1e38f;

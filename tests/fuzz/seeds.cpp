@@ -31,7 +31,11 @@ int main(int argc, char** argv) {
       {"--epochs", "3", "--model", "both"},
       {"--lr=0.01", "--wn-init", "paper", "--threads", "2"},
       {"--data", "x.tar.gz", "--train-samples", "100", "--json", "h.json", "--quiet"},
-      {"--optimizer", "sgd", "--momentum", "0.9", "--batch-size=64", "--seed", "7"}};
+      {"--optimizer", "sgd", "--momentum", "0.9", "--batch-size=64", "--seed", "7"},
+      {"--epochs", "0", "--model", "both"},  // evaluation only (a stale invariant once trapped here)
+      {"--experiment", "lr-sweep", "--seeds", "1-3", "--lr", "1e-3,1e-2"},
+      {"--model", "regular,weightnorm", "--wn-init", "tfa,paper,none", "--init-samples", "500"},
+      {"--load-weights", "w.npz", "--save-weights", "{model}-{seed}.npz", "--diagnostics", "d.jsonl"}};
   int k = 0;
   for (const auto& args : options) {
     Bytes joined;
