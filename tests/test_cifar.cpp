@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 #include <unistd.h>
 
@@ -121,6 +122,17 @@ TEST_CASE("CIFAR: a single .bin file is refused with what to pass instead") {
     CHECK(e.find("one batch file is not enough") != std::string::npos);
     CHECK(e.find("pass the folder holding the .bin files, or cifar-10-binary.tar.gz") != std::string::npos);
   }
+}
+
+TEST_CASE("cifar_files: what load_cifar reads, so wn-train can keep its outputs off it") {
+  const std::string flat = folder({{"test_batch.bin", test::cifar_records(1, 0)}});
+  const std::vector<std::string> files = cifar_files(flat);
+  REQUIRE(files.size() == 6);
+  CHECK(files[0] == flat + "/data_batch_1.bin");
+  CHECK(files[5] == flat + "/test_batch.bin");
+  REQUIRE(mkdir((flat + "/cifar-10-batches-bin").c_str(), 0755) == 0);  // as the archive unpacks
+  CHECK(cifar_files(flat)[4] == flat + "/cifar-10-batches-bin/data_batch_5.bin");
+  CHECK(cifar_files(flat + "/x.tar.gz") == std::vector<std::string>{flat + "/x.tar.gz"});
 }
 
 // --data /dev/zero used to read forever at 48 GB/s, and a FIFO blocked forever.

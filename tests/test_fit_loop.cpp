@@ -244,13 +244,26 @@ TEST_CASE("a run from saved weights skips the data init and validates what was s
 TEST_CASE("a data init on too few images is warned about, enough images, no init, or a plain net are not") {
   RunConfig c = test::config(Preset::weightnorm);
   c.batch_size = 2;
-  REQUIRE(run_warnings(c).size() == 1);
-  CHECK(run_warnings(c)[0].find("sees only 2 image(s)") != std::string::npos);
+  REQUIRE(run_warnings(c, 1000).size() == 1);
+  CHECK(run_warnings(c, 1000)[0].find("sees only 2 image(s)") != std::string::npos);
   c.init_samples = 500;
-  CHECK(run_warnings(c).empty());
+  CHECK(run_warnings(c, 1000).empty());
   c.init_samples = 8;
-  CHECK(run_warnings(c).size() == 1);
+  CHECK(run_warnings(c, 1000).size() == 1);
   c.wn_init = WnInit::none;
-  CHECK(run_warnings(c).empty());
-  CHECK(run_warnings(test::config(Preset::regular)).empty());
+  CHECK(run_warnings(c, 1000).empty());
+  CHECK(run_warnings(test::config(Preset::regular), 1000).empty());
+  // The init sees what the training set has: 10 images, however many were asked for.
+  c.wn_init = WnInit::tfa;
+  c.init_samples = 500;
+  REQUIRE(run_warnings(c, 10).size() == 1);
+  CHECK(run_warnings(c, 10)[0].find("sees only 10 image(s)") != std::string::npos);
+}
+
+TEST_CASE("a batch larger than the training set is warned about") {
+  RunConfig c = test::config(Preset::regular);
+  c.batch_size = 64;
+  CHECK(run_warnings(c, 64).empty());
+  REQUIRE(run_warnings(c, 10).size() == 1);
+  CHECK(run_warnings(c, 10)[0] == "the batch of 64 is larger than the 10 training image(s): every step sees the whole set");
 }

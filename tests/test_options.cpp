@@ -112,6 +112,18 @@ TEST_CASE("wn-train options: numbers that round-trip through float, and nothing 
   CHECK(parse({"--momentum", "1e39"}).message().find("outside what a float holds") != std::string::npos);
   CHECK(parse({"--momentum", "1e-50"}).message().find("outside what a float holds") != std::string::npos);
   CHECK(parse({"--optimizer", "sgd", "--momentum", "0"}));
+  CHECK(parse({"--optimizer", "sgd", "--momentum", "0.99"}));
+  CHECK(parse({"--optimizer", "sgd", "--momentum", "1"}).message() == "--momentum must be below 1, got 1");
+  // Decimal notation only: no blanks, no '+', no hex floats, no words.
+  CHECK(parse({"--lr", ".01"})->sweeps[0].learning_rates[0] == 0.01f);
+  for (const char* v : {" 5", "5 ", "+5", "0x10", "1e1"}) {
+    CAPTURE(v);
+    CHECK(parse({"--epochs", v}).message() == std::string("--epochs expects an integer, got '") + v + "'");
+  }
+  for (const char* v : {" 1e-3", "+1e-3", "0x1p-10", "inf", "1e-3 "}) {
+    CAPTURE(v);
+    CHECK(parse({"--lr", v}).message() == std::string("--lr expects a number, got '") + v + "'");
+  }
 }
 
 TEST_CASE("wn-train options: bad input is an error that names the flag") {
@@ -121,7 +133,8 @@ TEST_CASE("wn-train options: bad input is an error that names the flag") {
       {"--lr", "1e-3,,1e-2"}, {"--lr", "1e-3,1e-3"}, {"--model", "resnet"}, {"--model", "regular,regular"},
       {"--model", ""}, {"--seeds", "5-1"}, {"--seeds", "1-1000"}, {"--seeds", "1,1"}, {"--seeds", "x"},
       {"--wn-init", "xavier"}, {"--wn-init", "tfa,tfa"}, {"--experiment", "x"}, {"--train-samples", "50001"}, {"--threads", "99999999999999999999"},
-      {"--init-samples", "0"}, {"--momentum", "0.9"}};
+      {"--init-samples", "0"}, {"--momentum", "0.9"}, {"--experiment", ""}, {"--experiment", "nope", "--experiment", "sgd"},
+      {"--json", ""}, {"--data", ""}, {"--save-weights", ""}};
   for (const auto& args : bad) {
     CAPTURE(args[0]);
     CAPTURE(args.size() > 1 ? args[1] : "");
@@ -129,6 +142,13 @@ TEST_CASE("wn-train options: bad input is an error that names the flag") {
     REQUIRE(!o);
     CHECK(o.message().find(args[0]) != std::string::npos);
   }
+}
+
+TEST_CASE("wn-train options: switches take no value, an invalid --experiment is an error wherever it stands") {
+  CHECK(parse({"--quiet=1"}).message() == "--quiet takes no value");
+  CHECK(parse({"--version=yes"}).message() == "--version takes no value");
+  CHECK(parse({"--experiment", "nope", "--experiment", "sgd"}).message().find("got 'nope'") != std::string::npos);
+  CHECK(parse({"--experiment", "sgd", "--experiment", "tutorial"})->experiment == "tutorial");  // the last one counts
 }
 
 TEST_CASE("one run's flags, as the browser worker passes them") {

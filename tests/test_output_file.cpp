@@ -216,3 +216,29 @@ TEST_CASE("output file: directories, missing folders, sockets and unwritable pla
   }
   CHECK(entries(dir).size() == 2);  // file and sock: no temporary files left by any failure
 }
+
+TEST_CASE("output file: an output on an input or on another output is refused, however the path is spelled") {
+  const std::string dir = test::temp_dir();
+  const std::string data = dir + "/data.tar.gz", json = dir + "/h.json";
+  test::write_file(data, {'d'});
+  REQUIRE(mkdir((dir + "/sub").c_str(), 0755) == 0);
+  REQUIRE(link(data.c_str(), (dir + "/hard.tar.gz").c_str()) == 0);
+  REQUIRE(symlink(data.c_str(), (dir + "/soft.tar.gz").c_str()) == 0);
+  const FileUse in{"--data", data};
+  CHECK(check_distinct_files({in, {"--json", json, true}, {"--diagnostics", dir + "/d.jsonl", true}}));
+  CHECK(check_distinct_files({in, {"--json", data, true}}).message() ==
+        "--data " + data + " and --json " + data + " are the same file: the output would overwrite the input");
+  for (const std::string& alias : {dir + "/hard.tar.gz", dir + "/soft.tar.gz", dir + "/sub/../data.tar.gz"}) {
+    CAPTURE(alias);
+    CHECK(!check_distinct_files({in, {"--save-weights", alias, true}}));
+  }
+  // Outputs that do not exist yet clash through their folder's real path.
+  CHECK(check_distinct_files({{"--json", json, true}, {"--diagnostics", dir + "/sub/../h.json", true}}).message() ==
+        "--json " + json + " and --diagnostics " + dir + "/sub/../h.json are the same file: one output would overwrite the other");
+  CHECK(!check_distinct_files({{"--save-weights", dir + "/sub/w.npz", true}, {"--save-weights", dir + "/sub/./w.npz", true}}));
+  // /dev/null takes any number of outputs; two reads of one file, or a missing input, clash with nothing.
+  CHECK(check_distinct_files({{"--json", "/dev/null", true}, {"--diagnostics", "/dev/null", true}}));
+  CHECK(check_distinct_files({in, {"--load-weights", data}}));
+  CHECK(check_distinct_files({{"--data", dir + "/missing.bin"}, {"--json", dir + "/missing.bin", true}}));
+  CHECK(read_text(data) == "d");
+}

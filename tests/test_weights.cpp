@@ -2,6 +2,8 @@
 // weights as named arrays with Keras' names and layouts, and .npz containers (libzip).
 #include <doctest/doctest.h>
 
+#include <limits>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -101,6 +103,11 @@ TEST_CASE("weights: Keras' names, shapes and layouts, import checks every name a
   auto twice = arrays;
   twice.push_back(arrays[0]);
   CHECK(import_weights(*other, twice).message() == "the weights hold 'weight_normalization/v' twice");
+  for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+    auto poisoned = arrays;
+    poisoned[3].array.data[5] = bad;
+    CHECK(import_weights(*other, poisoned).message() == "'" + arrays[3].name + "' holds NaN or infinite values");
+  }
   CHECK(other->params() == before);  // a refused file changes nothing
 }
 

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -37,14 +38,15 @@ std::string bar(int step, int steps) {
   return b + std::string(width - done, '.') + "]";
 }
 
-// The settings all runs share, for the history file's "options".
-std::string options_json(const CliOptions& o, int threads) {
+// The settings all runs share, for the history file's "options": the images the runs had, as the
+// page records them, which a short data set makes fewer than those asked for.
+std::string options_json(const CliOptions& o, int threads, const Dataset& train, const Dataset& test) {
   json::Writer w;
   w.begin_object();
   w.key("data").value(o.data).key("experiment");
   o.experiment.empty() ? w.null() : w.value(o.experiment);
   w.key("epochs").value(o.run.epochs).key("batch_size").value(o.run.batch_size);
-  w.key("train_samples").value(o.train_samples).key("test_samples").value(o.test_samples);
+  w.key("train_samples").value(train.size()).key("test_samples").value(test.size());
   w.key("threads").value(threads).key("simd").value(simd::name()).key("progress_every").value(o.run.progress_every);
   return w.end().str();
 }
@@ -71,6 +73,25 @@ Status load_initial_weights(const std::string& path, std::vector<RunConfig>& gri
     c.initial_weights = std::make_shared<const std::vector<float>>(snapshot(*model.value()));
   }
   return {};
+}
+
+// Every file the command line names, so that no output lands on an input or on another output.
+std::vector<FileUse> file_uses(const CliOptions& o, const std::vector<RunConfig>& grid) {
+  std::vector<FileUse> uses;
+  for (const std::string& file : cifar_files(o.data)) uses.push_back({"--data", file});
+  if (!o.load_weights.empty()) uses.push_back({"--load-weights", o.load_weights});
+  if (!o.json.empty()) uses.push_back({"--json", o.json, true});
+  if (!o.diagnostics.empty()) uses.push_back({"--diagnostics", o.diagnostics, true});
+  if (!o.save_weights.empty())
+    for (const RunConfig& c : grid) uses.push_back({"--save-weights", weights_path(o.save_weights, c), true});
+  return uses;
+}
+
+// Says so when the data holds fewer images than asked for: the runs use what there is.
+void warn_if_short(const char* what, int asked, int got) {
+  if (got < asked)
+    std::fprintf(stderr, "wn-train: warning: the data holds %d %s image(s), fewer than the %d asked for; using %d\n", got, what,
+                 asked, got);
 }
 
 void print_summary(const std::vector<RunOutcome>& runs, bool grid) {
@@ -100,6 +121,9 @@ void print_summary(const std::vector<RunOutcome>& runs, bool grid) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A closed pipe (a diagnostics FIFO whose reader quit, `| head`) is a write error to report,
+  // not a silent death by SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   auto parsed = parse_options(argc, argv);
   if (!parsed) {
     std::fprintf(stderr, "wn-train: %s\n", parsed.message().c_str());
@@ -120,16 +144,17 @@ int main(int argc, char** argv) {
     }
   }
   const bool tty = isatty(fileno(stdout));
-  std::vector<std::string> outputs{o.json, o.diagnostics};
-  if (!o.save_weights.empty())
-    for (const RunConfig& c : grid) outputs.push_back(weights_path(o.save_weights, c));
-  for (const std::string& path : outputs) {
-    if (path.empty()) continue;
-    Status s = check_output_path(path);
+  const std::vector<FileUse> files = file_uses(o, grid);
+  for (const FileUse& f : files) {
+    Status s = f.output ? check_output_path(f.path) : Status();
     if (!s) {
       std::fprintf(stderr, "wn-train: %s\n", s.message().c_str());
       return kExitFailure;
     }
+  }
+  if (Status s = check_distinct_files(files); !s) {
+    std::fprintf(stderr, "wn-train: %s\n", s.message().c_str());
+    return kExitUsage;
   }
 
   // Refuse what cannot fit before loading anything: the dataset and the largest run's trainer.
@@ -153,6 +178,8 @@ int main(int argc, char** argv) {
   if (!o.quiet)
     std::printf("Loaded %d training and %d test images from %s; %d thread(s), SIMD: %s\n", train.size(), test.size(),
                 o.data.c_str(), threads, simd::name());
+  warn_if_short("training", o.train_samples, train.size());
+  warn_if_short("test", o.test_samples, test.size());
 
   // Diagnostics are appended line by line as they come, so an interrupted run keeps them.
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> diagnostics(nullptr, std::fclose);
@@ -167,8 +194,9 @@ int main(int argc, char** argv) {
   std::vector<RunOutcome> outcomes;
   std::vector<std::string> records;
   int status = kExitOk;
+  std::vector<std::string> unsaved;  // weight files that could not be written; the grid goes on
   const auto save = [&]() -> Status {
-    return o.json.empty() ? Status() : write_output_file(o.json, history_json("wn-train " WN_VERSION, options_json(o, threads), records));
+    return o.json.empty() ? Status() : write_output_file(o.json, history_json("wn-train " WN_VERSION, options_json(o, threads, train, test), records));
   };
   for (std::size_t i = 0; i < grid.size(); ++i) {
     auto created = Run::create(grid[i], train, test);
@@ -182,7 +210,7 @@ int main(int argc, char** argv) {
       std::printf("\n%s  softmax: fused into the categorical cross-entropy (the last Dense gives logits)\n%s\n",
                   run.model().summary().c_str(), run.optimizer().describe().c_str());
     }
-    for (const std::string& w : run_warnings(run.config())) std::fprintf(stderr, "wn-train: warning: %s\n", w.c_str());
+    for (const std::string& w : run_warnings(run.config(), train.size())) std::fprintf(stderr, "wn-train: warning: %s\n", w.c_str());
     records.push_back(run_json(run.config(), run.history()));
     for (;;) {
       const FitEvent e = run.loop().advance();
@@ -192,8 +220,13 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
       }
       if (e.kind == FitEvent::Kind::diagnostics && diagnostics) {
-        std::fprintf(diagnostics.get(), "%s\n", diagnostics_json(e.diagnostics, run.config()).c_str());
-        std::fflush(diagnostics.get());
+        const bool written = std::fprintf(diagnostics.get(), "%s\n", diagnostics_json(e.diagnostics, run.config()).c_str()) >= 0;
+        if (!written || std::fflush(diagnostics.get()) != 0) {  // a full disk, a closed pipe: say so once, train on
+          std::fprintf(stderr, "%swn-train: cannot write %s: %s; training goes on without diagnostics\n", tty ? "\n" : "",
+                       o.diagnostics.c_str(), std::strerror(errno));
+          diagnostics.reset();
+          status = kExitFailure;
+        }
       }
       if (e.kind == FitEvent::Kind::epoch) {
         const EpochLog& l = e.log;
@@ -219,9 +252,10 @@ int main(int argc, char** argv) {
       Status s = bytes ? write_output_file(path, bytes.value()) : bytes.status();
       if (!s) {
         std::fprintf(stderr, "wn-train: %s\n", s.message().c_str());
-        return kExitFailure;
+        unsaved.push_back(path);
+      } else if (!o.quiet) {
+        std::printf("Saved the weights to %s\n", path.c_str());
       }
-      if (!o.quiet) std::printf("Saved the weights to %s\n", path.c_str());
     }
   }
 
@@ -230,5 +264,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "wn-train: %s\n", s.message().c_str());
     return kExitFailure;
   }
-  return status;
+  for (const std::string& path : unsaved) std::fprintf(stderr, "wn-train: the weights of %s were not saved\n", path.c_str());
+  return unsaved.empty() ? status : kExitFailure;
 }

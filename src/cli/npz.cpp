@@ -1,11 +1,14 @@
 #include "npz.hpp"
 
+#include <sys/stat.h>
 #include <zip.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+
+#include "../data/posix_file.hpp"
 
 namespace wn {
 
@@ -55,6 +58,10 @@ Result<std::string> npz_encode(const std::vector<NamedArray>& arrays) {
 }
 
 Result<std::vector<NamedArray>> npz_read(const std::string& path) {
+  // libzip would say only "Operation not supported" of a folder, /dev/zero or a FIFO.
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return Error{path + ": " + std::strerror(errno)};
+  if (!S_ISREG(st.st_mode)) return Error{path + ": " + posix::kind_of(st.st_mode) + ", not a weight file (.npz)"};
   int code = 0;
   Archive zip(zip_open(path.c_str(), ZIP_RDONLY, &code));
   if (!zip) {

@@ -1,11 +1,13 @@
 #include "options.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <unordered_set>
 
 #include "../json.hpp"
 
@@ -28,7 +30,7 @@ Usage: wn-train [options]
   --epochs N             epochs to train (default 10); 0 only evaluates
   --batch-size N         samples per step (default 32)
   --optimizer NAME       adam | sgd (default adam: beta 0.9/0.999, epsilon 1e-7)
-  --momentum X           SGD momentum (default 0)
+  --momentum X           SGD momentum, 0 to below 1 (default 0)
   --train-samples N      use the first N training images (default 50000)
   --test-samples N       use the first N test images (default 10000)
   --threads T            threads per run (default: all cores)
@@ -42,7 +44,8 @@ Usage: wn-train [options]
                          filled in per run
   --load-weights FILE    start every run from the weights in this .npz
   --diagnostics FILE     write per-layer diagnostics as JSON lines, at step 0 and at every
-                         progress report (every 25 steps)
+                         progress report
+  --progress-every N     steps between progress reports and diagnostics (default 25)
   --quiet                only the final summary
   --version              the version
   --help                 this text
@@ -55,11 +58,19 @@ Exit codes: 0 success, 1 data, file or memory error, 2 bad options, 3 a run dive
 }
 
 namespace {
+// Plain decimal notation only: strtol/strtod would also take leading blanks, a '+', hex ("0x1p-10")
+// and "inf", which nobody means on a command line and which would read " 5" and "5 " differently.
+bool decimal(const std::string& text, const char* allowed) {
+  return !text.empty() && (std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '-' || text[0] == '.') &&
+         text.find_first_not_of(allowed) == std::string::npos;
+}
+
 Result<long> parse_int(const std::string& flag, const std::string& text, long lo, long hi) {
   errno = 0;
   char* end = nullptr;
   const long v = std::strtol(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno == ERANGE) return Error{flag + " expects an integer, got '" + text + "'"};
+  if (!decimal(text, "-0123456789") || *end != '\0' || errno == ERANGE)
+    return Error{flag + " expects an integer, got '" + text + "'"};
   if (v < lo || v > hi)
     return Error{flag + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + text};
   return v;
@@ -70,7 +81,8 @@ Result<long> parse_int(const std::string& flag, const std::string& text, long lo
 Result<float> parse_float(const std::string& flag, const std::string& text, bool allow_zero) {
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || !std::isfinite(v)) return Error{flag + " expects a number, got '" + text + "'"};
+  if (!decimal(text, "-+.eE0123456789") || *end != '\0' || !std::isfinite(v))
+    return Error{flag + " expects a number, got '" + text + "'"};
   if (v < 0 || (!allow_zero && v == 0)) return Error{flag + " must be " + (allow_zero ? "≥ 0" : "> 0") + ", got " + text};
   const float f = float(v);
   if (v != 0 && !std::isnormal(f)) return Error{flag + " " + text + " is outside what a float holds (about 1e-38 to 3e38)"};
@@ -93,6 +105,18 @@ Status no_repeats(const std::string& flag, const std::vector<T>& v) {
   for (std::size_t i = 0; i < v.size(); ++i)
     if (std::find(v.begin(), v.begin() + i, v[i]) != v.begin() + i) return Error{flag + " lists a value twice"};
   return {};
+}
+
+// SGD's momentum β in v ← βv − η∇: at β ≥ 1 old gradients never fade and the steps grow without bound.
+Result<float> parse_momentum(const std::string& text) {
+  auto m = parse_float("--momentum", text, true);
+  if (m && m.value() >= 1) return Error{"--momentum must be below 1, got " + text};
+  return m;
+}
+
+Result<std::string> parse_path(const std::string& flag, const std::string& text) {
+  if (text.empty()) return Error{flag + " needs a file name"};
+  return text;
 }
 
 Result<std::vector<Preset>> parse_models(const std::string& text) {
@@ -206,6 +230,7 @@ Result<CliOptions> parse(int argc, const char* const* argv, bool run_only) {
       return {};
     };
   };
+  auto path = [&](std::string& out, const char* flag) { return with(out, [flag](const std::string& v) { return parse_path(flag, v); }); };
   std::optional<int> init_samples, threads;
   auto optional_int = [](std::optional<int>& out, const char* flag, long lo, long hi) -> Setter {
     return [&out, flag, lo, hi](const std::string& v) -> Status {
@@ -219,14 +244,14 @@ Result<CliOptions> parse(int argc, const char* const* argv, bool run_only) {
   std::optional<OptimizerKind> optimizer;
   std::optional<float> momentum;
   std::optional<std::vector<float>> rates;
-  std::string experiment;
+  const ExperimentPreset* experiment = nullptr;
   RunConfig& run = o.run;
   const std::map<std::string, Flag> flags = {
-      {"--data", {[&](const std::string& v) -> Status { o.data = v; return {}; }, false}},
-      {"--json", {[&](const std::string& v) -> Status { o.json = v; return {}; }, false}},
-      {"--diagnostics", {[&](const std::string& v) -> Status { o.diagnostics = v; return {}; }, false}},
-      {"--save-weights", {[&](const std::string& v) -> Status { o.save_weights = v; return {}; }, false}},
-      {"--load-weights", {[&](const std::string& v) -> Status { o.load_weights = v; return {}; }, false}},
+      {"--data", {path(o.data, "--data"), false}},
+      {"--json", {path(o.json, "--json"), false}},
+      {"--diagnostics", {path(o.diagnostics, "--diagnostics"), false}},
+      {"--save-weights", {path(o.save_weights, "--save-weights"), false}},
+      {"--load-weights", {path(o.load_weights, "--load-weights"), false}},
       {"--train-samples", {integer(o.train_samples, "--train-samples", 1, limits::kMaxTrain), false}},
       {"--test-samples", {integer(o.test_samples, "--test-samples", 1, limits::kMaxTest), false}},
       {"--experiment", {[&](const std::string&) -> Status { return {}; }, false}},  // applied first, below
@@ -236,7 +261,7 @@ Result<CliOptions> parse(int argc, const char* const* argv, bool run_only) {
       {"--seed", {with(o.seeds, [](const std::string& v) { return parse_seeds("--seed", v); })}},
       {"--lr", {with(rates, parse_rates)}},
       {"--optimizer", {with(optimizer, parse_optimizer)}},
-      {"--momentum", {with(momentum, [](const std::string& v) { return parse_float("--momentum", v, true); })}},
+      {"--momentum", {with(momentum, parse_momentum)}},
       {"--epochs", {integer(run.epochs, "--epochs", 0, limits::kMaxEpochs)}},
       {"--batch-size", {integer(run.batch_size, "--batch-size", 1, limits::kMaxBatch)}},
       {"--threads", {optional_int(threads, "--threads", 1, limits::kMaxThreads)}},
@@ -248,6 +273,9 @@ Result<CliOptions> parse(int argc, const char* const* argv, bool run_only) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i] ? argv[i] : "";
     const bool switch_flag = arg == "--help" || arg == "-h" || arg == "--quiet" || arg == "--version";
+    const std::string name = arg.substr(0, arg.find('='));
+    if (!run_only && name != arg && (name == "--help" || name == "--quiet" || name == "--version"))
+      return Error{name + " takes no value"};
     if (switch_flag && !run_only) {
       (arg == "--quiet" ? o.quiet : arg == "--version" ? o.version : o.help) = true;
       continue;
@@ -267,15 +295,14 @@ Result<CliOptions> parse(int argc, const char* const* argv, bool run_only) {
       if (i + 1 >= argc || !argv[i + 1]) return Error{arg + " needs a value"};
       value = argv[++i];
     }
-    if (arg == "--experiment") experiment = value;
+    if (arg == "--experiment") {
+      experiment = find_experiment(value);
+      if (!experiment) return Error{"--experiment must be one of " + experiment_names() + ", got '" + value + "'"};
+    }
     given.emplace_back(arg, value);
   }
-  // An experiment sets the grid, data and epochs first; every other flag then overrides it.
-  if (!experiment.empty()) {
-    const ExperimentPreset* e = find_experiment(experiment);
-    if (!e) return Error{"--experiment must be one of " + experiment_names() + ", got '" + experiment + "'"};
-    apply_experiment(*e, o);
-  }
+  // An experiment (the last one given) sets the grid, data and epochs first; every other flag then overrides it.
+  if (experiment) apply_experiment(*experiment, o);
   for (const auto& [flag, value] : given) {
     Status s = flags.at(flag).set(value);
     if (!s) return Error{s.message()};
@@ -295,11 +322,10 @@ Result<CliOptions> parse(int argc, const char* const* argv, bool run_only) {
   run.diagnostics = !o.diagnostics.empty();
   o.threads = threads;
   if (!o.save_weights.empty()) {  // one file per run: the placeholders must tell the runs apart
-    const std::vector<RunConfig> grid = expand_grid(o, 1);
-    for (std::size_t i = 0; i < grid.size(); ++i)
-      for (std::size_t j = 0; j < i; ++j)
-        if (weights_path(o.save_weights, grid[i]) == weights_path(o.save_weights, grid[j]))
-          return Error{"--save-weights " + o.save_weights + " names the same file for several runs; use {model}, {init}, {seed}, {optimizer} or {lr}"};
+    std::unordered_set<std::string> paths;
+    for (const RunConfig& c : expand_grid(o, 1))
+      if (!paths.insert(weights_path(o.save_weights, c)).second)
+        return Error{"--save-weights " + o.save_weights + " names the same file for several runs; use {model}, {init}, {seed}, {optimizer} or {lr}"};
   }
   return o;
 }

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <unordered_map>
 
 #include "../data/posix_file.hpp"
 
@@ -152,7 +153,38 @@ Status permitted(const Target& t, const std::string& path) {
   return Error{"cannot write " + path + ": " + reason(errno)};
 }
 
+// Which file a path names, the same for every spelling of it: an existing file's device and
+// inode, else the real path of its folder and its name. None for a character device, which is
+// no file to destroy, or for a path whose folder does not resolve (check_output_path says why).
+std::optional<std::string> file_key(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISCHR(st.st_mode)) return std::nullopt;
+    return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+  }
+  char* real = ::realpath(folder_of(path).c_str(), nullptr);
+  if (!real) return std::nullopt;
+  std::string key = std::string(real) + "/" + name_of(path);
+  std::free(real);
+  return key;
+}
+
 }  // namespace
+
+Status check_distinct_files(const std::vector<FileUse>& uses) {
+  std::unordered_map<std::string, const FileUse*> seen;
+  for (const FileUse& use : uses) {
+    if (!use.output && ::access(use.path.c_str(), F_OK) != 0) continue;  // an input that is not there clashes with nothing
+    const auto key = file_key(use.path);
+    if (!key) continue;
+    const auto [it, fresh] = seen.emplace(*key, &use);
+    const FileUse& other = *it->second;
+    if (fresh || !(use.output || other.output)) continue;
+    const char* why = use.output && other.output ? "one output would overwrite the other" : "the output would overwrite the input";
+    return Error{other.flag + " " + other.path + " and " + use.flag + " " + use.path + " are the same file: " + why};
+  }
+  return {};
+}
 
 Status check_output_path(const std::string& path) {
   auto t = resolve(path);

@@ -13,11 +13,25 @@
 // - A character device (/dev/null) or a FIFO is written directly and stays what it is; a FIFO
 //   that no process reads is an error, not a hang. Directories, sockets and block devices are
 //   refused.
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "../status.hpp"
 
 namespace wn {
+
+// A file the command line names, and whether wn-train writes it.
+struct FileUse {
+  std::string flag;  // "--json", "--data", …
+  std::string path;
+  bool output = false;
+};
+// Fails, naming both flags, if an output is also an input or two outputs are one file, however
+// the paths spell it (hard or symbolic links, "a/../b"): a history written over the data archive,
+// or weights written over the history, would destroy one of them without a word. A character
+// device (/dev/null) may take any number of outputs.
+Status check_distinct_files(const std::vector<FileUse>& uses);
 
 // Fails, saying why, if `path` cannot be written (a directory, a missing folder, no permission).
 Status check_output_path(const std::string& path);

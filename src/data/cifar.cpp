@@ -249,19 +249,26 @@ Status load_bin_file(CifarLoader& loader, const std::string& file, const std::st
 }
 
 Result<CifarData> load_folder(const std::string& path, CifarLimits limits) {
-  // The .bin files directly, or in cifar-10-batches-bin/ as the archive unpacks.
-  std::string dir = path;
-  struct stat sub;
-  if (::stat((dir + "/cifar-10-batches-bin").c_str(), &sub) == 0 && S_ISDIR(sub.st_mode)) dir += "/cifar-10-batches-bin";
   CifarLoader loader(limits);
-  for (const char* name : {"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin",
-                           "data_batch_5.bin", "test_batch.bin"}) {
-    Status s = load_bin_file(loader, dir + "/" + name, name);
+  for (const std::string& file : cifar_files(path)) {
+    Status s = load_bin_file(loader, file, basename_of(file));
     if (!s) return Error{s.message()};
   }
   return loader.finish(path);
 }
 }  // namespace
+
+std::vector<std::string> cifar_files(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return {path};
+  // The .bin files directly, or in cifar-10-batches-bin/ as the archive unpacks.
+  std::string dir = path;
+  if (::stat((dir + "/cifar-10-batches-bin").c_str(), &st) == 0 && S_ISDIR(st.st_mode)) dir += "/cifar-10-batches-bin";
+  std::vector<std::string> files;
+  for (int k = 1; k <= kCifarTrainBatches; ++k) files.push_back(dir + "/data_batch_" + std::to_string(k) + ".bin");
+  files.push_back(dir + "/test_batch.bin");
+  return files;
+}
 
 Result<CifarData> load_cifar(const std::string& path, CifarLimits limits) {
   const Input in = open_input(path);

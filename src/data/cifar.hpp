@@ -113,6 +113,8 @@ std::size_t cifar_memory_bytes(CifarLimits limits);
 // or a .tar.gz (native builds). A single .bin file, and anything that is not a regular file
 // or a folder (a device, a FIFO), is refused before a byte is read.
 Result<CifarData> load_cifar(const std::string& path, CifarLimits limits);
+// The files load_cifar(path) reads: the archive itself, or a folder's six batch files.
+std::vector<std::string> cifar_files(const std::string& path);
 // An in-memory tar archive (and gzip'd tar in native builds).
 Result<CifarData> load_cifar_archive(const std::uint8_t* bytes, std::size_t len, CifarLimits limits);
 

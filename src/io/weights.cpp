@@ -99,6 +99,10 @@ Status import_weights(Model& model, const std::vector<NamedArray>& arrays) {
     if (it == arrays.end()) return Error{"the weights lack '" + s.name + "' of the model \"" + model.spec().name + "\""};
     if (it->array.shape != s.shape)
       return Error{"'" + s.name + "' has shape " + shape_text(it->array.shape) + ", the model needs " + shape_text(s.shape)};
+    // A NaN or an infinity (a float64 1e300 becomes one in float32) would only show up as a
+    // loss of nan after the first step.
+    if (!std::all_of(it->array.data.begin(), it->array.data.end(), [](float v) { return std::isfinite(v); }))
+      return Error{"'" + s.name + "' holds NaN or infinite values"};
     found.push_back(&*it);
   }
   for (std::size_t i = 0; i < wanted.size(); ++i) {

@@ -29,13 +29,17 @@ Result<std::unique_ptr<Run>> Run::create(const RunConfig& c, const ImageSource& 
   return run;
 }
 
-std::vector<std::string> run_warnings(const RunConfig& c) {
+std::vector<std::string> run_warnings(const RunConfig& c, int train_images) {
   std::vector<std::string> out;
-  const int init = c.init_samples.value_or(c.batch_size);
+  // What FitLoop's data init takes: the images asked for, as far as the training set has them.
+  const int init = std::min(c.init_samples.value_or(c.batch_size), train_images);
   const bool data_init = uses_weight_norm(c.model) && c.wn_init != WnInit::none && !c.initial_weights;
   if (data_init && init < kMinInitSamples)
     out.push_back("weight norm's data init sees only " + std::to_string(init) + " image(s), too few for its per-unit statistics (" +
                   std::to_string(kMinInitSamples) + " or more; the paper used 500): choose more init images");
+  if (c.batch_size > train_images)
+    out.push_back("the batch of " + std::to_string(c.batch_size) + " is larger than the " + std::to_string(train_images) +
+                  " training image(s): every step sees the whole set");
   return out;
 }
 

@@ -41,8 +41,9 @@ struct RunConfig {
 // g = 1/σ) are noise, and at 1–3 images a unit's σ is near 0 and training diverges.
 constexpr int kMinInitSamples = 16;
 
-// Why a run's settings are doubtful, each a sentence; empty when they are fine.
-std::vector<std::string> run_warnings(const RunConfig& c);
+// Why a run's settings are doubtful on a training set of train_images, each a sentence; empty
+// when they are fine.
+std::vector<std::string> run_warnings(const RunConfig& c, int train_images);
 
 class Run {
  public:

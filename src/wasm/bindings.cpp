@@ -289,7 +289,7 @@ EMSCRIPTEN_KEEPALIVE int wn_run_threads(RunHandle* h) { return h->run->trainer()
 
 // run_warnings() of the run, a JSON array of sentences.
 EMSCRIPTEN_KEEPALIVE const char* wn_run_warnings(RunHandle* h) {
-  h->event = json::Writer().array(run_warnings(h->run->config())).str();
+  h->event = json::Writer().array(run_warnings(h->run->config(), h->train.size())).str();
   return h->event.c_str();
 }
 
