@@ -293,16 +293,47 @@ async function prepareFrom(path) {
   }
 }
 
-const args = process.argv.slice(2);
-if (args.includes('--help')) {
-  console.log('npm run data [-- --from PATH]   prepare CIFAR-10 under data/');
+const USAGE = 'npm run data [-- --from PATH]   prepare CIFAR-10 under data/, from PATH (a copy of cifar-10-binary.tar.gz) or\n' +
+  '                                 else by downloading the official archive once';
+// --from PATH (or --from=PATH) and --help; anything else is a mistake to report, not to ignore:
+// a misspelt --form would otherwise start a 170 MB download.
+function parseArgs(args) {
+  let from = null;
+  for (let i = 0; i < args.length; i++) {
+    const [flag, value] = args[i].startsWith('--from=') ? ['--from', args[i].slice(7)] : [args[i], args[i + 1]];
+    if (flag === '--help') return { help: true };
+    if (flag !== '--from') return { error: `unknown argument '${args[i]}'` };
+    if (from !== null) return { error: '--from is given twice' };
+    if (!value) return { error: '--from needs a path' };
+    from = value;
+    if (!args[i].includes('=')) i++;
+  }
+  return { from };
+}
+
+const options = parseArgs(process.argv.slice(2));
+if (options.help) {
+  console.log(USAGE);
   process.exit(0);
 }
-const fromAt = args.indexOf('--from');
-const from = fromAt >= 0 ? args[fromAt + 1] : null;
-if (fromAt >= 0 && !from) die('--from needs a path');
+if (options.error) {
+  console.error(`npm run data: ${options.error}\n${USAGE}`);
+  process.exit(2);
+}
+const { from } = options;
 
-if (prepared() && existsSync(archive)) {
+// Whether two files hold the same bytes: the same size, then the same MD5 (a quarter of a second
+// for the official archive).
+async function sameContents(a, b) {
+  const size = (p) => { try { return statSync(p).isFile() ? statSync(p).size : -1; } catch { return -1; } };
+  if (size(a) < 0 || size(a) !== size(b)) return false;
+  const md5 = async (p) => { const h = createHash('md5'); for await (const c of createReadStream(p)) h.update(c); return h.digest('hex'); };
+  return (await md5(a)) === (await md5(b));
+}
+
+// An archive given with --from replaces data prepared from another one; given again, or with no
+// --from, the prepared data stands.
+if (prepared() && existsSync(archive) && (!from || await sameContents(from, archive))) {
   console.log(`CIFAR-10 is ready in ${binDir}`);
 } else {
   mkdirSync(here, { recursive: true });

@@ -72,14 +72,17 @@ async function prepare(from, { setup, env = {} } = {}) {
   const data = join(parent, 'data');
   mkdirSync(data);
   setup?.(data, parent);
-  const child = spawn(process.execPath, ['data/prepare.mjs', ...(from ? ['--from', from] : [])], {
-    cwd: root, env: { ...process.env, WN_DATA_DIR: data, ...env },
-  });
+  return { ...await run(from ? ['--from', from] : [], data, env), data, parent };
+}
+
+// prepare.mjs with these arguments on the data folder `data`.
+async function run(args, data, env = {}) {
+  const child = spawn(process.execPath, ['data/prepare.mjs', ...args], { cwd: root, env: { ...process.env, WN_DATA_DIR: data, ...env } });
   let out = '';
   child.stdout.on('data', (c) => { out += c; });
   child.stderr.on('data', (c) => { out += c; });
   const code = await new Promise((ok) => child.on('close', ok));
-  return { code, out, data, parent };
+  return { code, out };
 }
 
 // What a folder holds, recursively, links not followed.
@@ -107,6 +110,29 @@ test('a valid archive: the six batches, checked, and a copy of the archive', asy
   assert.equal(readFileSync(join(data, 'cifar-10-batches-bin/test_batch.bin'))[RECORD * 7], 7);
   assert.deepEqual(readFileSync(join(data, 'cifar-10-binary.tar.gz')), readFileSync(from));
   assert.match(out, /ready/);
+});
+
+test('--from replaces data prepared from another archive, the same archive again is kept, mistakes change nothing', async () => {
+  const first = archive('first.tar.gz');
+  const second = archive('second.tar.gz', { after: [{ name: 'cifar-10-batches-bin/readme.html', data: Buffer.from('<p>') }] });
+  const { code, data } = await prepare(first);
+  assert.equal(code, 0);
+  const copy = join(data, 'cifar-10-binary.tar.gz');
+  assert.match((await run(['--from', first], data)).out, /CIFAR-10 is ready in/);  // nothing to redo
+  const replaced = await run([`--from=${second}`], data);
+  assert.equal(replaced.code, 0, replaced.out);
+  assert.match(replaced.out, /Extracting/);
+  assert.deepEqual(readFileSync(copy), readFileSync(second));
+  // A misspelt flag or a stray word used to start the download; a missing or junk archive used to be ignored.
+  for (const [args, code, message] of [[['--form', first], 2, /unknown argument '--form'/], [[first], 2, /unknown argument/],
+    [['--from'], 2, /--from needs a path/], [['--from', first, '--from', second], 2, /twice/],
+    [['--from', join(scratch, 'missing.tar.gz')], 1, /is not a file/], [['--from', join(scratch, 'secret.txt')], 1, /not a readable \.tar\.gz/]]) {
+    const r = await run(args, data);
+    assert.equal(r.code, code, `${args.join(' ')}: ${r.out}`);
+    assert.match(r.out, message);
+    assert.deepEqual(readFileSync(copy), readFileSync(second));
+    assert.equal(tree(data).length, 8, tree(data).join(' '));
+  }
 });
 
 // Each case: [what, archive options, message]. Nothing may appear in the data folder or its parent.
