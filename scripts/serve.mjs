@@ -18,7 +18,7 @@
 // root may be a symlink (node_modules and data/ are, in the dev worktrees), but a link
 // inside a mount that points out of it is not followed.
 import { createServer } from 'node:http';
-import { constants, promises as fs } from 'node:fs';
+import { constants, promises as fs, statSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream';
@@ -92,17 +92,31 @@ export function isolationHeaders(file) {
   };
 }
 
-function plain(res, status, message, headers = {}) {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', ...headers });
+// What every response carries, errors included: an isolated page that gets a 404 without COEP
+// sees a network error instead, and a cross-origin <wn-trainer> one without CORS an opaque failure.
+function commonHeaders(file, isolation) {
+  return {
+    'X-Content-Type-Options': 'nosniff',
+    // As GitHub Pages and most static hosts: other sites may load the files with CORS, which
+    // <wn-trainer> needs (a module script from another origin is a CORS request). Nothing here is private.
+    'Access-Control-Allow-Origin': '*',
+    ...(isolation ? isolationHeaders(file) : {}),
+  };
+}
+
+function plain(res, status, message, isolation, headers = {}) {
+  res.writeHead(status, { ...commonHeaders('.txt', isolation), 'Content-Type': 'text/plain; charset=utf-8', ...headers });
   res.end(message);
 }
 
 // One byte range of `size` from a Range header: {start, end} (inclusive), 'unsatisfiable', or
-// null for the whole file (no header, several ranges, or anything unparsable). The page asks for
-// the first records of a batch file this way (web/data.worker.js).
+// null for the whole file (no header, several ranges, or anything unparsable, such as a range
+// that ends before it starts: RFC 9110 §14.2 ignores an invalid Range). The page asks for the
+// first records of a batch file this way (web/data.worker.js).
 export function byteRange(header, size) {
   const m = /^bytes=(\d*)-(\d*)$/.exec(header ?? '');
   if (!m || (m[1] === '' && m[2] === '')) return null;
+  if (m[1] !== '' && m[2] !== '' && Number(m[2]) < Number(m[1])) return null;
   let start, end;
   if (m[1] === '') [start, end] = [Math.max(0, size - Number(m[2])), size - 1];  // the last N bytes
   else [start, end] = [Number(m[1]), m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1)];
@@ -110,7 +124,7 @@ export function byteRange(header, size) {
 }
 
 async function answer(req, res, mounts, isolation) {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'only GET and HEAD', { Allow: 'GET, HEAD' });
+  if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'only GET and HEAD', isolation, { Allow: 'GET, HEAD' });
   const file = await locate(req.url, mounts);
   // O_NOFOLLOW: the path is already real; should it become a link meanwhile, refuse it.
   const handle = file && await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW).catch((e) => {
@@ -120,22 +134,18 @@ async function answer(req, res, mounts, isolation) {
   const stat = handle && await handle.stat();
   if (!stat?.isFile()) {
     await handle?.close();
-    return plain(res, 404, 'not found');
+    return plain(res, 404, 'not found', isolation);
   }
   const headers = {
     'Content-Type': types[extname(file)] || 'application/octet-stream',
     'Cache-Control': 'no-cache',
-    'X-Content-Type-Options': 'nosniff',
     'Accept-Ranges': 'bytes',
-    // As GitHub Pages and most static hosts: other sites may load the files with CORS, which
-    // <wn-trainer> needs (a module script from another origin is a CORS request). Nothing here is private.
-    'Access-Control-Allow-Origin': '*',
-    ...(isolation ? isolationHeaders(file) : {}),
+    ...commonHeaders(file, isolation),
   };
   const range = byteRange(req.headers.range, stat.size);
   if (range === 'unsatisfiable') {
     await handle.close();
-    return plain(res, 416, 'range not satisfiable', { ...headers, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Range': `bytes */${stat.size}` });
+    return plain(res, 416, 'range not satisfiable', isolation, { 'Content-Range': `bytes */${stat.size}` });
   }
   const { start, end } = range ?? { start: 0, end: stat.size - 1 };
   res.writeHead(range ? 206 : 200, {
@@ -158,8 +168,8 @@ export function serve({ port = 8080, host = '127.0.0.1', isolation = true, dir =
     answer(req, res, mounts, isolation).catch((e) => {
       // Out of descriptors or a disk error: this request fails, the server carries on.
       if (res.headersSent) res.destroy();
-      else if (e.code === 'EMFILE' || e.code === 'ENFILE') plain(res, 503, 'busy, try again', { 'Retry-After': '1' });
-      else plain(res, 500, 'server error');
+      else if (e.code === 'EMFILE' || e.code === 'ENFILE') plain(res, 503, 'busy, try again', isolation, { 'Retry-After': '1' });
+      else plain(res, 500, 'server error', isolation);
     });
   });
   return new Promise((ok, fail) => {
@@ -185,15 +195,21 @@ export function urls(host, port) {
 
 const USAGE = 'usage: node scripts/serve.mjs [--port N] [--host ADDRESS] [--no-isolation] [--root DIR]';
 
+// A port in plain decimal: Number() would also take '', ' ', '0x2222' and '1e3'.
+function port(text, what) {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new Error(`${what}: not a port number (0-65535): '${text}'`);
+  return Number(text);
+}
+
 function parseArgs(args) {
-  const o = { port: Number(process.env.PORT || 8080), host: '127.0.0.1', isolation: true, dir: null };
+  const o = { port: process.env.PORT ? port(process.env.PORT, 'PORT') : 8080, host: '127.0.0.1', isolation: true, dir: null };
   for (let i = 0; i < args.length; i++) {
     const value = () => {
       if (i + 1 >= args.length) throw new Error(`${args[i]} needs a value`);
       return args[++i];
     };
     switch (args[i]) {
-      case '--port': o.port = Number(value()); break;
+      case '--port': o.port = port(value(), '--port'); break;
       case '--host': o.host = value(); break;
       case '--root': o.dir = value(); break;
       case '--no-isolation': o.isolation = false; break;
@@ -201,7 +217,7 @@ function parseArgs(args) {
       default: throw new Error(`unknown option ${args[i]}`);
     }
   }
-  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new Error(`--port: not a port number`);
+  if (o.dir !== null && !statSync(o.dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`--root ${o.dir}: not a folder`);
   return o;
 }
 

@@ -191,9 +191,26 @@ test('--host: listens there and prints a URL that works', async () => {
       await cli.stop();
     }
   }
-  const bad = await startCli(['--port', 'x'], { expectExit: true });
-  assert.equal(bad.code, 2);
-  assert.match(bad.output, /--port/);
+  // Number() took '' and ' ' as port 0 (a random port), '0x2222' as 8738 and '1e3' as 1000.
+  for (const [args, env, message] of [[['--port', 'x'], {}, /--port/], [['--port', '0x2222'], {}, /--port/], [['--port', ''], {}, /--port/],
+    [['--port', '65536'], {}, /--port/], [[], { PORT: ' ' }, /PORT/], [[], { PORT: '1e3' }, /PORT/],
+    [['--root', join(scratch, 'nowhere')], {}, /--root .*nowhere: not a folder/]]) {
+    const bad = await startCli(args, { env, expectExit: true });
+    assert.equal(bad.code, 2, `${args} ${JSON.stringify(env)}: ${bad.output}`);
+    assert.match(bad.output, message);
+  }
+});
+
+test('errors carry the same headers as files: nosniff, CORS, and isolation (an isolated page sees a 404, not a network error)', async () => {
+  for (const [method, path, status] of [['GET', '/no-such-file.js', 404], ['POST', '/', 405]]) {
+    const r = await fetchRaw(`${base}${path}`, { method });
+    assert.equal(r.status, status);
+    assert.equal(r.headers['x-content-type-options'], 'nosniff');
+    assert.equal(r.headers['access-control-allow-origin'], '*');
+    assert.equal(r.headers['cross-origin-embedder-policy'], 'require-corp');
+    assert.equal(r.headers['cross-origin-opener-policy'], 'same-origin');
+    assert.equal(r.headers['cross-origin-resource-policy'], 'same-origin');
+  }
 });
 
 test('Range: one byte range gets 206 with Content-Range; past the end 416; several ranges the whole file', async () => {
@@ -217,6 +234,8 @@ test('Range: one byte range gets 206 with Content-Range; past the end 416; sever
     await past.arrayBuffer();
     const many = await fetch(url, { method: 'HEAD', headers: { Range: 'bytes=0-1,5-6' } });
     assert.equal(many.status, 200);
+    // A range that ends before it starts is invalid, not unsatisfiable: ignored (RFC 9110 §14.2).
+    assert.equal((await fetch(url, { method: 'HEAD', headers: { Range: 'bytes=5-1' } })).status, 200);
     assert.equal(Number(many.headers.get('content-length')), size);
     assert.equal((await fetch(url, { method: 'HEAD' })).headers.get('access-control-allow-origin'), '*');
   } finally {
