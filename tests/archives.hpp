@@ -20,8 +20,9 @@ inline Bytes concat(Bytes head, const Bytes& tail) {
   return head;
 }
 
-// A ustar header for a regular file of `size` bytes (which may be more than follow it).
-inline Bytes tar_header(const std::string& name, std::uint64_t size) {
+// A ustar header for a member of `size` bytes (which may be more than follow it); type '0' is a
+// regular file.
+inline Bytes tar_header(const std::string& name, std::uint64_t size, char type = '0') {
   Bytes h(512, 0);
   char* c = reinterpret_cast<char*>(h.data());
   std::snprintf(c, 100, "%s", name.c_str());
@@ -29,7 +30,7 @@ inline Bytes tar_header(const std::string& name, std::uint64_t size) {
   char octal[24];  // 11 octal digits and a NUL fill the field for sizes below 8 GiB, all the tests use
   std::snprintf(octal, sizeof octal, "%011llo", static_cast<unsigned long long>(size));
   std::memcpy(c + 124, octal, 12);
-  h[156] = '0';
+  h[156] = std::uint8_t(type);
   std::memcpy(c + 257, "ustar", 6);
   std::memcpy(c + 263, "00", 2);
   std::memset(c + 148, ' ', 8);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace wn {
 
@@ -35,6 +36,24 @@ std::string field_string(const std::uint8_t* p, std::size_t len) {
   const auto* end = static_cast<const std::uint8_t*>(std::memchr(p, 0, len));
   return std::string(reinterpret_cast<const char*>(p), end ? std::size_t(end - p) : len);
 }
+
+// The path= of a pax extended header: records of "LENGTH key=value\n", LENGTH counting the
+// whole record. None if it has no path; an error if the records do not add up.
+Result<std::optional<std::string>> pax_path(const std::string& records) {
+  std::optional<std::string> path;
+  for (std::size_t at = 0; at < records.size();) {
+    std::size_t digits = at, length = 0;
+    while (digits < records.size() && records[digits] >= '0' && records[digits] <= '9' && length <= records.size())
+      length = length * 10 + std::size_t(records[digits++] - '0');
+    const std::size_t eq = records.find('=', digits);
+    if (digits == at || digits >= records.size() || records[digits] != ' ' || length > records.size() - at ||
+        eq >= at + length || records[at + length - 1] != '\n')
+      return Error{"corrupt pax header (a record at byte " + std::to_string(at) + " does not add up)"};
+    if (records.compare(digits + 1, eq - digits - 1, "path") == 0) path = records.substr(eq + 1, at + length - 1 - (eq + 1));
+    at += length;
+  }
+  return path;
+}
 }  // namespace
 
 Status TarReader::parse_header() {
@@ -58,14 +77,31 @@ Status TarReader::parse_header() {
   const char type = char(header_[156]);
   body_left_ = size;
   padding_left_ = (kBlock - size % kBlock) % kBlock;
-  member_is_file_ = type == '0' || type == '\0';  // directories, links, pax/GNU extras are skipped
-  if (member_is_file_) {
-    Status s = sink_.begin(name, size);
-    if (!s) return s;
-    if (size == 0) {
-      member_is_file_ = false;
-      return sink_.end();
-    }
+  if (type == 'L' || type == 'x') {
+    if (size > kMaxRecordBytes)
+      return Error{"corrupt tar archive (a " + std::to_string(size) + "-byte extended header at byte " + std::to_string(at) + ")"};
+    body_ = type == 'L' ? Body::long_name : Body::pax;
+    record_.clear();
+    return size == 0 ? end_member() : Status();
+  }
+  // Regular files ('7' is GNU's contiguous file, a regular one); directories, links, devices
+  // and global pax headers are skipped. A long name given before applies to this member only.
+  if (next_name_) name = *next_name_;
+  next_name_.reset();
+  body_ = type == '0' || type == '\0' || type == '7' ? Body::file : Body::skip;
+  if (body_ != Body::file) return {};
+  Status s = sink_.begin(name, size);
+  return s && size == 0 ? end_member() : s;
+}
+
+Status TarReader::end_member() {
+  const Body body = std::exchange(body_, Body::skip);
+  if (body == Body::file) return sink_.end();
+  if (body == Body::long_name) next_name_ = field_string(reinterpret_cast<const std::uint8_t*>(record_.data()), record_.size());
+  if (body == Body::pax) {
+    auto path = pax_path(record_);
+    if (!path) return path.status();
+    if (path.value()) next_name_ = path.value();
   }
   return {};
 }
@@ -75,14 +111,15 @@ Status TarReader::push(const std::uint8_t* bytes, std::size_t len) {
   while (len > 0 && !ended_) {
     if (body_left_ > 0) {
       const std::size_t n = std::size_t(std::min<std::uint64_t>(body_left_, len));
-      if (member_is_file_) {
+      if (body_ == Body::file) {
         Status s = sink_.data(bytes, n);
         if (!s) return failed_ = s;
+      } else if (body_ != Body::skip) {
+        record_.append(reinterpret_cast<const char*>(bytes), n);
       }
       body_left_ -= n, offset_ += n, bytes += n, len -= n;
-      if (body_left_ == 0 && member_is_file_) {
-        member_is_file_ = false;
-        Status s = sink_.end();
+      if (body_left_ == 0) {
+        Status s = end_member();
         if (!s) return failed_ = s;
       }
     } else if (padding_left_ > 0) {

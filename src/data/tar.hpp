@@ -2,8 +2,11 @@
 // A streaming reader for POSIX ustar/GNU tar archives. Bytes arrive in chunks of
 // any size (from zlib natively, from DecompressionStream in the page) and regular
 // files are handed to a sink as they stream past, so an archive is never held whole.
+// A name too long for the header comes in a GNU long-name ('L') or pax ('x', path=)
+// member before its file, as tar(1) writes them and data/prepare.mjs reads them.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "../status.hpp"
@@ -30,6 +33,13 @@ class TarReader {
 
  private:
   Status parse_header();
+  Status end_member();
+
+  // What the current member's bytes are: skipped, a regular file for the sink, or a
+  // long-name / pax record naming the next member.
+  enum class Body { skip, file, long_name, pax };
+  // Long-name and pax records are a few hundred bytes; a bigger one is not a name.
+  static constexpr std::uint64_t kMaxRecordBytes = 1 << 16;
 
   TarSink& sink_;
   std::uint8_t header_[512];
@@ -37,7 +47,9 @@ class TarReader {
   std::uint64_t body_left_ = 0;     // bytes of the current member still to come
   std::uint64_t padding_left_ = 0;  // zero padding up to the next 512-byte block
   std::uint64_t offset_ = 0;
-  bool member_is_file_ = false;
+  Body body_ = Body::skip;
+  std::string record_;                   // a long-name or pax member's bytes
+  std::optional<std::string> next_name_; // what such a record named the next member
   bool ended_ = false;  // saw the end-of-archive block
   Status failed_;
 };
