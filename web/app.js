@@ -8,7 +8,7 @@ import { Dynamics } from './dynamics.js';
 import { Experiment, variantLabel } from './experiment.js';
 import { download, epochLine, historyCsv, historyJson, statusLine } from './format.js';
 import { Inspect } from './inspect.js';
-import { parseParams, specFrom } from './params.js';
+import { parseParams, specErrors, specFrom } from './params.js';
 import { Results } from './results.js';
 import { Scheduler, isolated, plan } from './scheduler.js';
 
@@ -25,11 +25,13 @@ const state = {
   paused: false,
 };
 
-// ---- isolation: say plainly which build runs.
-function showIsolation() {
+// ---- isolation: say plainly which build runs. build=st and threads=N in the URL choose, as in the embed.
+function showIsolation({ build, threads }) {
   const el = $('isolation');
-  if (isolated()) {
-    el.textContent = `Cross-origin isolated: each model trains in the threaded WebAssembly build (SIMD + pthreads) with ${plan(2).threads} thread(s).`;
+  if (isolated() && build === 'st') {
+    el.textContent = 'Cross-origin isolated, but the URL asks for the single-threaded build (build=st): each model trains in the single-threaded SIMD build.';
+  } else if (isolated()) {
+    el.textContent = `Cross-origin isolated: each model trains in the threaded WebAssembly build (SIMD + pthreads) with ${plan(2, { threads }).threads} thread(s).`;
   } else {
     el.classList.add('warn');
     el.textContent = 'This page is not cross-origin isolated (no COOP/COEP headers and no service worker), so SharedArrayBuffer is unavailable: each model runs the single-threaded SIMD build.';
@@ -41,10 +43,10 @@ function showIsolation() {
 const fallback = { train: pageDefaults.trainSamples, test: pageDefaults.testSamples };
 const controls = new Controls(catalog, fallback, () => history.replaceState(null, '', `?${mirrored()}`));
 
-// The form's parameters, plus what the URL carries that the form does not (sw, hooks, build).
+// The form's parameters, plus what the URL carries that the form does not (sw, hooks, build, threads).
 function mirrored() {
   const p = controls.params();
-  for (const [k, v] of new URLSearchParams(location.search)) if (['sw', 'hooks', 'build'].includes(k)) p.set(k, v);
+  for (const [k, v] of new URLSearchParams(location.search)) if (['sw', 'hooks', 'build', 'threads'].includes(k)) p.set(k, v);
   return p;
 }
 
@@ -52,7 +54,10 @@ function initControls() {
   const { values, errors } = parseParams(location.search, catalog);
   // No parameters at all: the tutorial, the page's first experiment.
   const start = Object.keys(values).length ? values : { experiment: catalog.experiments[0].name };
-  controls.set(specFrom(start, catalog, fallback));
+  const spec = specFrom(start, catalog, fallback);
+  // What the form cannot hold (momentum with Adam) or would refuse at Start (seeds past the last) is said now.
+  errors.push(...specErrors(spec, catalog));
+  controls.set(spec);
   if (errors.length) {
     $('params-error').hidden = false;
     $('params-error').textContent = `Ignored URL parameters: ${errors.join('; ')}.`;
@@ -69,7 +74,12 @@ function setDataError(message) {
 }
 
 function describeData(data) {
-  return `CIFAR-10: ${data.train.count.toLocaleString('en')} training and ${data.test.count.toLocaleString('en')} test images (${data.source}).`;
+  const n = (count) => count.toLocaleString('en');
+  // Files holding fewer images than asked for (one batch file for 30,000 images): the runs use what there is.
+  const short = ['train', 'test'].filter((part) => data[part].count < data.limits[part])
+    .map((part) => `${n(data.limits[part])} ${part === 'train' ? 'training' : 'test'} images asked for`);
+  return `CIFAR-10: ${n(data.train.count)} training and ${n(data.test.count)} test images (${data.source})` +
+    (short.length ? `; fewer than the ${short.join(' and ')}, so the runs use what there is.` : '.');
 }
 
 // Loads into a new dataset; the current one is replaced only when the load succeeds.
@@ -207,6 +217,7 @@ async function start() {
   const spec = readSpec();
   $('start').disabled = true;
   if (!(await ensureData(spec))) { $('start').disabled = false; return; }
+  setDataError(null);  // an earlier load's failure is no longer news: this run has its data
   state.scheduler?.stop();
   const experiment = new Experiment(spec);
   state.experiment = experiment;
@@ -216,7 +227,7 @@ async function start() {
   results.reset(experiment);
   dynamics.reset(experiment);
   inspect.reset(experiment);
-  state.scheduler = new Scheduler({ data: { train: state.data.train, test: state.data.test }, onEvent });
+  state.scheduler = new Scheduler({ data: { train: state.data.train, test: state.data.test }, build: given.build, threads: given.threads, onEvent });
   state.scheduler.run(experiment.jobs);
   setRunning(true);
 }
@@ -278,8 +289,8 @@ function chartCaption(figure) {
   figure.append(caption);
 }
 
-showIsolation();
 const given = initControls();
+showIsolation(given);
 initDropzone();
 initButtons();
 initChartTools();

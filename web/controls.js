@@ -1,7 +1,7 @@
 // The experiment form: an experiment preset fills it, every field stays editable, and the form
 // reads back as an experiment spec (web/experiment.js) and as URL parameters with the embed's
 // names (web/params.js), so a link reproduces a run. Bounds and choices come from the catalog.
-import { formatSweeps, specFrom } from './params.js';
+import { formatSweeps, seedRangeError, specFrom } from './params.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -36,7 +36,9 @@ export class Controls {
       onChange();
     });
     // Any edit makes it a custom experiment, unless it matches the preset again.
-    $('controls').addEventListener('input', (e) => { if (e.target.id !== 'experiment') this.markCustom(); onChange(); });
+    // The custom checks run on every edit: a message left from the last Start would otherwise keep
+    // the browser from submitting the corrected form.
+    $('controls').addEventListener('input', (e) => { if (e.target.id !== 'experiment') this.markCustom(); this.check(); onChange(); });
     this.onChange = onChange;
   }
 
@@ -63,6 +65,7 @@ export class Controls {
     row.querySelector('.remove').addEventListener('click', () => {
       if (document.querySelectorAll('#sweeps .sweep').length > 1) row.remove();
       this.markCustom();
+      this.check();
       this.onChange();
     });
     $('sweeps').append(row);
@@ -88,6 +91,7 @@ export class Controls {
     $('test-samples').value = spec.testSamples;
     $('init-samples').value = spec.initSamples ?? '';
     this.presetParams = preset ? this.params(true).toString() : null;
+    this.check();
   }
 
   markCustom() {
@@ -104,11 +108,18 @@ export class Controls {
       momentum: row.querySelector('.optimizer').value === 'sgd' ? Number(row.querySelector('.momentum').value) || 0 : 0,
       lrs: row.querySelector('.lrs').value.split(',').map((t) => Number(t.trim())),
       input: row.querySelector('.lrs'),
+      momentumInput: row.querySelector('.momentum'),
     }));
   }
 
-  // Marks what the browser's own constraints cannot express; true when the form is valid.
+  // Marks what the browser's own constraints cannot express, and shows the first problem; true when the form is valid.
   validate() {
+    this.check();
+    return $('controls').reportValidity();
+  }
+
+  // Marks what the browser's own constraints cannot express, without showing it.
+  check() {
     const lim = this.catalog.limits;
     const models = checked('model');
     document.querySelector('input[name=model]').setCustomValidity(models.length ? '' : 'Choose at least one model.');
@@ -121,8 +132,12 @@ export class Controls {
       seen.add(s.optimizer);
       s.input.setCustomValidity(bad ? `Learning rates: numbers from ${lim.min_lr} to ${lim.max_lr}, separated by commas, each once.`
         : twice ? `${s.optimizer} is listed twice.` : '');
+      s.momentumInput.setCustomValidity(s.momentum >= 1 ? 'Momentum must be below 1: at 1 old gradients never fade.' : '');
     }
-    return $('controls').reportValidity();
+    // Each field may be in range while the last seed is not (2147483647 and 3 seeds).
+    $('seeds').setCustomValidity('');
+    const seeds = $('seed').validity.valid && $('seeds').validity.valid ? seedRangeError(Number($('seed').value), Number($('seeds').value), this.catalog) : null;
+    $('seeds').setCustomValidity(seeds ? `The ${seeds}.` : '');
   }
 
   spec() {

@@ -24,7 +24,7 @@ export function paramTable(catalog) {
     seeds: int(1, l.max_seeds),
     initsamples: int(1, l.max_train),
     lr: { kind: 'numbers', lo: l.min_lr, hi: l.max_lr },
-    momentum: num(0, 1),
+    momentum: { kind: 'number', lo: 0, below: 1 },  // wn-train's rule: at 1 old gradients never fade
     optimizer: oneOf(catalog.optimizers),
     sweeps: { kind: 'sweeps', optimizers: catalog.optimizers, lo: l.min_lr, hi: l.max_lr },
     threads: int(1, l.max_threads),
@@ -33,10 +33,16 @@ export function paramTable(catalog) {
   };
 }
 
+// Plain decimal notation, as wn-train reads it (src/cli/options.cpp): Number() would also take
+// '0x10', '0b11', ' 5' and '' (as 0), which a link should not mean.
+const INTEGER = /^\d+$/;
+const DECIMAL = /^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+const decimal = (text) => (DECIMAL.test(text) ? Number(text) : NaN);
+
 // "1e-3,1e-2" → [0.001, 0.01] within [lo, hi], no repeats; or an error.
 function numbers(text, lo, hi) {
   const items = text.split(',').map((t) => t.trim());
-  const values = items.map(Number);
+  const values = items.map(decimal);
   const bad = items.filter((t, i) => t === '' || !Number.isFinite(values[i]) || values[i] < lo || values[i] > hi);
   if (bad.length) return [null, `${bad.map((b) => b || '(empty)').join(', ')} not a number from ${lo} to ${hi}`];
   if (new Set(values).size !== values.length) return [null, 'a value is listed twice'];
@@ -52,13 +58,13 @@ function parseOne(name, text, rule) {
   const bad = (why) => [null, `${name}=${text}: ${why}`];
   switch (rule.kind) {
     case 'int': {
-      const v = Number(text);
-      if (text.trim() === '' || !Number.isInteger(v) || v < rule.lo || v > rule.hi) return bad(`must be a whole number from ${rule.lo} to ${rule.hi}`);
+      const v = INTEGER.test(text) ? Number(text) : NaN;
+      if (!Number.isSafeInteger(v) || v < rule.lo || v > rule.hi) return bad(`must be a whole number from ${rule.lo} to ${rule.hi}`);
       return [v, null];
     }
     case 'number': {
-      const v = Number(text);
-      if (text.trim() === '' || !Number.isFinite(v) || v < rule.lo || v > rule.hi) return bad(`must be a number from ${rule.lo} to ${rule.hi}`);
+      const v = decimal(text);
+      if (!Number.isFinite(v) || v < rule.lo || !(v < rule.below)) return bad(`must be a number from ${rule.lo} to below ${rule.below}`);
       return [v, null];
     }
     case 'numbers': {
@@ -80,8 +86,8 @@ function parseOne(name, text, rule) {
       for (const part of text.split(';')) {
         const m = /^([a-z]+)(?:@([\d.e+-]+))?:(.+)$/.exec(part);
         if (!m || !rule.optimizers.includes(m[1])) return bad(`each sweep is OPTIMIZER:LR,LR… with an optimizer of ${names(rule.optimizers)}`);
-        const momentum = m[2] === undefined ? 0 : Number(m[2]);
-        if (!(momentum >= 0 && momentum <= 1) || (momentum > 0 && m[1] !== 'sgd')) return bad('momentum is a number from 0 to 1, for sgd');
+        const momentum = m[2] === undefined ? 0 : decimal(m[2]);
+        if (!(momentum >= 0 && momentum < 1) || (momentum > 0 && m[1] !== 'sgd')) return bad('momentum is a number from 0 to below 1, for sgd');
         const [lrs, error] = numbers(m[3], rule.lo, rule.hi);
         if (error) return bad(error);
         if (sweeps.some((s) => s.optimizer === m[1])) return bad(`${m[1]} appears twice`);
@@ -107,12 +113,18 @@ export function parseParams(search, catalog, extra = {}) {
   return { values, errors };
 }
 
+// Seeds first, first + 1, … first + count − 1 must all be seeds wn-train takes; a message if not.
+export function seedRangeError(first, count, catalog) {
+  const last = first + count - 1, max = catalog.limits.max_seed;
+  return last > max ? `seeds ${first}…${last} go past the largest seed, ${max}` : null;
+}
+
 // What a spec asks that no single parameter's check can catch, as messages (empty: fine).
 export function specErrors(spec, catalog) {
   const errors = [];
   if (spec.sweeps.some((s) => s.momentum > 0 && s.optimizer !== 'sgd')) errors.push('momentum applies to optimizer=sgd only');
-  const first = spec.seeds[0], last = spec.seeds.at(-1), max = catalog.limits.max_seed;
-  if (last > max) errors.push(`seeds ${first}…${last} go past the largest seed, ${max}`);
+  const seeds = seedRangeError(spec.seeds[0], spec.seeds.length, catalog);
+  if (seeds) errors.push(seeds);
   return errors;
 }
 

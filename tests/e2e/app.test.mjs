@@ -116,6 +116,47 @@ test('bad URL parameters are shown and not used', async () => {
   await context.close();
 });
 
+test('numbers are plain decimals; what the form cannot hold is said; seeds past the last one are refused at Start', async () => {
+  const { page, context } = await openPage(browser, `${server.url}?hooks&epochs=0x10&batch=0b11&seeds=1e1&momentum=0.9&optimizer=adam`);
+  await page.waitForSelector('#params-error:not([hidden])');
+  const message = await text(page, '#params-error');
+  for (const bad of [/epochs=0x10: must be a whole number/, /batch=0b11: must be a whole number/, /seeds=1e1: must be a whole number/,
+    /momentum applies to optimizer=sgd only/]) assert.match(message, bad);
+
+  // 2147483647 is the largest seed: three seeds from it would reach 2147483649, which wn-train refuses.
+  await page.goto(`${server.url}?hooks&seed=2147483647&seeds=3&epochs=1&train=64&test=64&models=regular`);
+  await page.waitForSelector('#params-error:not([hidden])');
+  assert.match(await text(page, '#params-error'), /seeds 2147483647…2147483649 go past the largest seed, 2147483647/);
+  await waitForData(page);
+  await page.click('#start');
+  assert.match(await page.evaluate(() => document.getElementById('seeds').validationMessage), /go past the largest seed/);
+  assert.equal(await page.evaluate(() => globalThis.wnTest.state.experiment), null);  // nothing started
+  await page.fill('#seed', '2147483645');
+  assert.equal(await page.evaluate(() => document.querySelector('#controls').checkValidity() || document.getElementById('seeds').validationMessage), true);
+  await context.close();
+});
+
+test('build=st on an isolated page runs the single-threaded build, and says so', async () => {
+  const { page, context } = await openPage(browser, `${server.url}?hooks&build=st&epochs=1&train=64&test=64&models=regular`);
+  assert.match(await isolationText(page), /asks for the single-threaded build \(build=st\)/);
+  await waitForData(page);
+  await page.click('#start');
+  await page.waitForFunction(() => /single-threaded build/.test(document.getElementById('status-regular').textContent));
+  assert.match(page.url(), /build=st/);
+  await context.close();
+});
+
+test('files holding fewer images than asked for: the status says so, the runs use what there is', async () => {
+  const { page, context } = await openPage(browser, `${server.url}?hooks&train=30000&test=1000&epochs=1`);
+  await waitForData(page);
+  const dir = new URL('../../data/cifar-10-batches-bin/', import.meta.url).pathname;
+  await page.setInputFiles('#file', [`${dir}data_batch_1.bin`, `${dir}test_batch.bin`]);
+  await page.waitForFunction(() => /\(2 files\)/.test(document.getElementById('data-status').textContent), null, { timeout: 60000 });
+  assert.match(await text(page, '#data-status'),
+    /10,000 training and 1,000 test images \(2 files\); fewer than the 30,000 training images asked for, so the runs use what there is\./);
+  await context.close();
+});
+
 test('a damaged file shows an error and keeps the data already loaded', async () => {
   const { page, context } = await openPage(browser, `${server.url}?${SMALL}`);
   await waitForData(page);
