@@ -52,10 +52,9 @@ function filterRgb({ shape: [kh, kw, cin, cout], values }, o) {
   return Uint8Array.from(v, (x) => Math.round((255 * (x - lo)) / span));
 }
 
-// A picture as the nets see it: its centred square, resized to 32×32, over white where it is
-// transparent; RGB bytes.
-async function squareBytes(blob, canvas) {
-  const bitmap = await createImageBitmap(blob);
+// A picture (an ImageBitmap, closed here) as the nets see it: its centred square, resized to
+// 32×32, over white where it is transparent; RGB bytes.
+function squareBytes(bitmap, canvas) {
   const side = Math.min(bitmap.width, bitmap.height);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   ctx.fillStyle = '#fff';
@@ -108,6 +107,7 @@ export class Inspect {
     this.experiment = null;
     this.loaded = [];      // models from weight files, evaluated: kept across experiments
     this.own = null;       // the user's image: {name, bytes}
+    this.ownPick = null;   // the latest image chosen, while it decodes: a token
     this.canvases = new Map();  // the canvases of the test images and the filter tiles, reused
     this.drawnImages = null;    // the test set they show
     this.ownTop = [];      // per shown model: its top 3 on the user's image
@@ -304,17 +304,23 @@ export class Inspect {
   }
 
   // ---- the user's own image
+  // Only the latest image chosen is shown: an earlier one may take longer to decode (seconds for
+  // 20000 × 20000 pixels) and would otherwise replace it when done.
   async ownImage(file) {
+    const pick = (this.ownPick = {});
+    let bitmap;
     try {
-      const bytes = await squareBytes(file, $('own-canvas'));
-      this.own = { name: file.name || 'pasted image', bytes };
-      $('own-canvas').hidden = false;
-      $('own-canvas').setAttribute('aria-label', `your image (${this.own.name}), centre-cropped to 32 × 32`);
-      showError('own-error', null);
-      this.predictOwn(this.sources());
+      bitmap = await createImageBitmap(file);
     } catch (e) {
-      showError('own-error', `${file.name || 'The pasted item'} is not an image this browser can read (${e.message}).`);
+      if (pick === this.ownPick) showError('own-error', `${file.name || 'The pasted item'} is not an image this browser can read (${e.message}).`);
+      return;
     }
+    if (pick !== this.ownPick) return bitmap.close();
+    this.own = { name: file.name || 'pasted image', bytes: squareBytes(bitmap, $('own-canvas')) };
+    $('own-canvas').hidden = false;
+    $('own-canvas').setAttribute('aria-label', `your image (${this.own.name}), centre-cropped to 32 × 32`);
+    showError('own-error', null);
+    this.predictOwn(this.sources());
   }
 
   // Each shown model's top 3 on the user's image, with its latest parameters.

@@ -4,9 +4,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createDeflateRaw } from 'node:zlib';
 import { framedTestImage, testImage } from './images.mjs';
 import { launch, openPage, startServer, waitForData } from './helpers.mjs';
 
@@ -158,6 +160,39 @@ test('your own image: picked, dropped or pasted, centre-cropped to 32×32, 3 lab
   assert.match(await page.textContent('#own-error'), /^notes\.txt is not an image this browser can read/);
 });
 
+test('your own image: only the latest chosen one shows, however long an earlier one takes to decode', async () => {
+  const { page } = trained;
+  // slow.bmp decodes only once released, as a 20000 × 20000 picture takes seconds to.
+  await page.evaluate(() => {
+    const decode = globalThis.createImageBitmap;
+    let release;
+    const released = new Promise((ok) => { release = ok; });
+    globalThis.slow = { decode, release, decoded: null };
+    globalThis.createImageBitmap = (blob, ...rest) =>
+      (blob.name === 'slow.bmp' ? (globalThis.slow.decoded = released.then(() => decode(blob, ...rest))) : decode(blob, ...rest));
+  });
+  try {
+    await page.setInputFiles('#own-file', { name: 'slow.bmp', mimeType: 'image/bmp', buffer: framedTestImage(3) });
+    await page.waitForFunction(() => !!globalThis.slow.decoded);  // not the promise: it would be waited for
+    await page.setInputFiles('#own-file', { name: 'fast.bmp', mimeType: 'image/bmp', buffer: framedTestImage(7) });
+    await page.waitForFunction(() => /fast\.bmp/.test(document.getElementById('own-canvas').getAttribute('aria-label')));
+    const shown = await ownImage(page, ['regular', 'weight norm']);
+    const fast = await page.evaluate(() => [...globalThis.wnTest.inspect.own.bytes]);
+    // The slow one decodes now; a task later, whatever its decode started has run.
+    await page.evaluate(async () => {
+      globalThis.slow.release();
+      await globalThis.slow.decoded;
+      await new Promise((ok) => setTimeout(ok));
+    });
+    assert.match(await page.getAttribute('#own-canvas', 'aria-label'), /^your image \(fast\.bmp\)/);
+    assert.deepEqual(await page.evaluate(() => [...globalThis.wnTest.inspect.own.bytes]), fast);
+    assert.deepEqual(await topThree(page), shown);
+    assert.equal(await page.isHidden('#own-error'), true);
+  } finally {
+    await page.evaluate(() => { globalThis.createImageBitmap = globalThis.slow.decode; });
+  }
+});
+
 test('weights round trip: download each model\'s .npz; a fresh page loads and evaluates it to the same accuracy', async () => {
   const { page } = trained;
   const dir = mkdtempSync(join(tmpdir(), 'wn-weights-'));
@@ -213,6 +248,106 @@ test('NumPy reads the downloaded weight files: Keras\' names and layouts', { ski
     const name = `weight_normalization${i ? `_${i}` : ''}`, units = [shape.at(-1)];
     return [[`${name}/v`, [shape, 'float32']], [`${name}/bias`, [units, 'float32']], [`${name}/g`, [units, 'float32']]];
   })));
+});
+
+// A page of its own for the weight files that must be refused, with its data loaded.
+async function freshPage() {
+  const opened = await openPage(browser, `${server.url}?hooks&train=640&test=100`);
+  await waitForData(opened.page);
+  return opened;
+}
+
+// Loads `bytes` as `name` through the page's control and resolves to the error it shows. From
+// a file: a buffer would be decoded on the page's main thread, by the test's own means.
+async function refused(page, name, bytes) {
+  const dir = mkdtempSync(join(tmpdir(), 'wn-weights-'));
+  try {
+    await writeFile(join(dir, name), Buffer.from(bytes));
+    await page.setInputFiles('#weights-file', join(dir, name));
+    await page.waitForSelector('#weights-error:not([hidden])', { timeout: 10000 });
+    return page.textContent('#weights-error');
+  } finally {
+    await rm(dir, { recursive: true });
+  }
+}
+
+// A zip of one entry, `name`, deflated from `inflated` bytes of zeros (a multiple of 16 MiB),
+// that declares `declared` bytes in its local header and its central directory.
+async function lyingZip(name, inflated, declared) {
+  const zeros = Buffer.alloc(1 << 24), deflated = [];
+  await pipeline(function* () { for (let n = 0; n < inflated; n += zeros.length) yield zeros; },
+    createDeflateRaw({ level: 1 }), async (stream) => { for await (const chunk of stream) deflated.push(chunk); });
+  const data = Buffer.concat(deflated);
+  const file = Buffer.from(name);
+  const local = Buffer.alloc(30), central = Buffer.alloc(46), end = Buffer.alloc(22);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);  // version needed
+  local.writeUInt16LE(8, 8);   // deflated
+  local.writeUInt32LE(data.length, 18);
+  local.writeUInt32LE(declared, 22);
+  local.writeUInt16LE(file.length, 26);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(20, 4);
+  central.writeUInt16LE(20, 6);
+  central.writeUInt16LE(8, 10);
+  central.writeUInt32LE(data.length, 20);
+  central.writeUInt32LE(declared, 24);
+  central.writeUInt16LE(file.length, 28);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(central.length + file.length, 12);
+  end.writeUInt32LE(local.length + file.length + data.length, 16);
+  return Buffer.concat([local, file, data, central, file, end]);
+}
+
+test('a weight file whose zip understates an entry\'s size is refused within seconds, the page responsive throughout', async (t) => {
+  const bomb = await lyingZip('dense_2/bias.npy', 2 ** 31, 168);
+  const { page, context, errors } = await freshPage();
+  // The longest the page's main thread went without running a timer due every 10 ms.
+  await page.evaluate(() => {
+    let last = performance.now();
+    globalThis.longestGap = 0;
+    globalThis.heartbeat = setInterval(() => {
+      const now = performance.now();
+      globalThis.longestGap = Math.max(globalThis.longestGap, now - last);
+      last = now;
+    }, 10);
+  });
+  const started = Date.now();
+  const error = await refused(page, 'bomb.npz', bomb);
+  const seconds = (Date.now() - started) / 1000;
+  const gap = await page.evaluate(() => { clearInterval(globalThis.heartbeat); return globalThis.longestGap; });
+  t.diagnostic(`refused after ${seconds} s; the main thread's longest busy stretch ${gap.toFixed(0)} ms`);
+  assert.match(error, /^Could not load bomb\.npz: not a weight file \(dense_2\/bias\.npy inflates to more than the 168 bytes its zip declares\)\.$/);
+  assert.ok(seconds < 5, `refused after ${seconds} s`);
+  assert.ok(gap < 500, `the main thread was busy for ${gap} ms at a stretch`);
+  assert.equal(await page.evaluate(() => globalThis.wnTest.inspect.loaded.length), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('weights holding NaN or infinities are refused with the array named, and nothing is added', async () => {
+  const { page, context, errors } = await freshPage();
+  for (const [model, array, value] of [['regular', 'dense_2/bias', NaN], ['weightnorm', 'weight_normalization/v', Infinity]]) {
+    // A fresh model's weight file, as the page writes it, with one value of `array` replaced.
+    const bytes = await page.evaluate(async ([model, array, value]) => {
+      const { modelOf } = await import('./weights.js');
+      const { unzipSync, zipSync } = await import('./vendor/fflate.js');
+      const m = await modelOf({ model, wnInit: model === 'regular' ? 'tfa' : 'none', seed: 0 });
+      const files = unzipSync(m.npz());
+      m.dispose();
+      const npy = files[`${array}.npy`];
+      new DataView(npy.buffer, npy.byteOffset, npy.length).setFloat32(npy.length - 4, value, true);
+      return [...zipSync(files, { level: 0 })];
+    }, [model, array, value]);
+    const error = await refused(page, 'bad.npz', bytes);
+    assert.equal(error, `Could not load bad.npz: '${array}' holds NaN or infinite values.`);
+    assert.equal(await page.textContent('#weights-status'), '');
+  }
+  assert.equal(await page.evaluate(() => globalThis.wnTest.inspect.loaded.length), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
 });
 
 // The accuracy chart's datasets: label, x and y of each point, and the flags charts.js sets.
