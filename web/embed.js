@@ -23,14 +23,32 @@ function tell(type, data = {}) {
 }
 
 // The content's height, so that the parent can fit the frame to it (the chart's height follows
-// the width, see embed.html: no feedback loop).
-let height = 0;
-new ResizeObserver(() => {
+// the width, see embed.html: no feedback loop). Sent once at once, before the WebAssembly loads:
+// it also tells the parent that this page's script runs (wn-trainer.js takes a frame that stays
+// silent for an error page).
+let height = null;  // none sent yet: the first is sent whatever it is, 0 in a hidden frame too
+function sendHeight() {
   const h = Math.ceil(document.documentElement.getBoundingClientRect().height);
   if (h !== height) tell(events.resize, { height: (height = h) });
-}).observe(document.documentElement);
+}
+sendHeight();
+new ResizeObserver(sendHeight).observe(document.documentElement);
 
-const catalog = await globalThis.WNWasm.catalog();
+// Bad parameters, or a module that failed to load: said in the frame and to the parent; nothing trains.
+function refuse(message) {
+  $('status').textContent = message;
+  $('status').classList.add('error');
+  $('start').disabled = true;
+  tell(events.error, { message });
+}
+
+let catalog;
+try {
+  catalog = await globalThis.WNWasm.catalog();
+} catch (e) {
+  refuse(`the trainer's WebAssembly module did not load: ${e.message}`);
+  throw e;
+}
 const table = paramTable(catalog);
 const defaults = catalog.defaults;
 
@@ -44,7 +62,7 @@ function specOf(p) {
 // What the frame does: `values` are the parameters in force (URL, then configure), `spec` the runs
 // they ask for. phase: idle → loading (the data) → running ⇄ paused → idle.
 const given = parseParams(location.search, catalog);
-const state = { values: given.values, spec: null, phase: 'idle', data: null, experiment: null, scheduler: null, attempt: 0 };
+const state = { values: given.values, spec: null, phase: 'idle', data: null, experiment: null, scheduler: null, attempt: 0, warning: null };
 const charts = new Charts($('accuracy-chart'), null);
 
 function setPhase(phase, status) {
@@ -62,6 +80,7 @@ function onEvent(job, e) {
   const experiment = state.experiment;
   experiment.handle(job, e);
   const { id, ...event } = e;  // the worker's job id: `job` below
+  if (e.type === 'started' && state.warning) event.warnings = [...(e.warnings ?? []), state.warning];
   // An epoch's log also at the top, and how weight norm stands against the plain net so far.
   const epoch = e.log ? { val_accuracy: e.log.val_accuracy, ahead: experiment.ahead() } : {};
   tell(e.type, { ...event, ...runFields(job), ...epoch });
@@ -92,6 +111,23 @@ async function dataFor(spec) {
   return state.data;
 }
 
+// The threads per run for the `threads` parameter, and a warning if that is fewer than it asks:
+// the single-threaded build runs one, and a step shares its batch out by images, so no more
+// threads than images are busy (Trainer::pool_size, src/train/trainer.cpp). Fewer asked of the
+// scheduler, too: each thread is a pthread worker the module starts beforehand.
+function threadsFor(spec, build) {
+  const asked = state.values.threads;
+  if (asked == null) return { threads: null, warning: null };
+  if (!isolated() || build === 'st') {
+    const why = build === 'st' ? 'build=st' : 'the page is not cross-origin isolated';
+    return { threads: 1, warning: asked > 1 ? `threads=${asked}: the single-threaded build (${why}) trains on 1 thread` : null };
+  }
+  if (asked > spec.batchSize) {
+    return { threads: spec.batchSize, warning: `threads=${asked}: a step shares its batch of ${spec.batchSize} images out between threads, so each run trains on ${spec.batchSize}` };
+  }
+  return { threads: asked, warning: null };
+}
+
 async function start() {
   const spec = state.spec, attempt = ++state.attempt;
   setPhase('loading', `loading ${spec.trainSamples} + ${spec.testSamples} images…`);
@@ -99,11 +135,13 @@ async function start() {
     const data = await dataFor(spec);
     if (attempt !== state.attempt) return;  // stopped while loading
     const build = state.values.build ?? 'auto';
+    const { threads, warning } = threadsFor(spec, build);
+    state.warning = warning;
     state.experiment = new Experiment(spec);
     charts.reset(state.experiment);
-    state.scheduler = new Scheduler({ data: { train: data.train, test: data.test }, build, threads: state.values.threads ?? null, onEvent });
+    state.scheduler = new Scheduler({ data: { train: data.train, test: data.test }, build, threads, onEvent });
     setPhase('running', `training ${state.experiment.runs.length} run(s) of ${spec.epochs} epoch(s) on ${data.train.count} images · ` +
-      `${isolated() && build !== 'st' ? 'threaded' : 'single-threaded'} build`);
+      `${isolated() && build !== 'st' ? 'threaded' : 'single-threaded'} build${warning ? ` · warning: ${warning}` : ''}`);
     state.scheduler.run(state.experiment.jobs);
   } catch (e) {
     if (attempt !== state.attempt) return;
@@ -124,11 +162,39 @@ function stop() {
 // names and values (numbers may be numbers, models a list); null drops a parameter. Checked as a
 // whole, and applied (to the next start) only if all of it is valid.
 const LOAD_ONLY = ['autostart'];  // read once, when the frame loads
+// No valid setting comes near this many characters (a URL's worth, see wn-trainer.js): a larger
+// patch is refused before anything reads it, so that a huge one costs no time and is not echoed.
+const MAX_PATCH = 8000;
+
+// The characters of a patch's names and values as text, counted up to just past `max`: null if
+// a value is not text, a number or a list of them.
+function patchSize(params, max) {
+  let size = 0;
+  for (const [name, v] of Object.entries(params)) {
+    size += name.length;
+    for (const item of Array.isArray(v) ? v : [v]) {
+      if (size > max) return size;
+      if (typeof item === 'string') size += item.length;
+      else if (typeof item === 'number' || typeof item === 'boolean' || (item === null && !Array.isArray(v))) size += String(item).length;
+      else return null;
+    }
+  }
+  return size;
+}
+
+// Text as an error message quotes it: its start, and a list's first few, so that what a caller
+// sends is never echoed back whole.
+const QUOTED = 40, LISTED = 5;
+const short = (text) => (text.length > QUOTED ? `${text.slice(0, QUOTED)}…` : text);
+const listed = (texts) => texts.slice(0, LISTED).map(short).join(', ') + (texts.length > LISTED ? ` and ${texts.length - LISTED} more` : '');
 
 function configure({ params }) {
   if (params === null || typeof params !== 'object' || Array.isArray(params)) throw new Error('configure needs params: {name: value, …}');
+  const size = patchSize(params, MAX_PATCH);
+  if (size === null) throw new Error('configure: each value must be text, a number, a list of them, or null');
+  if (size > MAX_PATCH) throw new Error(`configure: params of more than ${MAX_PATCH} characters, more than any valid setting has`);
   const unknown = Object.keys(params).filter((name) => !Object.hasOwn(table, name) || LOAD_ONLY.includes(name));
-  if (unknown.length) throw new Error(`configure: unknown parameter ${unknown.join(', ')} (known: ${Object.keys(table).filter((n) => !LOAD_ONLY.includes(n)).join(', ')})`);
+  if (unknown.length) throw new Error(`configure: unknown parameter ${listed(unknown)} (known: ${Object.keys(table).filter((n) => !LOAD_ONLY.includes(n)).join(', ')})`);
   const search = new URLSearchParams();
   for (const [name, v] of Object.entries(params)) if (v !== null) search.set(name, Array.isArray(v) ? v.join(',') : String(v));
   const { values, errors } = parseParams(search, catalog);
@@ -147,7 +213,8 @@ function history() {
   const s = state.experiment?.spec ?? state.spec;
   const shared = { data: state.data?.source ?? null, experiment: s.experiment, epochs: s.epochs, batch_size: s.batchSize,
     train_samples: state.data?.train.count ?? s.trainSamples, test_samples: state.data?.test.count ?? s.testSamples,
-    threads: state.scheduler?.plan.threads ?? state.experiment?.runs.find((r) => r.started)?.started.threads ?? null,
+    // What the runs report they train on, before what was planned for them.
+    threads: state.experiment?.runs.find((r) => r.started)?.started.threads ?? state.scheduler?.plan.threads ?? null,
     simd: catalog.simd, progress_every: defaults.progress_every };
   const records = state.experiment?.records() ?? [];
   return { history: JSON.parse(historyJson(records, { tool: `wn-trainer embed ${catalog.version}`, shared })) };
@@ -165,10 +232,11 @@ const handlers = new Map([
 ]);
 
 function obey(m) {
-  const answer = { command: m.type, id: m.id };
   const handler = handlers.get(m.type);
+  // The answer names the command (briefly: an unknown one may be anything) and carries its id.
+  const answer = { command: typeof m.type === 'string' ? short(m.type) : `(${typeof m.type})`, id: m.id };
   try {
-    if (!handler) throw new Error(`unknown command ${JSON.stringify(m.type)} (known: ${[...handlers.keys()].join(', ')})`);
+    if (!handler) throw new Error(`unknown command ${JSON.stringify(answer.command)} (known: ${[...handlers.keys()].join(', ')})`);
     if (!handler.when.includes(state.phase)) throw new Error(`${m.type}: ${handler.refused}`);
     tell(handler.answer ?? events.ack, { ...answer, ok: true, ...handler.run(m) });
   } catch (e) {
@@ -179,11 +247,7 @@ function obey(m) {
 const initial = specOf(given.values);
 const errors = [...given.errors, ...initial.errors];
 if (errors.length) {
-  // Bad parameters: say so in the frame and to the parent, and train nothing.
-  $('status').textContent = errors.join('; ');
-  $('status').classList.add('error');
-  $('start').disabled = true;
-  tell(events.error, { message: errors.join('; ') });
+  refuse(errors.join('; '));
 } else {
   state.spec = initial.spec;
   $('start').addEventListener('click', start);

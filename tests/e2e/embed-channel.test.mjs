@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch } from './helpers.mjs';
@@ -17,27 +18,53 @@ after(async () => { await browser?.close(); await trainer?.close(); });
 
 // Opens the tutorial site's `/` (`pages` by path). record: add the wn-* event recorder
 // (origins.mjs) to a page that lacks it, before the page's own scripts.
+// warnings: the console's warnings of page and frames, apart from the errors.
 async function visit(pages, { isolated = false, record = false } = {}) {
   const site = await tutorialSite(pages, { isolated });
   const context = await browser.newContext();
   const page = await context.newPage();
-  const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  const errors = [], warnings = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+    if (m.type() === 'warning') warnings.push(m.text());
+  });
   page.on('pageerror', (e) => errors.push(e.message));
   if (record) await page.addInitScript(RECORDER);
   await page.goto(site.url);
   const frame = () => page.frames().find((f) => f.url().startsWith(`${trainer.url}embed.html`));
-  return { page, errors, frame, close: async () => { await context.close(); await site.close(); } };
+  return { page, errors, warnings, frame, close: async () => { await context.close(); await site.close(); } };
+}
+
+// The trainer's site with some of its files failing: at http://localhost:PORT/, what the trainer
+// serves, except that paths matching `failing` get `status` and no body (as Node answers a
+// request line that is too long with 431).
+async function faultyTrainerSite(failing, status) {
+  const server = createServer(async (req, res) => {
+    if (failing.test(new URL(req.url, 'http://x').pathname)) {
+      res.writeHead(status, { 'Access-Control-Allow-Origin': '*' });
+      return res.end();
+    }
+    const answer = await fetch(new URL(req.url.slice(1), trainer.direct));
+    const headers = Object.fromEntries([...answer.headers].filter(([name]) => !['content-encoding', 'content-length', 'transfer-encoding'].includes(name)));
+    res.writeHead(answer.status, headers);
+    res.end(Buffer.from(await answer.arrayBuffer()));
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return { url: `http://localhost:${server.address().port}/`, close: () => new Promise((ok) => { server.closeAllConnections(); server.close(ok); }) };
 }
 
 const events = (page, type) => page.evaluate((t) => window.events.filter((e) => e.type === t), type);
 const waitFor = (page, type, count = 1, timeout = 120000) =>
   page.waitForFunction(([t, n]) => window.events.filter((e) => e.type === t).length >= n, [type, count], { timeout });
 
-// Calls the element's method in the page: {ok: true, answer} or {ok: false, message}.
+// Calls the element's method in the page: {ok: true, answer} or {ok: false, message}; a promise
+// that never settles is a failure too, after `NO_ANSWER_MS`.
+const NO_ANSWER_MS = 60000;
 function call(page, method, ...args) {
-  return page.evaluate(([m, a]) => document.querySelector('wn-trainer')[m](...a)
-    .then((answer) => ({ ok: true, answer }), (e) => ({ ok: false, message: e.message })), [method, args]);
+  return page.evaluate(([m, a, wait]) => Promise.race([
+    document.querySelector('wn-trainer')[m](...a).then((answer) => ({ ok: true, answer }), (e) => ({ ok: false, message: e.message })),
+    new Promise((settle) => setTimeout(() => settle({ ok: null, message: `${m}() never settled` }), wait)),
+  ]), [method, args, NO_ANSWER_MS]);
 }
 
 async function refused(page, method, args, message) {
@@ -289,6 +316,112 @@ test('an isolated parent that allows it: the element\'s frame is cross-origin is
   assert.equal(await frame().evaluate(() => crossOriginIsolated), true);
   assert.equal((await events(page, 'ready'))[0].threaded, true);
   assert.equal((await events(page, 'started'))[0].threaded, true);
+  assert.deepEqual(errors, []);
+  await close();
+});
+
+test('moving the element while it trains: commands in flight are refused, a wn-error says the run was lost, the new frame keeps the settings', async () => {
+  const { page, errors, warnings, frame, close } = await visit({ '/': elementPage(trainer.url, 'models="regular" epochs="1" train="1000" test="100" autostart') });
+  await waitFor(page, 'progress');
+  assert.equal((await call(page, 'pause')).ok, true);  // held: still under way when the element moves
+  assert.equal((await call(page, 'configure', { epochs: 2, seed: 3 })).ok, true);
+  // A command sent, the element moved to another part of the page (which reloads its frame), another command.
+  const [sent, later] = await page.evaluate((wait) => {
+    const trainer = document.querySelector('wn-trainer');
+    const answer = (p) => Promise.race([p.then((h) => ({ ok: true, runs: h.runs.length }), (e) => ({ ok: false, message: e.message })),
+      new Promise((settle) => setTimeout(() => settle({ ok: null, message: 'never settled' }), wait))]);
+    const sent = answer(trainer.history());
+    const aside = document.createElement('aside');
+    document.body.append(aside);
+    aside.append(trainer);
+    return Promise.all([sent, answer(trainer.history())]);
+  }, NO_ANSWER_MS);
+  assert.deepEqual(sent, { ok: false, message: 'the frame reloaded (the element was moved or taken out of the page): the run and history it had were lost' });
+  assert.deepEqual((await events(page, 'error')).map((e) => e.message), [sent.message]);
+  // The later command waited for the new frame, which has no runs, the configured settings, and did not autostart.
+  assert.deepEqual(later, { ok: true, runs: 0 });
+  const ready = await events(page, 'ready');
+  assert.equal(ready.length, 2);
+  assert.deepEqual(ready[1].params, { models: ['regular'], epochs: 2, train: 1000, test: 100, seed: 3 });
+  assert.equal(await frame().textContent('#status'), '');
+  assert.deepEqual(await events(page, 'experiment-done'), []);
+  const started = await call(page, 'start');
+  assert.deepEqual([started.answer.spec.epochs, started.answer.spec.seeds], [2, [3]]);
+  await waitFor(page, 'started', 2);
+  assert.equal((await call(page, 'stop')).ok, true);
+  await waitFor(page, 'experiment-done');
+  assert.deepEqual(errors, []);
+  assert.deepEqual(warnings, []);
+  await close();
+});
+
+test('a frame that cannot load: an over-long parameter is refused at once; an HTTP error page or a missing module is a wn-error, and commands are refused', async () => {
+  // 24,000 characters: the URL would be refused by the server (431), so the element refuses it first.
+  const long = await visit({ '/': elementPage(trainer.url, `models="${'regular,'.repeat(3000)}"`) });
+  const refusal = await call(long.page, 'start');
+  assert.equal(refusal.ok, false);
+  assert.match(refusal.message, /^the parameters make the frame's URL \d+ characters long, more than servers take \(8000\): models alone has 24000$/);
+  assert.deepEqual((await events(long.page, 'error')).map((e) => e.message), [refusal.message]);
+  assert.equal(await long.page.evaluate(() => document.querySelector('wn-trainer').shadowRoot.querySelector('iframe')), null);
+  await long.page.evaluate(() => document.querySelector('wn-trainer').setAttribute('models', 'regular'));
+  await waitFor(long.page, 'ready');
+  assert.deepEqual(long.errors, []);
+  await long.close();
+
+  // The server answers embed.html with an error and no page: the frame loads, and never speaks.
+  for (const [failing, status, message] of [
+    [/^\/embed\.html$/, 431, /^the trainer's frame did not load: http:\/\/localhost:\d+\/embed\.html sent nothing within 10 s of loading/],
+    [/^\/wasm\//, 404, /^the trainer's WebAssembly module did not load: cannot load http:\/\/localhost:\d+\/wasm\/wn-trainer-st\.js$/],
+  ]) {
+    const faulty = await faultyTrainerSite(failing, status);
+    const { page, close } = await visit({ '/': elementPage(faulty.url, 'models="regular"') });
+    const [early, late] = [await call(page, 'start'), await call(page, 'history')];
+    assert.equal(early.ok, false, String(failing));
+    assert.match(early.message, message);
+    assert.deepEqual(late, early);  // refused at once from now on
+    assert.deepEqual((await events(page, 'error')).map((e) => e.message), [early.message]);
+    assert.deepEqual(await events(page, 'ready'), []);
+    await close();
+    await faulty.close();
+  }
+});
+
+test('configure: an oversized payload is refused at once, and refusals quote only the start of what was sent', async (t) => {
+  const { page, errors, close } = await visit({ '/': elementPage(trainer.url, 'models="regular"') });
+  await waitFor(page, 'ready');
+  const huge = await page.evaluate(async () => {
+    const models = Array.from({ length: 1000 }, (_, i) => String(i).padEnd(100000, 'x'));  // 100 MB of text
+    const at = performance.now();
+    const message = await document.querySelector('wn-trainer').configure({ models }).then(() => null, (e) => e.message);
+    return { message, ms: performance.now() - at };
+  });
+  assert.equal(huge.message, 'configure: params of more than 8000 characters, more than any valid setting has');
+  t.diagnostic(`100 MB of configure params refused in ${Math.round(huge.ms)} ms`);  // not asserted: the machine is shared
+
+  const x = 'x'.repeat(5000);
+  await refused(page, 'configure', [{ [x]: 1 }], new RegExp(`^configure: unknown parameter ${'x'.repeat(40)}… \\(known: `));
+  const many = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`p${i}`, 1]));
+  await refused(page, 'configure', [many], /^configure: unknown parameter p0, p1, p2, p3, p4 and 95 more \(known: /);
+  await refused(page, 'configure', [{ epochs: [[1, 2]] }], /^configure: each value must be text, a number, a list of them, or null$/);
+  const unknown = await post(page, { target: 'wn-trainer', type: 'y'.repeat(1e6), id: 'long' });
+  assert.equal(unknown.command, `${'y'.repeat(40)}…`);
+  assert.equal(unknown.message, `unknown command "${'y'.repeat(40)}…" (known: start, stop, pause, resume, configure, get-history)`);
+  assert.deepEqual((await call(page, 'configure', {})).answer.params, { models: ['regular'] });
+  assert.deepEqual(errors, []);
+  await close();
+});
+
+test('threads beyond what a batch can use: each run trains on as many as the batch has images, with a warning', async (t) => {
+  const corp = await fetch(`${trainer.url}embed.html`).then((r) => r.headers.get('cross-origin-resource-policy'));
+  if (corp !== 'cross-origin') return t.skip(`the trainer serves embed.html with CORP ${corp}, which isolated parents refuse`);
+  const { page, errors, frame, close } = await visit({ '/': elementPage(trainer.url, 'models="regular" epochs="1" train="400" test="50" batch="4" threads="8" autostart') }, { isolated: true });
+  await waitFor(page, 'started');
+  const warning = 'threads=8: a step shares its batch of 4 images out between threads, so each run trains on 4';
+  assert.match(await frame().textContent('#status'), new RegExp(`threaded build · warning: ${warning}$`));
+  const [started] = await events(page, 'started');
+  assert.deepEqual([started.threaded, started.threads, started.warnings], [true, 4, [warning]]);
+  assert.equal((await call(page, 'history')).answer.options.threads, 4);
+  await waitFor(page, 'experiment-done', 1, 180000);
   assert.deepEqual(errors, []);
   await close();
 });

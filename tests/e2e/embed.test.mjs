@@ -33,6 +33,7 @@ test('asking the single-threaded build for 2 threads trains on 1, and says singl
   const started = events.find((e) => e.type === 'started');
   assert.equal(started.threaded, false);
   assert.equal(started.threads, 1);
+  assert.deepEqual(started.warnings, ['threads=2: the single-threaded build (build=st) trains on 1 thread']);
   const frame = page.frames().find((f) => f.url().includes('embed.html'));
   assert.doesNotMatch(await frame.textContent('#status'), /threaded build/);
   assert.deepEqual(events.filter((e) => e.type === 'error'), []);
