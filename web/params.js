@@ -23,10 +23,10 @@ export function paramTable(catalog) {
     seed: int(0, l.max_seed),
     seeds: int(1, l.max_seeds),
     initsamples: int(1, l.max_train),
-    lr: { kind: 'numbers', lo: l.min_lr, hi: l.max_lr },
+    lr: { kind: 'numbers', lo: l.min_lr, hi: l.max_lr, most: l.max_lrs },
     momentum: { kind: 'number', lo: 0, below: 1 },  // wn-train's rule: at 1 old gradients never fade
     optimizer: oneOf(catalog.optimizers),
-    sweeps: { kind: 'sweeps', optimizers: catalog.optimizers, lo: l.min_lr, hi: l.max_lr },
+    sweeps: { kind: 'sweeps', optimizers: catalog.optimizers, lo: l.min_lr, hi: l.max_lr, most: l.max_lrs },
     threads: int(1, l.max_threads),
     build: oneOf(['auto', 'st']),
     autostart: oneOf(['0', '1']),
@@ -39,12 +39,13 @@ const INTEGER = /^\d+$/;
 const DECIMAL = /^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 const decimal = (text) => (DECIMAL.test(text) ? Number(text) : NaN);
 
-// "1e-3,1e-2" → [0.001, 0.01] within [lo, hi], no repeats; or an error.
-function numbers(text, lo, hi) {
+// "1e-3,1e-2" → [0.001, 0.01] within [lo, hi], at most `most` of them, no repeats; or an error.
+function numbers(text, lo, hi, most) {
   const items = text.split(',').map((t) => t.trim());
+  if (items.length > most) return [null, `more than ${most} values`];
   const values = items.map(decimal);
   const bad = items.filter((t, i) => t === '' || !Number.isFinite(values[i]) || values[i] < lo || values[i] > hi);
-  if (bad.length) return [null, `${bad.map((b) => b || '(empty)').join(', ')} not a number from ${lo} to ${hi}`];
+  if (bad.length) return [null, `${bad.map((b) => quote(b) || '(empty)').join(', ')} not a number from ${lo} to ${hi}`];
   if (new Set(values).size !== values.length) return [null, 'a value is listed twice'];
   return [values, null];
 }
@@ -53,9 +54,13 @@ export function formatSweeps(sweeps) {
   return sweeps.map((s) => `${s.optimizer}${s.momentum ? `@${s.momentum}` : ''}:${s.lrs.join(',')}`).join(';');
 }
 
+// A value as a message quotes it: its start only, so a huge one is never echoed back whole.
+const QUOTED = 40;
+const quote = (text) => (text.length > QUOTED ? `${text.slice(0, QUOTED)}…` : text);
+
 // One value: [value, null] or [null, error message].
 function parseOne(name, text, rule) {
-  const bad = (why) => [null, `${name}=${text}: ${why}`];
+  const bad = (why) => [null, `${name}=${quote(text)}: ${why}`];
   switch (rule.kind) {
     case 'int': {
       const v = INTEGER.test(text) ? Number(text) : NaN;
@@ -68,7 +73,7 @@ function parseOne(name, text, rule) {
       return [v, null];
     }
     case 'numbers': {
-      const [v, error] = numbers(text, rule.lo, rule.hi);
+      const [v, error] = numbers(text, rule.lo, rule.hi, rule.most);
       return error ? bad(error) : [v, null];
     }
     case 'oneOf':
@@ -76,7 +81,7 @@ function parseOne(name, text, rule) {
     case 'list': {
       const items = text.split(',');
       const unknown = items.filter((m) => !rule.values.includes(m));
-      if (unknown.length) return bad(`unknown ${unknown.length > 1 ? 'entries' : 'entry'} ${names(unknown)} (known: ${names(rule.values)})`);
+      if (unknown.length) return bad(`unknown ${unknown.length > 1 ? 'entries' : 'entry'} ${names(unknown.slice(0, 5).map(quote))}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''} (known: ${names(rule.values)})`);
       const twice = items.filter((m, i) => items.indexOf(m) !== i);
       if (twice.length) return bad(`lists ${names([...new Set(twice)])} twice`);
       return [items, null];
@@ -88,7 +93,7 @@ function parseOne(name, text, rule) {
         if (!m || !rule.optimizers.includes(m[1])) return bad(`each sweep is OPTIMIZER:LR,LR… with an optimizer of ${names(rule.optimizers)}`);
         const momentum = m[2] === undefined ? 0 : decimal(m[2]);
         if (!(momentum >= 0 && momentum < 1) || (momentum > 0 && m[1] !== 'sgd')) return bad('momentum is a number from 0 to below 1, for sgd');
-        const [lrs, error] = numbers(m[3], rule.lo, rule.hi);
+        const [lrs, error] = numbers(m[3], rule.lo, rule.hi, rule.most);
         if (error) return bad(error);
         if (sweeps.some((s) => s.optimizer === m[1])) return bad(`${m[1]} appears twice`);
         sweeps.push({ optimizer: m[1], momentum, lrs });

@@ -124,6 +124,7 @@ std::string catalog() {
   w.key("max_epochs").value(limits::kMaxEpochs).key("max_seeds").value(limits::kMaxSeeds);
   w.key("max_seed").value(limits::kMaxSeed);
   w.key("min_lr").value(limits::kMinLearningRate).key("max_lr").value(limits::kMaxLearningRate);
+  w.key("max_lrs").value(limits::kMaxLearningRates);
   w.end();
   w.key("models").begin_array();
   for (Preset p : kPresets) w.value(preset_name(p));

@@ -117,11 +117,15 @@ test('bad URL parameters are shown and not used', async () => {
 });
 
 test('numbers are plain decimals; what the form cannot hold is said; seeds past the last one are refused at Start', async () => {
-  const { page, context } = await openPage(browser, `${server.url}?hooks&epochs=0x10&batch=0b11&seeds=1e1&momentum=0.9&optimizer=adam`);
+  const rates = Array.from({ length: 21 }, (_, i) => (i + 1) * 1e-4).join(',');
+  const { page, context } = await openPage(browser, `${server.url}?hooks&epochs=0x10&batch=0b11&seeds=1e1&momentum=0.9&optimizer=adam` +
+    `&lr=${rates}&wninit=${'z'.repeat(5000)}`);
   await page.waitForSelector('#params-error:not([hidden])');
   const message = await text(page, '#params-error');
   for (const bad of [/epochs=0x10: must be a whole number/, /batch=0b11: must be a whole number/, /seeds=1e1: must be a whole number/,
-    /momentum applies to optimizer=sgd only/]) assert.match(message, bad);
+    /momentum applies to optimizer=sgd only/, /: more than 20 values/, new RegExp(`wninit=${'z'.repeat(40)}…: unknown entry ${'z'.repeat(40)}… \\(known`)])
+    assert.match(message, bad);
+  assert.ok(message.length < 2000, `the message quotes what it refuses briefly: ${message.length} characters`);
 
   // 2147483647 is the largest seed: three seeds from it would reach 2147483649, which wn-train refuses.
   await page.goto(`${server.url}?hooks&seed=2147483647&seeds=3&epochs=1&train=64&test=64&models=regular`);
