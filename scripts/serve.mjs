@@ -202,7 +202,7 @@ function port(text, what) {
 }
 
 function parseArgs(args) {
-  const o = { port: process.env.PORT ? port(process.env.PORT, 'PORT') : 8080, host: '127.0.0.1', isolation: true, dir: null };
+  const o = { port: null, host: '127.0.0.1', isolation: true, dir: null };
   for (let i = 0; i < args.length; i++) {
     const value = () => {
       if (i + 1 >= args.length) throw new Error(`${args[i]} needs a value`);
@@ -217,6 +217,7 @@ function parseArgs(args) {
       default: throw new Error(`unknown option ${args[i]}`);
     }
   }
+  o.port ??= process.env.PORT ? port(process.env.PORT, 'PORT') : 8080;  // --port wins over PORT
   if (o.dir !== null && !statSync(o.dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`--root ${o.dir}: not a folder`);
   return o;
 }
