@@ -10,7 +10,7 @@ import { download, epochLine, historyCsv, historyJson, statusLine } from './form
 import { Inspect } from './inspect.js';
 import { parseParams, specErrors, specFrom } from './params.js';
 import { Results } from './results.js';
-import { Scheduler, isolated, plan } from './scheduler.js';
+import { Scheduler, isolated, plan, threadsFor } from './scheduler.js';
 
 const { msg, pageDefaults, finalEvents } = globalThis.WNProtocol;
 const catalog = await globalThis.WNWasm.catalog();
@@ -23,6 +23,7 @@ const state = {
   experiment: null,
   scheduler: null,
   paused: false,
+  threadsWarning: null,  // why the runs train on fewer threads than the URL's threads= asks
 };
 
 // ---- isolation: say plainly which build runs. build=st and threads=N in the URL choose, as in the embed.
@@ -179,7 +180,7 @@ function onEvent(job, e) {
   const status = $(`status-${panelId(job)}`);
   if (e.type === msg.started) {
     status.textContent = statusLine(null, e);
-    for (const w of e.warnings ?? []) log(job, `warning: ${w}`);
+    for (const w of [...(e.warnings ?? []), ...(state.threadsWarning ? [state.threadsWarning] : [])]) log(job, `warning: ${w}`);
   }
   if (e.type === msg.progress) status.textContent = statusLine(e, run.started);
   if (e.type === msg.epoch) log(job, epochLine(e));
@@ -227,7 +228,9 @@ async function start() {
   results.reset(experiment);
   dynamics.reset(experiment);
   inspect.reset(experiment);
-  state.scheduler = new Scheduler({ data: { train: state.data.train, test: state.data.test }, build: given.build, threads: given.threads, onEvent });
+  const { threads, warning } = threadsFor(given.threads ?? null, spec, given.build);
+  state.scheduler = new Scheduler({ data: { train: state.data.train, test: state.data.test }, build: given.build, threads, onEvent });
+  state.threadsWarning = warning;
   state.scheduler.run(experiment.jobs);
   setRunning(true);
 }

@@ -12,7 +12,7 @@ import { loadDataset, preparedSources } from './data.js';
 import { Experiment } from './experiment.js';
 import { historyJson } from './format.js';
 import { paramTable, parseParams, specErrors, specFrom } from './params.js';
-import { Scheduler, isolated } from './scheduler.js';
+import { Scheduler, isolated, threadsFor } from './scheduler.js';
 
 const { embed } = globalThis.WNProtocol;
 const { events, commands } = embed;
@@ -111,23 +111,6 @@ async function dataFor(spec) {
   return state.data;
 }
 
-// The threads per run for the `threads` parameter, and a warning if that is fewer than it asks:
-// the single-threaded build runs one, and a step shares its batch out by images, so no more
-// threads than images are busy (Trainer::pool_size, src/train/trainer.cpp). Fewer asked of the
-// scheduler, too: each thread is a pthread worker the module starts beforehand.
-function threadsFor(spec, build) {
-  const asked = state.values.threads;
-  if (asked == null) return { threads: null, warning: null };
-  if (!isolated() || build === 'st') {
-    const why = build === 'st' ? 'build=st' : 'the page is not cross-origin isolated';
-    return { threads: 1, warning: asked > 1 ? `threads=${asked}: the single-threaded build (${why}) trains on 1 thread` : null };
-  }
-  if (asked > spec.batchSize) {
-    return { threads: spec.batchSize, warning: `threads=${asked}: a step shares its batch of ${spec.batchSize} images out between threads, so each run trains on ${spec.batchSize}` };
-  }
-  return { threads: asked, warning: null };
-}
-
 async function start() {
   const spec = state.spec, attempt = ++state.attempt;
   setPhase('loading', `loading ${spec.trainSamples} + ${spec.testSamples} images…`);
@@ -135,7 +118,7 @@ async function start() {
     const data = await dataFor(spec);
     if (attempt !== state.attempt) return;  // stopped while loading
     const build = state.values.build ?? 'auto';
-    const { threads, warning } = threadsFor(spec, build);
+    const { threads, warning } = threadsFor(state.values.threads, spec, build);
     state.warning = warning;
     state.experiment = new Experiment(spec);
     charts.reset(state.experiment);

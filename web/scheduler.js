@@ -22,6 +22,23 @@ export function plan(jobs, { threads = null, build = 'auto' } = {}) {
   return { workers, threads: Math.max(1, Math.floor(n / workers)) };
 }
 
+// The threads per run for a `threads` parameter (asked: a number, or null for the plan's split),
+// and a warning if that is fewer than it asks, for the page and the embed alike: the
+// single-threaded build runs one, and a step shares its batch out by images, so no more threads
+// than images are busy (Trainer::pool_size, src/train/trainer.cpp). Fewer asked of the
+// scheduler, too: each thread is a pthread worker the module starts beforehand.
+export function threadsFor(asked, spec, build) {
+  if (asked == null) return { threads: null, warning: null };
+  if (!isolated() || build === 'st') {
+    const why = build === 'st' ? 'build=st' : 'the page is not cross-origin isolated';
+    return { threads: 1, warning: asked > 1 ? `threads=${asked}: the single-threaded build (${why}) trains on 1 thread` : null };
+  }
+  if (asked > spec.batchSize) {
+    return { threads: spec.batchSize, warning: `threads=${asked}: a step shares its batch of ${spec.batchSize} images out between threads, so each run trains on ${spec.batchSize}` };
+  }
+  return { threads: asked, warning: null };
+}
+
 export class Scheduler {
   // onEvent(job, event): started, progress, epoch, diverged, done, error — the worker's messages.
   constructor({ data, build = 'auto', threads = null, onEvent }) {

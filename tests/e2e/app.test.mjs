@@ -140,13 +140,20 @@ test('numbers are plain decimals; what the form cannot hold is said; seeds past 
   await context.close();
 });
 
-test('build=st on an isolated page runs the single-threaded build, and says so', async () => {
-  const { page, context } = await openPage(browser, `${server.url}?hooks&build=st&epochs=1&train=64&test=64&models=regular`);
+test('build=st on an isolated page runs the single-threaded build, and says so; threads beyond the batch are warned about', async () => {
+  const { page, context } = await openPage(browser, `${server.url}?hooks&build=st&threads=2&epochs=1&train=64&test=64&models=regular`);
   assert.match(await isolationText(page), /asks for the single-threaded build \(build=st\)/);
   await waitForData(page);
   await page.click('#start');
   await page.waitForFunction(() => /single-threaded build/.test(document.getElementById('status-regular').textContent));
   assert.match(page.url(), /build=st/);
+  await page.waitForFunction(() => /warning: threads=2: the single-threaded build \(build=st\) trains on 1 thread/.test(document.getElementById('log-regular').textContent));
+  // Threaded, 8 threads for a batch of 4 images: each run trains on 4, as the core would.
+  await page.goto(`${server.url}?hooks&threads=8&batch=4&epochs=1&train=64&test=64&models=regular`);
+  await waitForData(page);
+  await page.click('#start');
+  await page.waitForFunction(() => /4 threads/.test(document.getElementById('status-regular').textContent));
+  assert.match(await text(page, '#log-regular'), /warning: threads=8: a step shares its batch of 4 images out between threads, so each run trains on 4/);
   await context.close();
 });
 
