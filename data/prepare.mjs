@@ -325,7 +325,7 @@ const { from } = options;
 // Whether two files hold the same bytes: the same size, then the same MD5 (a quarter of a second
 // for the official archive).
 async function sameContents(a, b) {
-  const size = (p) => { try { return statSync(p).isFile() ? statSync(p).size : -1; } catch { return -1; } };
+  const size = (p) => { try { const st = statSync(p); return st.isFile() ? st.size : -1; } catch { return -1; } };
   if (size(a) < 0 || size(a) !== size(b)) return false;
   const md5 = async (p) => { const h = createHash('md5'); for await (const c of createReadStream(p)) h.update(c); return h.digest('hex'); };
   return (await md5(a)) === (await md5(b));

@@ -40,12 +40,25 @@ inline Bytes tar_header(const std::string& name, std::uint64_t size, char type =
   return h;
 }
 
+// One member: its header, its data, zero padding to the block.
+inline Bytes tar_member(const std::string& name, const Bytes& data, char type = '0') {
+  Bytes m = concat(tar_header(name, data.size(), type), data);
+  m.resize((m.size() + 511) / 512 * 512, 0);
+  return m;
+}
+
+// A pax extended header's record "LENGTH key=value\n", LENGTH counting itself.
+inline Bytes pax_record(const std::string& key, const std::string& value) {
+  const std::string body = " " + key + "=" + value + "\n";
+  std::size_t length = body.size() + 1;
+  while (std::to_string(length).size() + body.size() != length) ++length;
+  const std::string record = std::to_string(length) + body;
+  return Bytes(record.begin(), record.end());
+}
+
 inline Bytes make_tar(const std::vector<std::pair<std::string, Bytes>>& members, bool end_blocks = true) {
   Bytes out;
-  for (const auto& [name, data] : members) {
-    out = concat(concat(std::move(out), tar_header(name, data.size())), data);
-    out.resize((out.size() + 511) / 512 * 512, 0);
-  }
+  for (const auto& [name, data] : members) out = concat(std::move(out), tar_member(name, data));
   if (end_blocks) out.resize(out.size() + 1024, 0);
   return out;
 }

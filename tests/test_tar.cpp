@@ -87,32 +87,16 @@ TEST_CASE("tar: corrupt and truncated archives are errors") {
   }
 }
 
-namespace {
-// One member: header, data, zero padding to the block.
-Bytes member(const std::string& name, char type, const std::string& data) {
-  Bytes m = test::concat(test::tar_header(name, data.size(), type), Bytes(data.begin(), data.end()));
-  m.resize((m.size() + 511) / 512 * 512, 0);
-  return m;
-}
-
-// A pax record "LENGTH key=value\n", LENGTH counting itself.
-std::string pax_record(const std::string& key, const std::string& value) {
-  const std::string body = " " + key + "=" + value + "\n";
-  std::size_t length = body.size() + 1;
-  while (std::to_string(length).size() + body.size() != length) ++length;
-  return std::to_string(length) + body;
-}
-}  // namespace
-
 TEST_CASE("tar: GNU long names and pax paths name the next file only, as tar(1) writes names over 100 bytes") {
   const std::string deep = "cifar-10-batches-bin/" + std::string(120, 'd') + "/data_batch_1.bin";
   const std::string deeper = std::string(200, 'p') + "/test_batch.bin";
-  Bytes tar = member("././@LongLink", 'L', deep + '\0');
-  tar = test::concat(tar, member("short1", '0', "one"));
-  tar = test::concat(tar, member("PaxHeaders/x", 'x', pax_record("mtime", "1.5") + pax_record("path", deeper)));
-  tar = test::concat(tar, member("short2", '7', "two"));  // GNU's contiguous file: a regular one
-  tar = test::concat(tar, member("PaxHeaders/y", 'x', pax_record("uid", "0")));  // no path: the member keeps its name
-  tar = test::concat(tar, member("plain", '0', "three"));
+  const auto bytes = [](const std::string& s) { return Bytes(s.begin(), s.end()); };
+  Bytes tar = test::tar_member("././@LongLink", bytes(deep + '\0'), 'L');
+  tar = test::concat(tar, test::tar_member("short1", bytes("one")));
+  tar = test::concat(tar, test::tar_member("PaxHeaders/x", test::concat(test::pax_record("mtime", "1.5"), test::pax_record("path", deeper)), 'x'));
+  tar = test::concat(tar, test::tar_member("short2", bytes("two"), '7'));  // GNU's contiguous file: a regular one
+  tar = test::concat(tar, test::tar_member("PaxHeaders/y", test::pax_record("uid", "0"), 'x'));  // no path: the member keeps its name
+  tar = test::concat(tar, test::tar_member("plain", bytes("three")));
   tar.resize(tar.size() + 1024, 0);
   for (std::size_t chunk : {1u, 100u, 4096u}) {
     CAPTURE(chunk);
@@ -127,13 +111,13 @@ TEST_CASE("tar: GNU long names and pax paths name the next file only, as tar(1) 
 
 TEST_CASE("tar: a huge long-name record or a pax header that does not add up is an error") {
   Collect sink;
-  const Status huge = read_in_chunks(test::concat(member("././@LongLink", 'L', std::string(70000, 'n')), Bytes(1024, 0)), 4096, sink);
+  const Status huge = read_in_chunks(test::concat(test::tar_member("././@LongLink", Bytes(70000, 'n'), 'L'), Bytes(1024, 0)), 4096, sink);
   CHECK(huge.message() == "corrupt tar archive (a 70000-byte extended header at byte 0)");
   for (const std::string& bad : {std::string("99 path=x\n"), std::string("5 path=x\n"), std::string("x path=y\n"),
                                  std::string("0 \n"), std::string("8 pathx\n")}) {
     CAPTURE(bad);
     Collect s2;
-    const Status st = read_in_chunks(test::concat(member("h", 'x', bad), Bytes(1024, 0)), 4096, s2);
+    const Status st = read_in_chunks(test::concat(test::tar_member("h", Bytes(bad.begin(), bad.end()), 'x'), Bytes(1024, 0)), 4096, s2);
     CHECK(st.message().find("corrupt pax header") == 0);
   }
 }

@@ -11,7 +11,7 @@ import { Charts } from './charts.js';
 import { loadDataset, preparedSources } from './data.js';
 import { Experiment } from './experiment.js';
 import { historyJson } from './format.js';
-import { paramTable, parseParams, specErrors, specFrom } from './params.js';
+import { paramTable, parseParams, quote, quoteList, specErrors, specFrom } from './params.js';
 import { Scheduler, isolated, threadsFor } from './scheduler.js';
 
 const { embed } = globalThis.WNProtocol;
@@ -165,19 +165,13 @@ function patchSize(params, max) {
   return size;
 }
 
-// Text as an error message quotes it: its start, and a list's first few, so that what a caller
-// sends is never echoed back whole.
-const QUOTED = 40, LISTED = 5;
-const short = (text) => (text.length > QUOTED ? `${text.slice(0, QUOTED)}…` : text);
-const listed = (texts) => texts.slice(0, LISTED).map(short).join(', ') + (texts.length > LISTED ? ` and ${texts.length - LISTED} more` : '');
-
 function configure({ params }) {
   if (params === null || typeof params !== 'object' || Array.isArray(params)) throw new Error('configure needs params: {name: value, …}');
   const size = patchSize(params, MAX_PATCH);
   if (size === null) throw new Error('configure: each value must be text, a number, a list of them, or null');
   if (size > MAX_PATCH) throw new Error(`configure: params of more than ${MAX_PATCH} characters, more than any valid setting has`);
   const unknown = Object.keys(params).filter((name) => !Object.hasOwn(table, name) || LOAD_ONLY.includes(name));
-  if (unknown.length) throw new Error(`configure: unknown parameter ${listed(unknown)} (known: ${Object.keys(table).filter((n) => !LOAD_ONLY.includes(n)).join(', ')})`);
+  if (unknown.length) throw new Error(`configure: unknown parameter ${quoteList(unknown)} (known: ${Object.keys(table).filter((n) => !LOAD_ONLY.includes(n)).join(', ')})`);
   const search = new URLSearchParams();
   for (const [name, v] of Object.entries(params)) if (v !== null) search.set(name, Array.isArray(v) ? v.join(',') : String(v));
   const { values, errors } = parseParams(search, catalog);
@@ -217,7 +211,7 @@ const handlers = new Map([
 function obey(m) {
   const handler = handlers.get(m.type);
   // The answer names the command (briefly: an unknown one may be anything) and carries its id.
-  const answer = { command: typeof m.type === 'string' ? short(m.type) : `(${typeof m.type})`, id: m.id };
+  const answer = { command: typeof m.type === 'string' ? quote(m.type) : `(${typeof m.type})`, id: m.id };
   try {
     if (!handler) throw new Error(`unknown command ${JSON.stringify(answer.command)} (known: ${[...handlers.keys()].join(', ')})`);
     if (!handler.when.includes(state.phase)) throw new Error(`${m.type}: ${handler.refused}`);

@@ -7,6 +7,13 @@
 
 function names(list) { return list.join(', '); }
 
+// Text as a message quotes it: its start only, and a list's first few, so that what a caller sends
+// (a URL, an embed's configure) is never echoed back whole.
+const QUOTED = 40, LISTED = 5;
+export const quote = (text) => (text.length > QUOTED ? `${text.slice(0, QUOTED)}…` : text);
+export const quoteList = (texts) =>
+  names(texts.slice(0, LISTED).map(quote)) + (texts.length > LISTED ? ` and ${texts.length - LISTED} more` : '');
+
 export function paramTable(catalog) {
   const l = catalog.limits;
   const int = (lo, hi) => ({ kind: 'int', lo, hi });
@@ -54,10 +61,6 @@ export function formatSweeps(sweeps) {
   return sweeps.map((s) => `${s.optimizer}${s.momentum ? `@${s.momentum}` : ''}:${s.lrs.join(',')}`).join(';');
 }
 
-// A value as a message quotes it: its start only, so a huge one is never echoed back whole.
-const QUOTED = 40;
-const quote = (text) => (text.length > QUOTED ? `${text.slice(0, QUOTED)}…` : text);
-
 // One value: [value, null] or [null, error message].
 function parseOne(name, text, rule) {
   const bad = (why) => [null, `${name}=${quote(text)}: ${why}`];
@@ -81,7 +84,7 @@ function parseOne(name, text, rule) {
     case 'list': {
       const items = text.split(',');
       const unknown = items.filter((m) => !rule.values.includes(m));
-      if (unknown.length) return bad(`unknown ${unknown.length > 1 ? 'entries' : 'entry'} ${names(unknown.slice(0, 5).map(quote))}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''} (known: ${names(rule.values)})`);
+      if (unknown.length) return bad(`unknown ${unknown.length > 1 ? 'entries' : 'entry'} ${quoteList(unknown)} (known: ${names(rule.values)})`);
       const twice = items.filter((m, i) => items.indexOf(m) !== i);
       if (twice.length) return bad(`lists ${names([...new Set(twice)])} twice`);
       return [items, null];

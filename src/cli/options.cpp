@@ -272,11 +272,10 @@ Result<CliOptions> parse(int argc, const char* const* argv, bool run_only) {
   std::vector<std::pair<std::string, std::string>> given;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i] ? argv[i] : "";
-    const bool switch_flag = arg == "--help" || arg == "-h" || arg == "--quiet" || arg == "--version";
     const std::string name = arg.substr(0, arg.find('='));
-    if (!run_only && name != arg && (name == "--help" || name == "--quiet" || name == "--version"))
-      return Error{name + " takes no value"};
+    const bool switch_flag = name == "--help" || name == "-h" || name == "--quiet" || name == "--version";
     if (switch_flag && !run_only) {
+      if (name != arg) return Error{name + " takes no value"};
       (arg == "--quiet" ? o.quiet : arg == "--version" ? o.version : o.help) = true;
       continue;
     }

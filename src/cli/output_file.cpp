@@ -154,14 +154,16 @@ Status permitted(const Target& t, const std::string& path) {
 }
 
 // Which file a path names, the same for every spelling of it: an existing file's device and
-// inode, else the real path of its folder and its name. None for a character device, which is
-// no file to destroy, or for a path whose folder does not resolve (check_output_path says why).
-std::optional<std::string> file_key(const std::string& path) {
+// inode, else (when it need not exist) the real path of its folder and its name. None for a
+// character device, which is no file to destroy, for a missing file that must exist, or for a
+// path whose folder does not resolve (check_output_path says why).
+std::optional<std::string> file_key(const std::string& path, bool must_exist) {
   struct stat st;
   if (::stat(path.c_str(), &st) == 0) {
     if (S_ISCHR(st.st_mode)) return std::nullopt;
     return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
   }
+  if (must_exist) return std::nullopt;
   char* real = ::realpath(folder_of(path).c_str(), nullptr);
   if (!real) return std::nullopt;
   std::string key = std::string(real) + "/" + name_of(path);
@@ -174,8 +176,7 @@ std::optional<std::string> file_key(const std::string& path) {
 Status check_distinct_files(const std::vector<FileUse>& uses) {
   std::unordered_map<std::string, const FileUse*> seen;
   for (const FileUse& use : uses) {
-    if (!use.output && ::access(use.path.c_str(), F_OK) != 0) continue;  // an input that is not there clashes with nothing
-    const auto key = file_key(use.path);
+    const auto key = file_key(use.path, /*must_exist=*/!use.output);  // an input that is not there clashes with nothing
     if (!key) continue;
     const auto [it, fresh] = seen.emplace(*key, &use);
     const FileUse& other = *it->second;

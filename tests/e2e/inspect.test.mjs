@@ -280,19 +280,20 @@ async function lyingZip(name, inflated, declared) {
   const data = Buffer.concat(deflated);
   const file = Buffer.from(name);
   const local = Buffer.alloc(30), central = Buffer.alloc(46), end = Buffer.alloc(22);
+  // The fields both headers have, at the same distances: the central one's start 2 bytes later,
+  // after its "version made by".
+  const entry = (header, at) => {
+    header.writeUInt16LE(20, at);  // version needed
+    header.writeUInt16LE(8, at + 4);  // deflated
+    header.writeUInt32LE(data.length, at + 14);
+    header.writeUInt32LE(declared, at + 18);
+    header.writeUInt16LE(file.length, at + 22);
+  };
   local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);  // version needed
-  local.writeUInt16LE(8, 8);   // deflated
-  local.writeUInt32LE(data.length, 18);
-  local.writeUInt32LE(declared, 22);
-  local.writeUInt16LE(file.length, 26);
+  entry(local, 4);
   central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt32LE(data.length, 20);
-  central.writeUInt32LE(declared, 24);
-  central.writeUInt16LE(file.length, 28);
+  central.writeUInt16LE(20, 4);  // version made by
+  entry(central, 6);
   end.writeUInt32LE(0x06054b50, 0);
   end.writeUInt16LE(1, 8);
   end.writeUInt16LE(1, 10);

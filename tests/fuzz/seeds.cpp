@@ -20,11 +20,8 @@ int main(int argc, char** argv) {
   write_file(dir + "/tar/seed-0", concat({3}, tar));
   write_file(dir + "/tar/seed-1", concat({0}, make_tar({{"a", Bytes(1, 'a')}}, false)));
   const std::string long_name = std::string(150, 'l') + "/test_batch.bin";
-  Bytes named = concat(tar_header("././@LongLink", long_name.size() + 1, 'L'), Bytes(long_name.begin(), long_name.end()));
-  named.resize(1024, 0);  // the name, NUL-terminated and padded to its block
-  const std::string pax = "27 path=x/data_batch_1.bin\n";
-  Bytes paxed = concat(tar_header("PaxHeaders/p", pax.size(), 'x'), Bytes(pax.begin(), pax.end()));
-  paxed.resize(1024, 0);
+  const Bytes named = tar_member("././@LongLink", concat(Bytes(long_name.begin(), long_name.end()), {0}), 'L');
+  const Bytes paxed = tar_member("PaxHeaders/p", pax_record("path", "x/data_batch_1.bin"), 'x');
   write_file(dir + "/tar/seed-2", concat({1}, concat(concat(named, make_tar({{"t", test}}, false)), concat(paxed, make_tar({{"d", train}})))));
   write_file(dir + "/gzip/seed-0", concat({255}, gzip(tar)));
   write_file(dir + "/gzip/seed-1", concat({0}, gzip(make_tar({{"data_batch_2.bin", cifar_records(1, 5)}}))));
