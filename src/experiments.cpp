@@ -5,11 +5,11 @@ namespace wn {
 namespace {
 constexpr auto adam = OptimizerKind::adam;
 constexpr auto sgd = OptimizerKind::sgd;
-const std::vector<Preset> kPair = {Preset::regular, Preset::weightnorm};
+const std::vector<ModelKind> kPair = {ModelKind::regular, ModelKind::weightnorm};
 }  // namespace
 
-const std::vector<ExperimentPreset>& experiment_presets() {
-  static const std::vector<ExperimentPreset> presets = {
+const std::vector<Experiment>& experiments() {
+  static const std::vector<Experiment> all = {
       {"tutorial", "The tutorial",
        "TensorFlow Addons' weight-normalisation tutorial: Adam (lr 1e-3), batch 32, 10 epochs, here on a "
        "10,000-image subset (set training images to 50,000 for the full run). With a well-tuned Adam the paper expects "
@@ -37,7 +37,7 @@ const std::vector<ExperimentPreset>& experiment_presets() {
        "normalises every unit's pre-activation to mean 0, std 1 on the first batch; TFA's version takes the statistics "
        "with the unnormalised v, so its units start at std 1/‖v‖ and off-centre; 'none' starts as the plain net. The "
        "table shows the step-0 statistics per layer. Under Adam the init barely matters: 0.367–0.377 over 5 seeds.",
-       {Preset::regular, Preset::weightnorm}, {WnInit::tfa, WnInit::paper, WnInit::none}, {{adam, 0.0f, {1e-3f}}}, 3, 1,
+       {ModelKind::regular, ModelKind::weightnorm}, {WnInit::tfa, WnInit::paper, WnInit::none}, {{adam, 0.0f, {1e-3f}}}, 3, 1,
        10000, 2000},
       {"mobn", "Mean-only batch normalisation",
        "Weight norm with mean-only batch normalisation on the hidden layers (§2.2): each unit's batch mean is "
@@ -45,7 +45,7 @@ const std::vector<ExperimentPreset>& experiment_presets() {
        "CIFAR-10 result: weight norm fixes the scale of the pre-activations, the centring their shift, without full "
        "batch norm's noisy variance. Adam lr 1e-3, 2 epochs on 10,000 images. Natively, 5 seeds: wn-mobn 0.456 ± 0.020, "
        "plain 0.411, weight norm 0.412; wn-mobn ahead in 5 of 5.",
-       {Preset::regular, Preset::weightnorm, Preset::wn_mobn}, {WnInit::tfa}, {{adam, 0.0f, {1e-3f}}}, 3, 2, 10000, 2000},
+       {ModelKind::regular, ModelKind::weightnorm, ModelKind::wn_mobn}, {WnInit::tfa}, {{adam, 0.0f, {1e-3f}}}, 3, 2, 10000, 2000},
       {"lr-sweep", "Learning-rate sweep",
        "Final validation accuracy after one epoch on 10,000 images against the learning rate, for Adam (3e-4 to 3e-2) "
        "and SGD (3e-3 to 3e-1), with min–max over the seeds. The paper predicts weight norm widens the range of usable "
@@ -55,18 +55,18 @@ const std::vector<ExperimentPreset>& experiment_presets() {
        {{adam, 0.0f, {3e-4f, 1e-3f, 3e-3f, 1e-2f, 3e-2f}}, {sgd, 0.0f, {3e-3f, 1e-2f, 3e-2f, 1e-1f, 3e-1f}}}, 3, 1, 10000,
        2000},
   };
-  return presets;
+  return all;
 }
 
-const ExperimentPreset* find_experiment(const std::string& name) {
-  for (const ExperimentPreset& p : experiment_presets())
+const Experiment* find_experiment(const std::string& name) {
+  for (const Experiment& p : experiments())
     if (p.name == name) return &p;
   return nullptr;
 }
 
 std::string experiment_names() {
   std::string s;
-  for (const ExperimentPreset& p : experiment_presets()) s += (s.empty() ? "" : ", ") + p.name;
+  for (const Experiment& p : experiments()) s += (s.empty() ? "" : ", ") + p.name;
   return s;
 }
 

@@ -17,18 +17,18 @@ struct Sweep {
   std::vector<float> learning_rates{1e-3f};
 };
 
-struct ExperimentPreset {
+struct Experiment {
   std::string name, title;
   std::string text;  // what it shows, what the paper predicts, what our native runs measured
-  std::vector<Preset> models;
+  std::vector<ModelKind> models;
   std::vector<WnInit> wn_inits;  // for the weight-normalised models; the plain one has none
   std::vector<Sweep> sweeps;
   int seeds;  // runs 1..seeds
   int epochs, train_samples, test_samples, batch_size = 32;
 };
 
-const std::vector<ExperimentPreset>& experiment_presets();
-const ExperimentPreset* find_experiment(const std::string& name);
+const std::vector<Experiment>& experiments();
+const Experiment* find_experiment(const std::string& name);
 std::string experiment_names();  // for messages
 
 }  // namespace wn

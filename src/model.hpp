@@ -1,5 +1,5 @@
 #pragma once
-// Sequential models built from a small description, and the tutorial's two nets.
+// Sequential models built from a small description, and the tutorial's LeNet in each model kind.
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,7 +11,7 @@
 
 namespace wn {
 
-// One entry of a model description. A net is a list of these; see preset().
+// One entry of a model description. A net is a list of these; see lenet().
 struct LayerSpec {
   enum class Kind { conv2d, maxpool2d, flatten, dense, activation };
   Kind kind;
@@ -38,21 +38,21 @@ struct ModelSpec {
   bool weight_norm = false;  // wrap every Conv2D and Dense in WeightNormalization
   WnInit wn_init = WnInit::tfa;
   // Mean-only batch norm (§2.2, layers/mean_only_bn.hpp) on every weight-normalised layer but the
-  // output layer; needs weight_norm. See preset() for why not the output layer.
+  // output layer; needs weight_norm. See lenet() for why not the output layer.
   bool mean_only_bn = false;
 };
 
-enum class Preset { regular, weightnorm, wn_mobn };
-constexpr Preset kPresets[] = {Preset::regular, Preset::weightnorm, Preset::wn_mobn};
-const char* preset_name(Preset p);
-std::optional<Preset> preset_from_name(const std::string& name);
-std::string preset_names();  // "regular, weightnorm, wn-mobn": for messages
-bool uses_weight_norm(Preset p);
+enum class ModelKind { regular, weightnorm, wn_mobn };
+constexpr ModelKind kModelKinds[] = {ModelKind::regular, ModelKind::weightnorm, ModelKind::wn_mobn};
+const char* model_kind_name(ModelKind p);
+std::optional<ModelKind> model_kind_from_name(const std::string& name);
+std::string model_kind_names();  // "regular, weightnorm, wn-mobn": for messages
+bool uses_weight_norm(ModelKind p);
 // The TFA tutorial's LeNet: Conv(6,5,relu) → Pool(2,2) → Conv(16,5,relu) → Pool(2,2)
 // → Flatten → Dense(120,relu) → Dense(84,relu) → Dense(10, softmax in the loss).
 // regular: as is; weightnorm: every Conv2D and Dense weight-normalised; wn-mobn ("wn-mobn"):
 // weight norm with mean-only batch norm on the hidden layers, weight norm alone on the output.
-ModelSpec preset(Preset p, WnInit wn_init = WnInit::tfa);
+ModelSpec lenet(ModelKind p, WnInit wn_init = WnInit::tfa);
 
 class Model {
  public:

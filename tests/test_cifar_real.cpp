@@ -33,11 +33,11 @@ TEST_CASE("real CIFAR-10: both nets' loss falls and accuracy beats chance clearl
   for (std::uint8_t l : data->test.labels) ++per_class[l];
   CHECK(per_class[0] > 50);  // a real label distribution, not one class
 
-  for (Preset p : {Preset::regular, Preset::weightnorm}) {
-    CAPTURE(preset_name(p));
+  for (ModelKind p : {ModelKind::regular, ModelKind::weightnorm}) {
+    CAPTURE(model_kind_name(p));
     const History h = test::fit(test::config(p, 2, 0, 2), data->train, data->test);
     REQUIRE(h.epochs.size() == 2);
-    MESSAGE(std::string(preset_name(p)), ": loss ", h.epochs[0].loss, " -> ", h.epochs[1].loss, ", val_accuracy ",
+    MESSAGE(std::string(model_kind_name(p)), ": loss ", h.epochs[0].loss, " -> ", h.epochs[1].loss, ", val_accuracy ",
             h.epochs[1].val_accuracy);
     CHECK(h.epochs[1].loss < h.epochs[0].loss);
     CHECK(h.epochs[0].loss < 2.31);  // below ln 10, where an untrained net sits

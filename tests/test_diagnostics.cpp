@@ -17,8 +17,8 @@ struct Net {
   std::unique_ptr<Optimizer> optimizer;
   std::unique_ptr<Trainer> trainer;
 };
-Net net(Preset p, WnInit init, std::unique_ptr<Optimizer> optimizer, int batch = 64, std::uint64_t seed = 1) {
-  Net n{std::move(Model::build(preset(p, init), seed).value()), std::move(optimizer), nullptr};
+Net net(ModelKind p, WnInit init, std::unique_ptr<Optimizer> optimizer, int batch = 64, std::uint64_t seed = 1) {
+  Net n{std::move(Model::build(lenet(p, init), seed).value()), std::move(optimizer), nullptr};
   n.trainer = std::make_unique<Trainer>(*n.model, *n.optimizer, TrainerOptions{batch, 2});
   return n;
 }
@@ -43,7 +43,7 @@ void each_preactivation(const Model& m, const float* x0, int n, F&& f) {
 TEST_CASE("∇v ⟂ v per output channel (eq. 3 projects the gradient away from v)") {
   const Dataset data = test::quadrants(64, 1);
   const Batch b = first_batch(data, 64);
-  Net n = net(Preset::weightnorm, WnInit::tfa, make_adam({}));
+  Net n = net(ModelKind::weightnorm, WnInit::tfa, make_adam({}));
   n.trainer->train_batch(b.x(), b.labels(), 64);
   int checked = 0;
   for (std::size_t i = 0; i < n.model->layer_count(); ++i) {
@@ -51,7 +51,7 @@ TEST_CASE("∇v ⟂ v per output channel (eq. 3 projects the gradient away from 
     if (!v) continue;
     // The gradient was taken at the parameters before Adam's step: compare with those.
     const float* dv = n.trainer->grads().data() + n.model->param_offset(i);
-    Net fresh = net(Preset::weightnorm, WnInit::tfa, make_adam({}));
+    Net fresh = net(ModelKind::weightnorm, WnInit::tfa, make_adam({}));
     fresh.trainer->initialise(b.x(), 64);
     const float* v0 = fresh.model->params().data() + fresh.model->param_offset(i);
     for (int j = 0; j < v.cols; ++j) {
@@ -70,7 +70,7 @@ TEST_CASE("∇v ⟂ v per output channel (eq. 3 projects the gradient away from 
 TEST_CASE("under SGD without momentum ‖v‖ only grows: ‖v_{t+1}‖² = ‖v_t‖² + ‖Δv‖²") {
   const Dataset data = test::quadrants(64, 2);
   const Batch b = first_batch(data, 64);
-  Net n = net(Preset::weightnorm, WnInit::paper, make_sgd({0.5f, 0.0f}));
+  Net n = net(ModelKind::weightnorm, WnInit::paper, make_sgd({0.5f, 0.0f}));
   n.trainer->initialise(b.x(), 64);
   const Floats before = n.model->params();
   n.trainer->train_batch(b.x(), b.labels(), 64);
@@ -102,7 +102,7 @@ TEST_CASE("data init: 'paper' gives pre-activations of mean 0, std 1, 'tfa' give
   const Batch b = first_batch(data, 64);
   for (WnInit init : {WnInit::paper, WnInit::tfa}) {
     CAPTURE(std::string(wn_init_name(init)));
-    Net n = net(Preset::weightnorm, init, make_adam({}));
+    Net n = net(ModelKind::weightnorm, init, make_adam({}));
     n.trainer->initialise(b.x(), 64);
     int layers = 0;
     each_preactivation(*n.model, b.x(), 64, [&](std::size_t, const Layer& l, const float* p, const std::vector<float>& z) {
@@ -127,7 +127,7 @@ TEST_CASE("data init: 'paper' gives pre-activations of mean 0, std 1, 'tfa' give
 TEST_CASE("'none' starts as the plain net: the same logits, bit for bit") {
   const Dataset data = test::quadrants(32, 4);
   const Batch b = first_batch(data, 32);
-  Net plain = net(Preset::regular, WnInit::tfa, make_adam({}), 32, 5), wn = net(Preset::weightnorm, WnInit::none, make_adam({}), 32, 5);
+  Net plain = net(ModelKind::regular, WnInit::tfa, make_adam({}), 32, 5), wn = net(ModelKind::weightnorm, WnInit::none, make_adam({}), 32, 5);
   Floats a(320), c(320);
   plain.trainer->eval_batch(b.x(), b.labels(), 32, a.data());
   wn.trainer->eval_batch(b.x(), b.labels(), 32, c.data());
@@ -136,8 +136,8 @@ TEST_CASE("'none' starts as the plain net: the same logits, bit for bit") {
 
 TEST_CASE("diagnostics: step 0 after the data init, then at every progress report, with angles and update ratios") {
   const Dataset train = test::quadrants(320, 5), valid = test::quadrants(64, 6);
-  for (Preset p : {Preset::regular, Preset::weightnorm}) {
-    CAPTURE(std::string(preset_name(p)));
+  for (ModelKind p : {ModelKind::regular, ModelKind::weightnorm}) {
+    CAPTURE(std::string(model_kind_name(p)));
     RunConfig c = test::config(p, 1, 1, 2, 1e-3f, WnInit::paper);
     c.diagnostics = true;
     c.progress_every = 4;
@@ -153,14 +153,14 @@ TEST_CASE("diagnostics: step 0 after the data init, then at every progress repor
     CHECK(seen[0].kind == FitEvent::Kind::diagnostics);
     CHECK(d0.step == 0);
     REQUIRE(d0.layers.size() == 5);
-    CHECK(d0.layers[0].name == (p == Preset::regular ? "conv2d" : "weight_normalization"));
+    CHECK(d0.layers[0].name == (p == ModelKind::regular ? "conv2d" : "weight_normalization"));
     for (const LayerDiagnostics& l : d0.layers) {
       CHECK(l.preact_std.has_value());
       CHECK(!l.angle.has_value());
       CHECK(!l.update_ratio.has_value());
       CHECK(*l.dead_relu >= 0.0);
     }
-    if (p == Preset::weightnorm) CHECK(*d0.layers[2].preact_std == doctest::Approx(1.0).epsilon(1e-3));  // paper init
+    if (p == ModelKind::weightnorm) CHECK(*d0.layers[2].preact_std == doctest::Approx(1.0).epsilon(1e-3));  // paper init
     CHECK(*d0.layers[4].dead_relu == 0.0);  // the linear output layer
     CHECK(*d0.layers[2].dead_relu > 0.1);   // ReLUs at init: many units off
     const DiagnosticsRecord& d1 = seen[2].diagnostics;
@@ -168,7 +168,7 @@ TEST_CASE("diagnostics: step 0 after the data init, then at every progress repor
     CHECK(d1.step == 4);
     for (const LayerDiagnostics& l : d1.layers) {
       CHECK(!l.preact_std.has_value());
-      if (p == Preset::weightnorm) {
+      if (p == ModelKind::weightnorm) {
         CHECK(*l.angle > 0.0);
         CHECK(*l.angle < 0.5);
         CHECK(l.v_norm > 0.0);

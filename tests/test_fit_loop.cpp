@@ -38,7 +38,7 @@ struct Recording final : ImageSource {
 
 TEST_CASE("the loop's events: progress every N steps and at each epoch's end, then epoch, then done") {
   const Dataset train = test::quadrants(1000, 5), valid = test::quadrants(100, 6);
-  RunConfig c = test::config(Preset::weightnorm, 2, 1, 3);
+  RunConfig c = test::config(ModelKind::weightnorm, 2, 1, 3);
   c.progress_every = 8;
   auto run = test::make_run(c, train, valid);
   const std::vector<FitEvent> ev = events(*run, 1000000);
@@ -66,7 +66,7 @@ TEST_CASE("the loop's events: progress every N steps and at each epoch's end, th
 
 TEST_CASE("slices change nothing: one batch at a time gives the same events and history as one call") {
   const Dataset train = test::quadrants(300, 7), valid = test::quadrants(90, 8);
-  const RunConfig c = test::config(Preset::weightnorm, 1, 4, 2);
+  const RunConfig c = test::config(ModelKind::weightnorm, 1, 4, 2);
   auto whole = test::make_run(c, train, valid), sliced = test::make_run(c, train, valid);
   const auto a = events(*whole, 1000000), b = events(*sliced, 1);
   REQUIRE(a.size() == b.size());
@@ -86,9 +86,9 @@ TEST_CASE("slices change nothing: one batch at a time gives the same events and 
 TEST_CASE("the data order: a fresh permutation each epoch, the same for every model of a seed") {
   const Dataset train = test::quadrants(100, 9), valid = test::quadrants(20, 10);
   Recording a(train), b(train), other(train);
-  test::fit(test::config(Preset::regular, 1, 5, 2), a, valid);
-  test::fit(test::config(Preset::weightnorm, 1, 5, 2), b, valid);
-  test::fit(test::config(Preset::regular, 1, 6, 2), other, valid);
+  test::fit(test::config(ModelKind::regular, 1, 5, 2), a, valid);
+  test::fit(test::config(ModelKind::weightnorm, 1, 5, 2), b, valid);
+  test::fit(test::config(ModelKind::regular, 1, 6, 2), other, valid);
   // Weight norm's data init gathers the first batch once more, before its first step.
   std::vector<std::uint32_t> wn_steps(b.seen.begin() + 32, b.seen.end());
   CHECK(std::equal(b.seen.begin(), b.seen.begin() + 32, a.seen.begin()));
@@ -105,7 +105,7 @@ TEST_CASE("the data order: a fresh permutation each epoch, the same for every mo
 
 TEST_CASE("--init-samples: weight norm's data init sees that many images of the first order") {
   const Dataset train = test::quadrants(200, 11), valid = test::quadrants(20, 12);
-  RunConfig c = test::config(Preset::weightnorm, 1, 1, 1);
+  RunConfig c = test::config(ModelKind::weightnorm, 1, 1, 1);
   c.init_samples = 150;
   Recording r(train);
   test::fit(c, r, valid);
@@ -119,7 +119,7 @@ TEST_CASE("--init-samples: weight norm's data init sees that many images of the 
 
 TEST_CASE("timing: ms_per_step is busy time per training step, time between calls never counts") {
   const Dataset train = test::quadrants(320, 13), valid = test::quadrants(32, 14);
-  auto run = test::make_run(test::config(Preset::regular, 1, 1, 1), train, valid);
+  auto run = test::make_run(test::config(ModelKind::regular, 1, 1, 1), train, valid);
   FitEvent e;
   while ((e = run->loop().advance(1)).kind != Kind::progress) {}
   CHECK(e.ms_per_step > 0);
@@ -134,7 +134,7 @@ TEST_CASE("timing: ms_per_step is busy time per training step, time between call
 
 TEST_CASE("a NaN loss stops the run and names the epoch and step, the history so far stays") {
   const Dataset data = test::quadrants(100, 7);
-  auto run = test::make_run(test::config(Preset::regular, 1, 1, 3), data, data);
+  auto run = test::make_run(test::config(ModelKind::regular, 1, 1, 3), data, data);
   while (run->loop().advance().kind != Kind::epoch) {}
   run->model().params()[3] = std::nanf("");  // poison a weight after a good epoch
   const FitEvent e = run->loop().advance();
@@ -148,11 +148,11 @@ TEST_CASE("a NaN loss stops the run and names the epoch and step, the history so
 
 TEST_CASE("lr = 10 blows the loss up without a NaN, the divergence bound stops it") {
   const Dataset data = test::quadrants(320, 8);
-  const History h = test::fit(test::config(Preset::regular, 1, 1, 3, 10.0f), data, data);
+  const History h = test::fit(test::config(ModelKind::regular, 1, 1, 3, 10.0f), data, data);
   CHECK(h.stopped.rfind("training diverged at epoch 1 step ", 0) == 0);
   CHECK(h.stopped.find("exceeds 230, 100x that of a uniform guess") != std::string::npos);
   CHECK(h.epochs.empty());
-  CHECK(test::fit(test::config(Preset::regular, 1, 1, 1), data, data).stopped.empty());  // a sane run never comes near
+  CHECK(test::fit(test::config(ModelKind::regular, 1, 1, 1), data, data).stopped.empty());  // a sane run never comes near
   BatchResult ok{2.0 * 32, 3, 32}, nan{std::nan(""), 0, 32}, huge{1e4 * 32, 0, 32};
   CHECK(divergence(ok, 10).empty());
   CHECK(divergence(nan, 10) == "loss is nan");
@@ -164,7 +164,7 @@ TEST_CASE("an all-zero dataset trains without NaN (the variance epsilon of the d
   zeros.images.assign(std::size_t(64) * Dataset::kImageBytes, 0);
   for (int i = 0; i < 64; ++i) zeros.labels.push_back(std::uint8_t(i % 10));
   for (WnInit init : {WnInit::tfa, WnInit::paper}) {
-    const History h = test::fit(test::config(Preset::weightnorm, 1, 1, 2, 1e-3f, init), zeros, zeros);
+    const History h = test::fit(test::config(ModelKind::weightnorm, 1, 1, 2, 1e-3f, init), zeros, zeros);
     CHECK(h.stopped.empty());
     REQUIRE(h.epochs.size() == 2);
     CHECK(std::isfinite(h.epochs[1].loss));
@@ -173,7 +173,7 @@ TEST_CASE("an all-zero dataset trains without NaN (the variance epsilon of the d
 
 TEST_CASE("the confusion matrix of the last validation: rows sum to each class, the trace to the accuracy") {
   const Dataset train = test::quadrants(320, 15), valid = test::quadrants(250, 16);
-  const History h = test::fit(test::config(Preset::regular, 2, 1, 2), train, valid);
+  const History h = test::fit(test::config(ModelKind::regular, 2, 1, 2), train, valid);
   long total = 0, trace = 0;
   long per_class[10] = {};
   for (std::uint8_t l : valid.labels) ++per_class[l];
@@ -193,7 +193,7 @@ TEST_CASE("the confusion matrix of the last validation: rows sum to each class, 
 
 TEST_CASE("epochs 0 evaluates once: an epoch-0 record with validation only, predictions of the first test images") {
   const Dataset train = test::quadrants(64, 17), valid = test::quadrants(40, 18);
-  auto run = test::make_run(test::config(Preset::weightnorm, 1, 1, 0), train, valid);
+  auto run = test::make_run(test::config(ModelKind::weightnorm, 1, 1, 0), train, valid);
   std::vector<FitEvent> ev = events(*run, 1000);
   REQUIRE(ev.size() == 2);
   CHECK(ev[0].kind == Kind::epoch);
@@ -214,16 +214,16 @@ TEST_CASE("epochs 0 evaluates once: an epoch-0 record with validation only, pred
   }
   CHECK(correct <= 32);
   // The weights it evaluated are the ones the trainer left: a second run from them agrees.
-  RunConfig again = test::config(Preset::weightnorm, 1, 1, 0);
+  RunConfig again = test::config(ModelKind::weightnorm, 1, 1, 0);
   again.initial_weights = std::make_shared<const std::vector<float>>(snapshot(run->model()));
   CHECK(test::fit(again, train, valid).epochs[0].val_loss == run->history().epochs[0].val_loss);
 }
 
 TEST_CASE("a run from saved weights skips the data init and validates what was saved") {
   const Dataset train = test::quadrants(96, 19), valid = test::quadrants(64, 20);
-  auto trained = test::make_run(test::config(Preset::weightnorm, 2, 1, 1), train, valid);
+  auto trained = test::make_run(test::config(ModelKind::weightnorm, 2, 1, 1), train, valid);
   events(*trained, 1000);
-  RunConfig c = test::config(Preset::weightnorm, 2, 1, 0);
+  RunConfig c = test::config(ModelKind::weightnorm, 2, 1, 0);
   c.initial_weights = std::make_shared<const std::vector<float>>(snapshot(trained->model()));
   CHECK(test::fit(c, train, valid).epochs[0].val_accuracy == trained->history().epochs[0].val_accuracy);
   // Training on from them: one SGD step of lr 1e-9 moves nothing visibly, while a data init would
@@ -236,13 +236,13 @@ TEST_CASE("a run from saved weights skips the data init and validates what was s
   for (std::size_t i = 0; i < more->model().params().size(); ++i)
     worst = std::max(worst, double(std::abs(more->model().params()[i] - (*c.initial_weights)[i])));
   CHECK(worst < 1e-6);
-  RunConfig wrong = test::config(Preset::regular, 1, 1, 0);
+  RunConfig wrong = test::config(ModelKind::regular, 1, 1, 0);
   wrong.initial_weights = c.initial_weights;
   CHECK(Run::create(wrong, train, valid).message() == "the weights hold 62242 values, the model \"regular\" has 62006");
 }
 
 TEST_CASE("a data init on too few images is warned about, enough images, no init, or a plain net are not") {
-  RunConfig c = test::config(Preset::weightnorm);
+  RunConfig c = test::config(ModelKind::weightnorm);
   c.batch_size = 2;
   REQUIRE(run_warnings(c, 1000).size() == 1);
   CHECK(run_warnings(c, 1000)[0].find("sees only 2 image(s)") != std::string::npos);
@@ -252,7 +252,7 @@ TEST_CASE("a data init on too few images is warned about, enough images, no init
   CHECK(run_warnings(c, 1000).size() == 1);
   c.wn_init = WnInit::none;
   CHECK(run_warnings(c, 1000).empty());
-  CHECK(run_warnings(test::config(Preset::regular), 1000).empty());
+  CHECK(run_warnings(test::config(ModelKind::regular), 1000).empty());
   // The init sees what the training set has: 10 images, however many were asked for.
   c.wn_init = WnInit::tfa;
   c.init_samples = 500;
@@ -261,7 +261,7 @@ TEST_CASE("a data init on too few images is warned about, enough images, no init
 }
 
 TEST_CASE("a batch larger than the training set is warned about") {
-  RunConfig c = test::config(Preset::regular);
+  RunConfig c = test::config(ModelKind::regular);
   c.batch_size = 64;
   CHECK(run_warnings(c, 64).empty());
   REQUIRE(run_warnings(c, 10).size() == 1);

@@ -223,7 +223,7 @@ TEST_CASE("wn-mobn: 1, 2 and 3 threads compute the same step (the mean is the wh
     CAPTURE(n);
     Floats grads[3], state[3];
     for (int threads : {1, 2, 3}) {  // 3 splits 32 unevenly
-      auto model = std::move(Model::build(preset(Preset::wn_mobn), 1).value());
+      auto model = std::move(Model::build(lenet(ModelKind::wn_mobn), 1).value());
       auto sgd = make_sgd({0.1f});
       Trainer trainer(*model, *sgd, {32, threads});
       REQUIRE(trainer.threads() == threads);
@@ -244,7 +244,7 @@ TEST_CASE("wn-mobn: 1, 2 and 3 threads compute the same step (the mean is the wh
 
 TEST_CASE("wn-mobn learns the quadrants task, and validates with its running means") {
   const Dataset train = test::quadrants(1000, 5), valid = test::quadrants(200, 6);
-  const History h = test::fit(test::config(Preset::wn_mobn, 2, 1, 3), train, valid);
+  const History h = test::fit(test::config(ModelKind::wn_mobn, 2, 1, 3), train, valid);
   REQUIRE(h.epochs.size() == 3);
   CHECK(h.epochs[2].loss < h.epochs[0].loss);
   CHECK(h.epochs[2].accuracy > 0.8);

@@ -5,7 +5,7 @@
 using namespace wn;
 
 TEST_CASE("the tutorial's nets: shapes and Keras' parameter counts") {
-  auto regular = Model::build(preset(Preset::regular), 0);
+  auto regular = Model::build(lenet(ModelKind::regular), 0);
   REQUIRE(regular);
   const Model& m = *regular.value();
   CHECK(m.layer_count() == 8);
@@ -18,7 +18,7 @@ TEST_CASE("the tutorial's nets: shapes and Keras' parameter counts") {
   // Keras' summary: 456 + 2416 + 48120 + 10164 + 850
   CHECK(m.params().size() == 62006);
 
-  auto wnet = Model::build(preset(Preset::weightnorm), 0);
+  auto wnet = Model::build(lenet(ModelKind::weightnorm), 0);
   REQUIRE(wnet);
   // + one g per output channel: 6 + 16 + 120 + 84 + 10
   CHECK(wnet.value()->params().size() == 62006 + 236);
@@ -27,11 +27,11 @@ TEST_CASE("the tutorial's nets: shapes and Keras' parameter counts") {
 }
 
 TEST_CASE("wn-mobn: weight norm's parameters, and a running mean per hidden channel as state, not parameters") {
-  auto built = Model::build(preset(Preset::wn_mobn), 0);
+  auto built = Model::build(lenet(ModelKind::wn_mobn), 0);
   REQUIRE(built);
   const Model& m = *built.value();
-  CHECK(preset_from_name("wn-mobn") == Preset::wn_mobn);
-  CHECK(preset_names() == "regular, weightnorm, wn-mobn");
+  CHECK(model_kind_from_name("wn-mobn") == ModelKind::wn_mobn);
+  CHECK(model_kind_names() == "regular, weightnorm, wn-mobn");
   CHECK(m.params().size() == 62006 + 236);  // the same as weightnorm's: the bias moved after the centring
   CHECK(m.state().size() == 6 + 16 + 120 + 84);  // the output layer is not centred
   CHECK(m.state_offset(2) == 6);
@@ -41,9 +41,9 @@ TEST_CASE("wn-mobn: weight norm's parameters, and a running mean per hidden chan
   CHECK(m.summary().find("MeanOnlyBN(WeightNormalization(Conv2D(6, 5x5, stride 1, valid, linear), init tfa), relu)") !=
         std::string::npos);
   CHECK(m.summary().find("non-trainable (running means): 226") != std::string::npos);
-  CHECK(Model::build(preset(Preset::weightnorm), 0).value()->state().empty());
+  CHECK(Model::build(lenet(ModelKind::weightnorm), 0).value()->state().empty());
 
-  ModelSpec plain = preset(Preset::regular);
+  ModelSpec plain = lenet(ModelKind::regular);
   plain.mean_only_bn = true;
   const auto refused = Model::build(plain, 0);
   CHECK(!refused);
@@ -51,13 +51,13 @@ TEST_CASE("wn-mobn: weight norm's parameters, and a running mean per hidden chan
 }
 
 TEST_CASE("the same seed gives the same weights, and WN's v is the plain kernel") {
-  auto a = Model::build(preset(Preset::regular), 5);
-  auto b = Model::build(preset(Preset::regular), 5);
-  auto c = Model::build(preset(Preset::regular), 6);
-  auto w = Model::build(preset(Preset::weightnorm), 5);
+  auto a = Model::build(lenet(ModelKind::regular), 5);
+  auto b = Model::build(lenet(ModelKind::regular), 5);
+  auto c = Model::build(lenet(ModelKind::regular), 6);
+  auto w = Model::build(lenet(ModelKind::weightnorm), 5);
   CHECK(a.value()->params() == b.value()->params());
   CHECK(a.value()->params() != c.value()->params());
-  // First layer: kernel (450 floats) identical in both presets.
+  // First layer: kernel (450 floats) identical in both models.
   for (int i = 0; i < 450; ++i) REQUIRE(w.value()->params()[i] == a.value()->params()[i]);
 }
 
@@ -84,8 +84,8 @@ TEST_CASE("a third net is a few lines, and bad descriptions are errors, not cras
 }
 
 TEST_CASE("layers are named as Keras names them, and their weights are views into the parameters") {
-  auto wn = std::move(Model::build(preset(Preset::weightnorm), 1).value());
-  auto plain = std::move(Model::build(preset(Preset::regular), 1).value());
+  auto wn = std::move(Model::build(lenet(ModelKind::weightnorm), 1).value());
+  auto plain = std::move(Model::build(lenet(ModelKind::regular), 1).value());
   const std::vector<std::string> expect_plain = {"conv2d", "max_pooling2d", "conv2d_1", "max_pooling2d_1", "flatten",
                                                  "dense", "dense_1", "dense_2"};
   for (std::size_t i = 0; i < plain->layer_count(); ++i) CHECK(plain->layer_name(i) == expect_plain[i]);
@@ -108,7 +108,7 @@ TEST_CASE("layers are named as Keras names them, and their weights are views int
   CHECK(std::equal(conv.kernel, conv.kernel + 450, plain->params().data()));  // v = the plain kernel of the seed
 
   // wn-mobn: the same weights where weight norm has them, under their own name; the output layer is weight norm's.
-  auto mobn = std::move(Model::build(preset(Preset::wn_mobn), 1).value());
+  auto mobn = std::move(Model::build(lenet(ModelKind::wn_mobn), 1).value());
   CHECK(mobn->layer_name(0) == "mean_only_batch_normalization");
   CHECK(mobn->layer_name(6) == "mean_only_batch_normalization_3");
   CHECK(mobn->layer_name(7) == "weight_normalization");
@@ -124,7 +124,7 @@ TEST_CASE("layers are named as Keras names them, and their weights are views int
 }
 
 TEST_CASE("preactivation is the output before the ReLU") {
-  auto m = std::move(Model::build(preset(Preset::weightnorm), 2).value());
+  auto m = std::move(Model::build(lenet(ModelKind::weightnorm), 2).value());
   Rng rng(3);
   std::vector<float> x(3072 * 2);
   for (float& v : x) v = rng.uniform();
@@ -142,7 +142,7 @@ TEST_CASE("preactivation is the output before the ReLU") {
   CHECK(!m->layer(1).preactivation(p, x.data(), z.data(), 2, scratch.data()));
 
   // wn-mobn's: centred with these samples' means, before the bias (zero at first): mean 0 per channel.
-  auto c = std::move(Model::build(preset(Preset::wn_mobn), 2).value());
+  auto c = std::move(Model::build(lenet(ModelKind::wn_mobn), 2).value());
   const Layer& centred = c->layer(0);
   std::vector<float> zc(y.size()), yc(y.size()), scratch_c(centred.scratch_floats(2));
   REQUIRE(centred.preactivation(c->params().data(), x.data(), zc.data(), 2, scratch_c.data()));

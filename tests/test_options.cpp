@@ -19,7 +19,7 @@ TEST_CASE("wn-train options: defaults are the tutorial's") {
   REQUIRE(o->sweeps.size() == 1);
   CHECK(o->sweeps[0].learning_rates == std::vector<float>{1e-3f});
   CHECK(o->sweeps[0].optimizer == OptimizerKind::adam);
-  CHECK(o->models == std::vector<Preset>{Preset::regular, Preset::weightnorm});
+  CHECK(o->models == std::vector<ModelKind>{ModelKind::regular, ModelKind::weightnorm});
   CHECK(o->seeds == std::vector<std::uint64_t>{0});
   CHECK(o->wn_inits == std::vector<WnInit>{WnInit::tfa});
   CHECK(!o->run.init_samples);
@@ -33,7 +33,7 @@ TEST_CASE("wn-train options: every flag, in both spellings") {
                   "--quiet"});
   REQUIRE_MESSAGE(o, (o ? "" : o.message()));
   CHECK(o->data == "x.tar.gz");
-  CHECK(o->models == std::vector<Preset>{Preset::weightnorm});
+  CHECK(o->models == std::vector<ModelKind>{ModelKind::weightnorm});
   CHECK(o->run.epochs == 3);
   CHECK(o->run.batch_size == 64);
   CHECK(o->sweeps[0].learning_rates == std::vector<float>{0.01f});
@@ -56,8 +56,8 @@ TEST_CASE("wn-train options: grids of models, seeds and learning rates, paired b
   const std::vector<RunConfig> grid = expand_grid(o.value(), 2);
   REQUIRE(grid.size() == 2 * 4 * 2);
   // Models innermost: the paired runs of one seed follow each other.
-  CHECK(grid[0].model == Preset::regular);
-  CHECK(grid[1].model == Preset::weightnorm);
+  CHECK(grid[0].model == ModelKind::regular);
+  CHECK(grid[1].model == ModelKind::weightnorm);
   CHECK(grid[0].seed == grid[1].seed);
   CHECK(grid[2].seed == 2);
   CHECK(grid[8].learning_rate == 1e-2f);
@@ -68,7 +68,7 @@ TEST_CASE("wn-train options: grids of models, seeds and learning rates, paired b
   REQUIRE(inits);
   const auto cells = expand_grid(inits.value(), 1);
   REQUIRE(cells.size() == 4);
-  CHECK(cells[0].model == Preset::regular);
+  CHECK(cells[0].model == ModelKind::regular);
   CHECK(cells[3].wn_init == WnInit::none);
 }
 
@@ -92,7 +92,7 @@ TEST_CASE("wn-train --experiment: the preset's grid and data, and flags after it
   auto sgd = parse({"--experiment", "sgd", "--optimizer", "adam"});
   CHECK(sgd->sweeps[0].learning_rates == std::vector<float>{1e-3f});  // another optimiser: its default lr
   CHECK(parse({"--experiment", "nope"}).message().rfind("--experiment must be one of tutorial, sgd,", 0) == 0);
-  for (const ExperimentPreset& e : experiment_presets()) {
+  for (const Experiment& e : experiments()) {
     CAPTURE(e.name);
     CHECK(parse({"--experiment", e.name.c_str()}));
     CHECK(!e.text.empty());
@@ -155,7 +155,7 @@ TEST_CASE("one run's flags, as the browser worker passes them") {
   auto r = parse_run({"--model", "weightnorm", "--seed", "3", "--lr", "0.01", "--optimizer", "sgd", "--momentum", "0.5",
                       "--epochs", "2", "--batch-size", "16", "--threads", "2", "--wn-init", "paper", "--progress-every", "5"});
   REQUIRE_MESSAGE(r, (r ? "" : r.message()));
-  CHECK(r->model == Preset::weightnorm);
+  CHECK(r->model == ModelKind::weightnorm);
   CHECK(r->seed == 3);
   CHECK(r->learning_rate == 0.01f);
   CHECK(r->optimizer == OptimizerKind::sgd);

@@ -5,7 +5,7 @@
 using namespace wn;
 
 namespace {
-RunOutcome outcome(Preset model, std::uint64_t seed, float lr, std::vector<double> val_accuracy, WnInit init = WnInit::tfa) {
+RunOutcome outcome(ModelKind model, std::uint64_t seed, float lr, std::vector<double> val_accuracy, WnInit init = WnInit::tfa) {
   RunOutcome r;
   r.config.model = model, r.config.seed = seed, r.config.learning_rate = lr, r.config.wn_init = init;
   int epoch = 0;
@@ -16,16 +16,16 @@ RunOutcome outcome(Preset model, std::uint64_t seed, float lr, std::vector<doubl
 
 TEST_CASE("summaries per cell: mean ± sd and min–max of the final val_accuracy over seeds, k of N ahead") {
   const std::vector<RunOutcome> runs = {
-      outcome(Preset::regular, 1, 1e-3f, {0.1, 0.5}), outcome(Preset::weightnorm, 1, 1e-3f, {0.6}),
-      outcome(Preset::weightnorm, 1, 1e-3f, {0.4}, WnInit::paper),
-      outcome(Preset::regular, 2, 1e-3f, {0.7}),      outcome(Preset::weightnorm, 2, 1e-3f, {0.4}),
-      outcome(Preset::weightnorm, 2, 1e-3f, {0.8}, WnInit::paper),
-      outcome(Preset::regular, 3, 1e-3f, {0.6}),      outcome(Preset::weightnorm, 3, 1e-3f, {0.9}),
-      outcome(Preset::weightnorm, 3, 1e-3f, {0.5}, WnInit::paper),
-      outcome(Preset::regular, 1, 1e-2f, {}),         outcome(Preset::weightnorm, 1, 1e-2f, {0.3})};
+      outcome(ModelKind::regular, 1, 1e-3f, {0.1, 0.5}), outcome(ModelKind::weightnorm, 1, 1e-3f, {0.6}),
+      outcome(ModelKind::weightnorm, 1, 1e-3f, {0.4}, WnInit::paper),
+      outcome(ModelKind::regular, 2, 1e-3f, {0.7}),      outcome(ModelKind::weightnorm, 2, 1e-3f, {0.4}),
+      outcome(ModelKind::weightnorm, 2, 1e-3f, {0.8}, WnInit::paper),
+      outcome(ModelKind::regular, 3, 1e-3f, {0.6}),      outcome(ModelKind::weightnorm, 3, 1e-3f, {0.9}),
+      outcome(ModelKind::weightnorm, 3, 1e-3f, {0.5}, WnInit::paper),
+      outcome(ModelKind::regular, 1, 1e-2f, {}),         outcome(ModelKind::weightnorm, 1, 1e-2f, {0.3})};
   const auto cells = summarise_cells(runs);
   REQUIRE(cells.size() == 5);
-  CHECK(cells[0].config.model == Preset::regular);
+  CHECK(cells[0].config.model == ModelKind::regular);
   CHECK(cells[0].runs == 3);
   CHECK(cells[0].mean == doctest::Approx(0.6));
   CHECK(cells[0].sd == doctest::Approx(0.1));  // sample sd of 0.5, 0.7, 0.6

@@ -10,8 +10,8 @@ using namespace wn;
 
 TEST_CASE("the same seed gives the same history, bit for bit") {
   const Dataset data = test::quadrants(200, 3);
-  for (Preset p : kPresets) {
-    const std::string name = preset_name(p);
+  for (ModelKind p : kModelKinds) {
+    const std::string name = model_kind_name(p);
     CAPTURE(name);
     const History a = test::fit(test::config(p, 2), data, data), b = test::fit(test::config(p, 2), data, data);
     REQUIRE(a.epochs.size() == 1);
@@ -24,9 +24,9 @@ TEST_CASE("the same seed gives the same history, bit for bit") {
 
 TEST_CASE("1, 2 and 3 threads agree (only the summation order differs)") {
   const Dataset data = test::quadrants(200, 4);
-  for (Preset p : kPresets)  // wn-mobn: the batch means too are the whole batch's (test_mean_only_bn.cpp)
+  for (ModelKind p : kModelKinds)  // wn-mobn: the batch means too are the whole batch's (test_mean_only_bn.cpp)
     for (int threads : {2, 3}) {  // 3 splits 32 unevenly, and the last batch of 8 too
-      const std::string name = preset_name(p);
+      const std::string name = model_kind_name(p);
       CAPTURE(name);
       CAPTURE(threads);
       const History one = test::fit(test::config(p, 1), data, data), many = test::fit(test::config(p, threads), data, data);
@@ -38,7 +38,7 @@ TEST_CASE("1, 2 and 3 threads agree (only the summation order differs)") {
 
 TEST_CASE("weight norm's data init runs once, on the batch it is given, layer by layer") {
   const Batch batch = test::first_batch(test::quadrants(64, 6), 64);
-  auto model = std::move(Model::build(preset(Preset::weightnorm, WnInit::paper), 1).value());
+  auto model = std::move(Model::build(lenet(ModelKind::weightnorm, WnInit::paper), 1).value());
   auto sgd = make_sgd({0.0f});  // lr 0: only the init moves the parameters
   Trainer trainer(*model, *sgd, {64, 1});
   const Floats before = model->params();
@@ -56,7 +56,7 @@ TEST_CASE("weight norm's data init runs once, on the batch it is given, layer by
 
 TEST_CASE("grads() is the summed gradient of the last step, eval_batch hands out the logits") {
   const Batch batch = test::first_batch(test::quadrants(32, 9), 32);
-  auto model = std::move(Model::build(preset(Preset::regular), 1).value());
+  auto model = std::move(Model::build(lenet(ModelKind::regular), 1).value());
   auto sgd = make_sgd({0.5f});
   Trainer trainer(*model, *sgd, {32, 2});
   Floats logits(32 * 10);
@@ -81,17 +81,17 @@ TEST_CASE("grads() is the summed gradient of the last step, eval_batch hands out
 
 TEST_CASE("evaluation after a step runs the weights that step made (weight norm's w is derived again)") {
   const Batch batch = test::first_batch(test::quadrants(32, 10), 32);
-  for (Preset p : {Preset::weightnorm, Preset::wn_mobn}) {
-    const std::string name = preset_name(p);
+  for (ModelKind p : {ModelKind::weightnorm, ModelKind::wn_mobn}) {
+    const std::string name = model_kind_name(p);
     CAPTURE(name);
-    auto trained = std::move(Model::build(preset(p), 1).value());
+    auto trained = std::move(Model::build(lenet(p), 1).value());
     auto sgd = make_sgd({0.5f});
     Trainer trainer(*trained, *sgd, {32, 2});
     trainer.train_batch(batch.x(), batch.labels(), 32);
     Floats logits(32 * 10), fresh_logits(32 * 10);
     trainer.eval_batch(batch.x(), batch.labels(), 32, logits.data());
     // The same parameters and running means in a model whose w was derived from them.
-    auto fresh = std::move(Model::build(preset(p), 1).value());
+    auto fresh = std::move(Model::build(lenet(p), 1).value());
     fresh->params() = trained->params();
     fresh->state() = trained->state();
     fresh->prepare();
@@ -102,7 +102,7 @@ TEST_CASE("evaluation after a step runs the weights that step made (weight norm'
 }
 
 TEST_CASE("memory_bytes tells the size before allocating, and grows with the batch") {
-  auto model = Model::build(preset(Preset::weightnorm), 1);
+  auto model = Model::build(lenet(ModelKind::weightnorm), 1);
   const std::size_t b32 = Trainer::memory_bytes(*model.value(), {32, 1});
   const std::size_t b64 = Trainer::memory_bytes(*model.value(), {64, 1});
   CHECK(b32 > 5u << 20);  // activations and scratch of 32 images: several MB

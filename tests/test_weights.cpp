@@ -75,7 +75,7 @@ TEST_CASE("npy: files that are not float arrays in C order are refused with a re
 }
 
 TEST_CASE("weights: Keras' names, shapes and layouts, import checks every name and shape") {
-  auto wn = std::move(Model::build(preset(Preset::weightnorm), 1).value());
+  auto wn = std::move(Model::build(lenet(ModelKind::weightnorm), 1).value());
   const std::vector<NamedArray> arrays = export_weights(*wn);
   REQUIRE(arrays.size() == 5 * 3);
   CHECK(arrays[0].name == "weight_normalization/v");
@@ -84,11 +84,11 @@ TEST_CASE("weights: Keras' names, shapes and layouts, import checks every name a
   CHECK(arrays[2].name == "weight_normalization/g");
   CHECK(arrays[6].name == "weight_normalization_2/v");
   CHECK(arrays[6].array.shape == std::vector<int>{400, 120});
-  auto plain = std::move(Model::build(preset(Preset::regular), 2).value());
+  auto plain = std::move(Model::build(lenet(ModelKind::regular), 2).value());
   CHECK(export_weights(*plain)[0].name == "conv2d/kernel");
   CHECK(export_weights(*plain)[9].name == "dense_2/bias");
 
-  auto other = std::move(Model::build(preset(Preset::weightnorm), 7).value());
+  auto other = std::move(Model::build(lenet(ModelKind::weightnorm), 7).value());
   REQUIRE(import_weights(*other, arrays));
   CHECK(other->params() == wn->params());
 
@@ -112,7 +112,7 @@ TEST_CASE("weights: Keras' names, shapes and layouts, import checks every name a
 }
 
 TEST_CASE("npz: np.savez's container, written and read back through libzip") {
-  auto m = std::move(Model::build(preset(Preset::regular), 3).value());
+  auto m = std::move(Model::build(lenet(ModelKind::regular), 3).value());
   auto bytes = npz_encode(export_weights(*m));
   REQUIRE(bytes);
   CHECK(bytes->substr(0, 4) == "PK\x03\x04");
@@ -126,7 +126,7 @@ TEST_CASE("npz: np.savez's container, written and read back through libzip") {
   }
   auto arrays = npz_read(path);
   REQUIRE_MESSAGE(arrays, (arrays ? "" : arrays.message()));
-  auto back = std::move(Model::build(preset(Preset::regular), 9).value());
+  auto back = std::move(Model::build(lenet(ModelKind::regular), 9).value());
   REQUIRE(import_weights(*back, arrays.value()));
   CHECK(back->params() == m->params());
   {
@@ -142,19 +142,19 @@ TEST_CASE("npz: np.savez's container, written and read back through libzip") {
 }
 
 TEST_CASE("weights: mean-only batch norm's running mean is saved and loaded as moving_mean, snapshots carry it") {
-  auto m = std::move(Model::build(preset(Preset::wn_mobn), 1).value());
+  auto m = std::move(Model::build(lenet(ModelKind::wn_mobn), 1).value());
   for (std::size_t i = 0; i < m->state().size(); ++i) m->state()[i] = 0.01f * float(i);
   const std::vector<NamedArray> arrays = export_weights(*m);
   auto mean = std::find_if(arrays.begin(), arrays.end(), [](const NamedArray& a) { return a.name == "mean_only_batch_normalization/moving_mean"; });
   REQUIRE(mean != arrays.end());
   CHECK(mean->array.shape == std::vector<int>{6});
-  auto other = std::move(Model::build(preset(Preset::wn_mobn), 2).value());
+  auto other = std::move(Model::build(lenet(ModelKind::wn_mobn), 2).value());
   REQUIRE(import_weights(*other, arrays));
   CHECK(other->state() == m->state());
   CHECK(other->params() == m->params());
   const std::vector<float> all = snapshot(*m);
   CHECK(all.size() == m->params().size() + m->state().size());
-  auto third = std::move(Model::build(preset(Preset::wn_mobn), 3).value());
+  auto third = std::move(Model::build(lenet(ModelKind::wn_mobn), 3).value());
   REQUIRE(restore(*third, all.data(), all.size()));
   CHECK(third->state() == m->state());
   CHECK(!restore(*third, all.data(), all.size() - 1));

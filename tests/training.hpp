@@ -11,7 +11,7 @@
 
 namespace wn::test {
 
-inline RunConfig config(Preset p, int threads = 1, std::uint64_t seed = 1, int epochs = 1, float lr = 1e-3f,
+inline RunConfig config(ModelKind p, int threads = 1, std::uint64_t seed = 1, int epochs = 1, float lr = 1e-3f,
                         WnInit init = WnInit::tfa) {
   RunConfig c;
   c.model = p, c.threads = threads, c.seed = seed, c.epochs = epochs, c.learning_rate = lr, c.wn_init = init;

@@ -18,7 +18,7 @@ const { embed } = globalThis.WNProtocol;
 const { events, commands } = embed;
 const $ = (id) => document.getElementById(id);
 
-function tell(type, data = {}) {
+function postToParent(type, data = {}) {
   if (window.parent !== window) window.parent.postMessage({ source: embed.source, type, ...data }, '*');
 }
 
@@ -29,7 +29,7 @@ function tell(type, data = {}) {
 let height = null;  // none sent yet: the first is sent whatever it is, 0 in a hidden frame too
 function sendHeight() {
   const h = Math.ceil(document.documentElement.getBoundingClientRect().height);
-  if (h !== height) tell(events.resize, { height: (height = h) });
+  if (h !== height) postToParent(events.resize, { height: (height = h) });
 }
 sendHeight();
 new ResizeObserver(sendHeight).observe(document.documentElement);
@@ -39,7 +39,7 @@ function refuse(message) {
   $('status').textContent = message;
   $('status').classList.add('error');
   $('start').disabled = true;
-  tell(events.error, { message });
+  postToParent(events.error, { message });
 }
 
 let catalog;
@@ -83,7 +83,7 @@ function onEvent(job, e) {
   if (e.type === 'started' && state.warning) event.warnings = [...(e.warnings ?? []), state.warning];
   // An epoch's log also at the top, and how weight norm stands against the plain net so far.
   const epoch = e.log ? { val_accuracy: e.log.val_accuracy, ahead: experiment.ahead() } : {};
-  tell(e.type, { ...event, ...runFields(job), ...epoch });
+  postToParent(e.type, { ...event, ...runFields(job), ...epoch });
   if (e.message) $('status').textContent = `${job.label}: ${e.message}`;
   if (e.type !== 'started') charts.redraw();
   if (experiment.finished) finish();
@@ -93,7 +93,7 @@ function onEvent(job, e) {
 function finish() {
   const experiment = state.experiment;
   const count = (status) => experiment.runs.filter((r) => r.status === status).length;
-  tell(events.experimentDone, {
+  postToParent(events.experimentDone, {
     summary: experiment.summary(), ahead: experiment.ahead(),
     runs: { total: experiment.runs.length, done: count('done'), diverged: count('diverged'), error: count('error'), stopped: count('stopped') },
   });
@@ -129,7 +129,7 @@ async function start() {
   } catch (e) {
     if (attempt !== state.attempt) return;
     setPhase('idle', e.message);
-    tell(events.error, { message: e.message });
+    postToParent(events.error, { message: e.message });
   }
 }
 
@@ -208,16 +208,16 @@ const handlers = new Map([
   [commands.getHistory, { when: ANY, answer: events.history, run: history }],
 ]);
 
-function obey(m) {
+function handleCommand(m) {
   const handler = handlers.get(m.type);
   // The answer names the command (briefly: an unknown one may be anything) and carries its id.
   const answer = { command: typeof m.type === 'string' ? quote(m.type) : `(${typeof m.type})`, id: m.id };
   try {
     if (!handler) throw new Error(`unknown command ${JSON.stringify(answer.command)} (known: ${[...handlers.keys()].join(', ')})`);
     if (!handler.when.includes(state.phase)) throw new Error(`${m.type}: ${handler.refused}`);
-    tell(handler.answer ?? events.ack, { ...answer, ok: true, ...handler.run(m) });
+    postToParent(handler.answer ?? events.ack, { ...answer, ok: true, ...handler.run(m) });
   } catch (e) {
-    tell(events.error, { ...answer, ok: false, message: e.message });
+    postToParent(events.error, { ...answer, ok: false, message: e.message });
   }
 }
 
@@ -230,9 +230,9 @@ if (errors.length) {
   $('start').addEventListener('click', start);
   // Commands from the page that frames this one, and from no other window.
   addEventListener('message', (e) => {
-    if (e.source === window.parent && window.parent !== window && e.data?.target === embed.target) obey(e.data);
+    if (e.source === window.parent && window.parent !== window && e.data?.target === embed.target) handleCommand(e.data);
   });
-  tell(events.ready, { version: catalog.version, threaded: isolated() && state.values.build !== 'st', params: state.values, spec: state.spec });
+  postToParent(events.ready, { version: catalog.version, threaded: isolated() && state.values.build !== 'st', params: state.values, spec: state.spec });
   if (state.values.autostart === '1') start();
 }
 if (new URLSearchParams(location.search).has('hooks')) globalThis.wnTest = { charts, experiment: () => state.experiment, state };

@@ -46,7 +46,7 @@ async function init({ build, threads, data }) {
 const channel = new MessageChannel();
 const tick = () => new Promise((ok) => { channel.port1.onmessage = ok; channel.port2.postMessage(0); });
 
-async function breathe() {
+async function yieldToMessages() {
   await tick();
   while (paused) await new Promise((ok) => { wake = ok; });
 }
@@ -83,7 +83,7 @@ async function run(job) {
         }
         if (event.type === msg.done || event.type === msg.diverged) return;
       }
-      await breathe();
+      await yieldToMessages();
     }
   } finally {
     m._wn_run_destroy(handle);

@@ -37,7 +37,7 @@ class WnTrainer extends HTMLElement {
     this.values = null;    // the frame's URL parameters (name → text): the attributes, then what configure changed
     this.state = 'loading';  // loading → ready (takes commands), or failed (this.failure says why)
     this.failure = null;
-    this.heard = false;    // the frame's page has posted a message since it was (re)loaded
+    this.frameSpoke = false;    // the frame's page has posted a message since it was (re)loaded
     this.watchdog = null;
     this.nextId = 1;
     this.pending = new Map();  // command id → {resolve, reject}
@@ -66,7 +66,7 @@ class WnTrainer extends HTMLElement {
     const url = new URL(FRAME);
     for (const [name, text] of Object.entries(this.values)) url.searchParams.set(name, text);
     clearTimeout(this.watchdog);
-    this.heard = false;
+    this.frameSpoke = false;
     this.state = 'loading';
     if (url.href.length > MAX_URL) {
       // The server would refuse it: say so now, and show no frame rather than its error page.
@@ -101,7 +101,7 @@ class WnTrainer extends HTMLElement {
 
   // The frame's page has loaded. One that has not spoken yet gets a little while to.
   loaded() {
-    if (this.heard || this.state !== 'loading') return;
+    if (this.frameSpoke || this.state !== 'loading') return;
     clearTimeout(this.watchdog);
     this.watchdog = setTimeout(() => this.fail(`the trainer's frame did not load: ${FRAME.href} sent nothing within ` +
       `${SILENCE_MS / 1000} s of loading (an HTTP error or a network failure)`, { report: true }), SILENCE_MS);
@@ -123,7 +123,7 @@ class WnTrainer extends HTMLElement {
   onMessage(e) {
     if (e.source !== this.frame?.contentWindow || e.origin !== FRAME.origin || e.data?.source !== embed.source) return;
     const m = e.data;
-    this.heard = true;
+    this.frameSpoke = true;
     clearTimeout(this.watchdog);
     if (m.type === embed.events.resize) this.frame.style.height = `${m.height}px`;
     if (m.type === embed.events.ready) {

@@ -1,7 +1,7 @@
 // wn-bench: where a training step's time goes, natively.
 //   wn-bench [--steps N] [--batch B]
 // Prints per-layer forward/backward times on one thread, then whole training steps
-// for both presets at 1 and 2 threads, with the epoch time they imply (50,000 images).
+// for both models at 1 and 2 threads, with the epoch time they imply (50,000 images).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -47,15 +47,15 @@ double macs(const Layer& l) {
 // input gradient except for the first layer, which needs none.
 double train_flop(const Model& m, std::size_t i) { return 2 * macs(m.layer(i)) * (i ? 3 : 2); }
 
-void per_layer(Preset p, int batch) {
-  auto model = Model::build(preset(p), 1);
+void per_layer(ModelKind p, int batch) {
+  auto model = Model::build(lenet(p), 1);
   Model& m = *model.value();
   Rng rng(2);
   std::vector<Floats> acts{Floats(m.input_shape().size() * batch)};
   for (float& v : acts[0]) v = rng.uniform();
   for (std::size_t i = 0; i < m.layer_count(); ++i) acts.emplace_back(m.layer(i).output_shape().size() * batch);
   Floats grads(m.params().size());
-  std::printf("\n%s, batch %d, one thread:\n  %-70s %9s %9s %8s\n", preset_name(p), batch, "layer", "fwd ms", "bwd ms", "GFLOP/s");
+  std::printf("\n%s, batch %d, one thread:\n  %-70s %9s %9s %8s\n", model_kind_name(p), batch, "layer", "fwd ms", "bwd ms", "GFLOP/s");
   m.prepare();
   for (std::size_t i = 0; i < m.layer_count(); ++i) {
     Layer& l = m.layer(i);
@@ -78,15 +78,15 @@ void per_layer(Preset p, int batch) {
   op("softmax cross-entropy", best_ms(20, [&] {
     softmax_cross_entropy(acts.back().data(), labels.data(), batch, m.classes(), 1.0f / batch, dlogits.data());
   }));
-  if (p == Preset::weightnorm) {
+  if (p == ModelKind::weightnorm) {
     op("weight norm w = g·v/|v| (eq. 2), all layers", best_ms(20, [&] { m.prepare(); }));
     op("weight norm gradients (eq. 3), all layers", best_ms(20, [&] { m.finish_grads(grads.data()); }));
   }
   op("Adam", best_ms(20, [&] { adam->step(m.params().data(), grads.data(), grads.size()); }));
 }
 
-void steps(Preset p, int threads, int batch, int count) {  // threads: asked; the pool may give fewer
-  auto model = Model::build(preset(p), 1);
+void steps(ModelKind p, int threads, int batch, int count) {  // threads: asked; the pool may give fewer
+  auto model = Model::build(lenet(p), 1);
   auto adam = make_adam({});
   Trainer trainer(*model.value(), *adam, {batch, threads});
   Rng rng(3);
@@ -114,12 +114,12 @@ void steps(Preset p, int threads, int batch, int count) {  // threads: asked; th
   for (std::size_t i = 0; i < model.value()->layer_count(); ++i) flop += train_flop(*model.value(), i);
   threads = trainer.threads();
   std::printf("  %-10s %d thread(s): %6.3f ms/step  %7.0f samples/s  %5.1f GFLOP/s  -> %5.2f s per 50,000-image epoch\n",
-              preset_name(p), threads, ms, 1000.0 * batch / ms, flop * batch / (ms * 1e6), ms * std::ceil(50000.0 / batch) / 1000);
+              model_kind_name(p), threads, ms, 1000.0 * batch / ms, flop * batch / (ms * 1e6), ms * std::ceil(50000.0 / batch) / 1000);
 }
 
 // The diagnostics' cost (src/train/diagnostics.hpp): a fit loop with them on, one thread, their
 // sampling time (every progress_every steps) per training step, against the step itself.
-void diagnostics_cost(Preset p, int batch) {
+void diagnostics_cost(ModelKind p, int batch) {
   Rng rng(4);
   Dataset data;
   const int n = 64 * batch;
@@ -134,7 +134,7 @@ void diagnostics_cost(Preset p, int batch) {
   while ((e = loop.advance()).kind != FitEvent::Kind::epoch) {}
   const double per_step = loop.diagnostics_ms() / e.steps;
   std::printf("  %-10s %.4f ms per step (sampled every %d steps; step 0 included) = %.2f %% of a %.3f ms step\n",
-              preset_name(p), per_step, c.progress_every, 100.0 * per_step / e.ms_per_step, e.ms_per_step);
+              model_kind_name(p), per_step, c.progress_every, 100.0 * per_step / e.ms_per_step, e.ms_per_step);
 }
 
 }  // namespace
@@ -146,11 +146,11 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--batch")) batch = std::max(1, std::atoi(argv[i + 1]));
   }
   std::printf("wn-bench: SIMD %s, %d lanes\n", simd::name(), simd::kLanes);
-  per_layer(Preset::regular, batch);
-  per_layer(Preset::weightnorm, batch);
+  per_layer(ModelKind::regular, batch);
+  per_layer(ModelKind::weightnorm, batch);
   std::printf("\ntraining steps (batch %d, best of 3 runs of %d steps after 20 warm-up):\n", batch, count);
   for (int t : {1, 2})
-    for (Preset p : {Preset::regular, Preset::weightnorm}) steps(p, t, batch, count);
+    for (ModelKind p : {ModelKind::regular, ModelKind::weightnorm}) steps(p, t, batch, count);
   std::printf("\nper-layer diagnostics, one thread (a 2,048-image epoch):\n");
-  for (Preset p : {Preset::regular, Preset::weightnorm, Preset::wn_mobn}) diagnostics_cost(p, batch);
+  for (ModelKind p : {ModelKind::regular, ModelKind::weightnorm, ModelKind::wn_mobn}) diagnostics_cost(p, batch);
 }

@@ -66,7 +66,7 @@ Status load_initial_weights(const std::string& path, std::vector<RunConfig>& gri
   auto arrays = npz_read(path);
   if (!arrays) return arrays.status();
   for (RunConfig& c : grid) {
-    auto model = Model::build(preset(c.model, WnInit::none), c.seed);
+    auto model = Model::build(lenet(c.model, WnInit::none), c.seed);
     if (!model) return model.status();
     Status s = import_weights(*model.value(), arrays.value());
     if (!s) return Error{path + ": " + s.message()};
@@ -239,7 +239,7 @@ int main(int argc, char** argv) {
         if (Status s = save(); !s) std::fprintf(stderr, "wn-train: %s\n", s.message().c_str());
       }
       if (e.kind == FitEvent::Kind::diverged) {
-        std::fprintf(stderr, "%swn-train: %s: %s\n", tty ? "\n" : "", preset_name(grid[i].model), e.message.c_str());
+        std::fprintf(stderr, "%swn-train: %s: %s\n", tty ? "\n" : "", model_kind_name(grid[i].model), e.message.c_str());
         status = kExitDiverged;
       }
       if (e.kind == FitEvent::Kind::done || e.kind == FitEvent::Kind::diverged) break;

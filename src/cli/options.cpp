@@ -119,15 +119,15 @@ Result<std::string> parse_path(const std::string& flag, const std::string& text)
   return text;
 }
 
-Result<std::vector<Preset>> parse_models(const std::string& text) {
-  std::vector<Preset> out;
+Result<std::vector<ModelKind>> parse_models(const std::string& text) {
+  std::vector<ModelKind> out;
   for (const std::string& name : split(text, ',')) {
     if (name == "both") {
-      out.insert(out.end(), {Preset::regular, Preset::weightnorm});
+      out.insert(out.end(), {ModelKind::regular, ModelKind::weightnorm});
       continue;
     }
-    auto p = preset_from_name(name);
-    if (!p) return Error{"--model takes " + preset_names() + " or both, got '" + name + "'"};
+    auto p = model_kind_from_name(name);
+    if (!p) return Error{"--model takes " + model_kind_names() + " or both, got '" + name + "'"};
     out.push_back(*p);
   }
   Status s = no_repeats("--model", out);
@@ -173,7 +173,7 @@ Result<OptimizerKind> parse_optimizer(const std::string& v) {
 }
 
 // The grid, data and epochs of an experiment preset: what --experiment starts from.
-void apply_experiment(const ExperimentPreset& e, CliOptions& o) {
+void apply_experiment(const Experiment& e, CliOptions& o) {
   o.experiment = e.name;
   o.models = e.models;
   o.wn_inits = e.wn_inits;
@@ -244,7 +244,7 @@ Result<CliOptions> parse(int argc, const char* const* argv, bool run_only) {
   std::optional<OptimizerKind> optimizer;
   std::optional<float> momentum;
   std::optional<std::vector<float>> rates;
-  const ExperimentPreset* experiment = nullptr;
+  const Experiment* experiment = nullptr;
   RunConfig& run = o.run;
   const std::map<std::string, Flag> flags = {
       {"--data", {path(o.data, "--data"), false}},
@@ -344,7 +344,7 @@ Result<RunConfig> parse_run(const std::vector<std::string>& args) {
 
 std::string weights_path(const std::string& pattern, const RunConfig& c) {
   const std::pair<const char*, std::string> fields[] = {
-      {"{model}", preset_name(c.model)}, {"{init}", wn_init_name(c.wn_init)}, {"{seed}", std::to_string(c.seed)},
+      {"{model}", model_kind_name(c.model)}, {"{init}", wn_init_name(c.wn_init)}, {"{seed}", std::to_string(c.seed)},
       {"{optimizer}", optimizer_name(c.optimizer)}, {"{lr}", json::number(c.learning_rate)}};
   std::string out = pattern;
   for (const auto& [key, value] : fields)
@@ -357,7 +357,7 @@ std::vector<RunConfig> expand_grid(const CliOptions& o, int threads) {
   for (const Sweep& sweep : o.sweeps)
     for (float lr : sweep.learning_rates)
       for (std::uint64_t seed : o.seeds)
-        for (Preset model : o.models)
+        for (ModelKind model : o.models)
           for (WnInit init : o.wn_inits) {
             RunConfig c = o.run;
             c.model = model, c.wn_init = init, c.seed = seed, c.threads = threads;

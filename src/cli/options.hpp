@@ -23,7 +23,7 @@ struct CliOptions {
   // The grid: one run per (sweep, learning rate, seed, variant), variants innermost, so the
   // paired runs of one seed follow each other. A variant is a model with one of the
   // wn_inits; the plain model, which has no init to choose, is one variant.
-  std::vector<Preset> models{Preset::regular, Preset::weightnorm};
+  std::vector<ModelKind> models{ModelKind::regular, ModelKind::weightnorm};
   std::vector<WnInit> wn_inits{WnInit::tfa};
   std::vector<std::uint64_t> seeds{0};
   std::vector<Sweep> sweeps{Sweep{}};

@@ -48,7 +48,7 @@ std::string WeightNorm::describe() const {
 }
 
 void WeightNorm::init_params(float* params, Rng& rng) const {
-  // v is drawn exactly as the plain layer's kernel, so both presets share a start.
+  // v is drawn exactly as the plain layer's kernel, so both kinds share a start.
   inner_->init_params(params, rng);
   float* g = params + g_offset();
   if (init_ == WnInit::none) {

@@ -27,7 +27,7 @@ std::string epoch_json(const EpochLog& e) {
 std::string run_json(const RunConfig& c, const History& h) {
   json::Writer w;
   w.begin_object();
-  w.key("model").value(preset_name(c.model)).key("seed").value(c.seed);
+  w.key("model").value(model_kind_name(c.model)).key("seed").value(c.seed);
   w.key("optimizer").value(optimizer_name(c.optimizer)).key("learning_rate").value(c.learning_rate);
   w.key("momentum").value(c.momentum).key("wn_init").value(wn_init_name(c.wn_init));
   w.key("ms_per_step").value(h.ms_per_step);
@@ -106,7 +106,7 @@ void inspection_fields(json::Writer& w, const Run& run) {
 
 // Which run a record or event belongs to: the cell of the grid.
 void run_keys(json::Writer& w, const RunConfig& c) {
-  w.key("model").value(preset_name(c.model)).key("wn_init").value(wn_init_name(c.wn_init));
+  w.key("model").value(model_kind_name(c.model)).key("wn_init").value(wn_init_name(c.wn_init));
   w.key("optimizer").value(optimizer_name(c.optimizer)).key("seed").value(c.seed).key("lr").value(c.learning_rate);
 }
 }  // namespace

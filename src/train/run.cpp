@@ -13,7 +13,7 @@ TrainerOptions trainer_options(const RunConfig& c) { return {c.batch_size, c.thr
 Result<std::unique_ptr<Run>> Run::create(const RunConfig& c, const ImageSource& train, const ImageSource& test) {
   // Saved weights replace the drawn ones, and a data init would overwrite their g and bias:
   // such a model is built with init 'none', which has none.
-  auto model = Model::build(preset(c.model, c.initial_weights ? WnInit::none : c.wn_init), c.seed);
+  auto model = Model::build(lenet(c.model, c.initial_weights ? WnInit::none : c.wn_init), c.seed);
   if (!model) return Error{model.message()};
   if (c.initial_weights) {
     Status s = restore(*model.value(), c.initial_weights->data(), c.initial_weights->size());
@@ -44,7 +44,7 @@ std::vector<std::string> run_warnings(const RunConfig& c, int train_images) {
 }
 
 std::size_t Run::memory_bytes(const RunConfig& c) {
-  auto model = Model::build(preset(c.model, c.wn_init), c.seed);
+  auto model = Model::build(lenet(c.model, c.wn_init), c.seed);
   return model ? Trainer::memory_bytes(*model.value(), trainer_options(c)) : 0;
 }
 

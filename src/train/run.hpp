@@ -18,7 +18,7 @@ enum class OptimizerKind { adam, sgd };
 const char* optimizer_name(OptimizerKind kind);
 
 struct RunConfig {
-  Preset model = Preset::regular;
+  ModelKind model = ModelKind::regular;
   WnInit wn_init = WnInit::tfa;
   OptimizerKind optimizer = OptimizerKind::adam;
   float learning_rate = 1e-3f;

@@ -20,7 +20,7 @@ bool same_setting(const RunConfig& a, const RunConfig& b) {
 }  // namespace
 
 std::string variant_label(const RunConfig& c) {
-  std::string s = preset_name(c.model);
+  std::string s = model_kind_name(c.model);
   return uses_weight_norm(c.model) && c.wn_init != WnInit::tfa ? s + " (" + wn_init_name(c.wn_init) + " init)" : s;
 }
 
@@ -58,7 +58,7 @@ std::vector<PairSummary> summarise_pairs(const std::vector<RunOutcome>& runs) {
   for (const RunOutcome& r : runs) {
     if (!uses_weight_norm(r.config.model)) continue;
     auto plain = std::find_if(runs.begin(), runs.end(), [&](const RunOutcome& p) {
-      return p.config.model == Preset::regular && same_setting(p.config, r.config);
+      return p.config.model == ModelKind::regular && same_setting(p.config, r.config);
     });
     auto it = std::find_if(out.begin(), out.end(), [&](const PairSummary& s) { return same_cell(s.config, r.config); });
     if (it == out.end()) {

@@ -49,7 +49,7 @@ struct Trainer::Workspace {
   }
 };
 
-// What every pass of one run() reads.
+// What every pass of one execute_batch() reads.
 struct Trainer::Step {
   const float* x;
   const std::uint8_t* labels;
@@ -109,11 +109,11 @@ void Trainer::initialise(const float* x0, int n) {
 
 BatchResult Trainer::train_batch(const float* x, const std::uint8_t* labels, int n) {
   initialise(x, std::min(n, options_.batch_size));
-  return run(x, labels, n, /*train=*/true, nullptr);
+  return execute_batch(x, labels, n, /*train=*/true, nullptr);
 }
 
 BatchResult Trainer::eval_batch(const float* x, const std::uint8_t* labels, int n, float* logits) {
-  return run(x, labels, n, /*train=*/false, logits);
+  return execute_batch(x, labels, n, /*train=*/false, logits);
 }
 
 // A training step with S split layers runs 2S + 1 passes, each a pool.run:
@@ -122,7 +122,7 @@ BatchResult Trainer::eval_batch(const float* x, const std::uint8_t* labels, int 
 //   passes S+1 … 2S: backward from the split finished there down to the next one, or the input.
 // Between passes the threads' sums are added in thread order. Evaluation runs one pass with each
 // layer's forward_eval (the running mean, no batch statistics), and so does a net without splits.
-BatchResult Trainer::run(const float* x, const std::uint8_t* labels, int n, bool train, float* logits) {
+BatchResult Trainer::execute_batch(const float* x, const std::uint8_t* labels, int n, bool train, float* logits) {
   n = std::min(n, options_.batch_size);
   if (n <= 0) return {};
   // Weight norm's w = g·v/‖v‖: every training step, and for evaluation after the optimiser

@@ -64,8 +64,8 @@ class Trainer {
   struct Step;
   static int pool_size(const TrainerOptions& options);
   static int slice_capacity(const TrainerOptions& options);
-  BatchResult run(const float* x, const std::uint8_t* labels, int n, bool train, float* logits);
-  // Thread t's share of pass p of a step (see run()).
+  BatchResult execute_batch(const float* x, const std::uint8_t* labels, int n, bool train, float* logits);
+  // Thread t's share of pass p of a step (see execute_batch()).
   void pass(Step& step, std::size_t p, int t);
   // total = the threads' partial sums, added in thread order.
   void reduce(std::vector<double>& total, std::size_t size) const;

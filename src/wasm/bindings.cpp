@@ -127,7 +127,7 @@ std::string catalog() {
   w.key("max_lrs").value(limits::kMaxLearningRates);
   w.end();
   w.key("models").begin_array();
-  for (Preset p : kPresets) w.value(preset_name(p));
+  for (ModelKind p : kModelKinds) w.value(model_kind_name(p));
   w.end().key("wn_inits").begin_array();
   for (WnInit i : kWnInits) w.value(wn_init_name(i));
   w.end().key("optimizers").array(std::vector<std::string>{optimizer_name(OptimizerKind::adam), optimizer_name(OptimizerKind::sgd)});
@@ -140,10 +140,10 @@ std::string catalog() {
   w.key("record_bytes").value(kCifarRecordBytes).key("images_per_batch_file").value(kCifarImagesPerFile);
   w.key("class_names").array(std::vector<std::string>(kCifarClassNames, kCifarClassNames + Dataset::kClasses));
   w.key("experiments").begin_array();
-  for (const ExperimentPreset& e : experiment_presets()) {
+  for (const Experiment& e : experiments()) {
     w.begin_object().key("name").value(e.name).key("title").value(e.title).key("text").value(e.text);
     w.key("models").begin_array();
-    for (Preset p : e.models) w.value(preset_name(p));
+    for (ModelKind p : e.models) w.value(model_kind_name(p));
     w.end().key("wn_inits").begin_array();
     for (WnInit i : e.wn_inits) w.value(wn_init_name(i));
     w.end().key("sweeps").begin_array();
@@ -326,7 +326,7 @@ EMSCRIPTEN_KEEPALIVE ModelHandle* wn_model_create(const char* flags) {
   auto config = parse_run(split_lines(flags));
   if (!config) return fail(config.message()), nullptr;
   auto h = std::make_unique<ModelHandle>();
-  auto model = Model::build(preset(config->model, config->wn_init), config->seed);
+  auto model = Model::build(lenet(config->model, config->wn_init), config->seed);
   if (!model) return fail(model.message()), nullptr;
   h->model = std::move(model.value());
   h->optimizer = make_sgd({0.0f});
