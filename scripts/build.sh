@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the native CLI + tests (build/) and the two WebAssembly modules (build-wasm/).
-#   scripts/build.sh [native|wasm|all]   (default all)
+#   scripts/build.sh [native|wasm|portable|all]   (default all)
+#   portable: build-portable/wn-train with WebAssembly's arithmetic (4-lane vectors, no FMA, no
+#   -march=native), which trains bit for bit as the page does (tests/e2e/native-vs-wasm.test.mjs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -9,6 +11,11 @@ jobs=$(nproc 2>/dev/null || echo 2)
 if [[ $what == native || $what == all ]]; then
   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release ${WN_CMAKE_ARGS:-} >/dev/null
   cmake --build build -j "$jobs"
+fi
+
+if [[ $what == portable ]]; then
+  cmake -S . -B build-portable -DCMAKE_BUILD_TYPE=Release -DWN_NATIVE_ARCH=OFF -DBUILD_TESTING=OFF >/dev/null
+  cmake --build build-portable -j "$jobs" --target wn-train
 fi
 
 if [[ $what == wasm || $what == all ]]; then

@@ -29,3 +29,4 @@ fi
 testing=ON
 [[ $profile == run ]] && testing=OFF
 WN_CMAKE_ARGS="-DBUILD_TESTING=$testing ${WN_CMAKE_ARGS:-}" bash scripts/build.sh all
+[[ $profile == run ]] || bash scripts/build.sh portable
