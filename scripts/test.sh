@@ -23,8 +23,8 @@ e2e() {
     local log="$logs/$(basename "$file").log" start=$SECONDS code=0
     echo "== $file =="
     # --test-timeout fails a test that runs past the limit, naming it; Node 20 applies it to the
-    # file's process as a whole too. timeout(1) is the backstop for the runner itself, and ends
-    # the browsers the file started with it (the whole process group). (Through tee, not
+    # file's process as a whole too. timeout(1) is the backstop for the runner itself; its SIGTERM
+    # reaches the file's process, which Playwright answers by closing its browsers. (Through tee, not
     # --test-reporter-destination: a forced exit cuts a file destination short.)
     timeout --kill-after=30 $((limit + 60)) node --test "${force[@]}" --test-timeout=$((limit * 1000)) --test-reporter=spec \
       "$file" 2>&1 | tee "$log" || code=${PIPESTATUS[0]}
