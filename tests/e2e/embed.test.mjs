@@ -51,7 +51,7 @@ test('bad parameters: an error event, the message in the frame, nothing trains',
     ['momentum=0.9&autostart=1', /momentum applies to optimizer=sgd only/],
     ['seed=2147483646&seeds=3&autostart=1', /seeds 2147483646…2147483648 go past the largest seed, 2147483647/],
   ]) {
-    const { page, context, events: all } = await embedRun(t, browser, server, query, { timeout: 20000 });
+    const { page, context, events: all } = await embedRun(t, browser, server, query, { timeout: 60000 });
     const events = all.filter((e) => e.type !== 'resize');
     assert.equal(events.length, 1, query);
     assert.equal(events[0].type, 'error');

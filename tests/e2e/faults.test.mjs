@@ -13,7 +13,7 @@ test('lr = 10 ends each model with "training diverged at epoch E step S"; the cu
   await waitForData(page);
   await page.click('#start');
   await page.waitForFunction(() => ['regular', 'weightnorm-tfa'].every((m) =>
-    /training diverged/.test(document.getElementById(`status-${m}`).textContent)), null, { timeout: 60000 });
+    /training diverged/.test(document.getElementById(`status-${m}`).textContent)), null, { timeout: 180000 });
   for (const m of ['regular', 'weightnorm']) {
     assert.match(await text(page, `#status-${panel(m)}`), /^training diverged at epoch 1 step \d+ \(loss [\d.e+]+ exceeds 230, 100x that of a uniform guess\)$/);
     assert.match(await text(page, `#log-${panel(m)}`), /training diverged at epoch 1 step \d+/);
@@ -36,7 +36,7 @@ test('a worker that dies is reported, and the other model carries on to the end'
   });
   await page.waitForFunction(() => /died/.test(document.getElementById('status-regular').textContent));
   assert.match(await text(page, '#status-regular'), /the worker running regular, seed 0 died: .*null/);
-  await page.waitForFunction(() => /^done/.test(document.getElementById('status-weightnorm-tfa').textContent), null, { timeout: 60000 });
+  await page.waitForFunction(() => /^done/.test(document.getElementById('status-weightnorm-tfa').textContent), null, { timeout: 180000 });
   assert.match(await text(page, '#log-weightnorm-tfa'), /^Epoch 1\/1 /m);
   assert.ok(await points(page, 'regular', 'accuracy') > 0, 'the dead model keeps its curve');
   assert.equal((await runOf(page, 'regular')).status, 'error');
@@ -82,7 +82,7 @@ test('a hidden tab keeps training and its charts catch up when shown again', asy
   const drawn = () => page.evaluate(() => [globalThis.wnTest.charts.points('regular', 'accuracy'),
     globalThis.wnTest.state.experiment.runs[0].progress.length]);
   const [, hiddenAt] = await drawn();
-  await page.waitForFunction((n) => globalThis.wnTest.state.experiment.runs[0].progress.length >= n + 5, hiddenAt, { timeout: 60000 });
+  await page.waitForFunction((n) => globalThis.wnTest.state.experiment.runs[0].progress.length >= n + 5, hiddenAt, { timeout: 180000 });
   const [shown, total] = await drawn();
   assert.ok(shown < total, `the chart drew ${shown} of ${total} points without a frame`);
   await page.evaluate(() => {

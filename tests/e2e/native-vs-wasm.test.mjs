@@ -19,7 +19,7 @@ test('native wn-train and the WASM module agree on the first 10 steps (same seed
   const native = Object.fromEntries(JSON.parse(readFileSync(json, 'utf8')).runs.map((r) => [r.model, r.history[0]]));
 
   const { events } = await embedRun(t, browser, server, 'epochs=1&train=320&test=200&seed=3&threads=1&autostart=1',
-    { runs: 2, timeout: 60000 });
+    { runs: 2, timeout: 180000 });
   assert.deepEqual(events.filter((e) => e.type === 'error'), []);
   const wasm = Object.fromEntries(events.filter((e) => e.type === 'epoch').map((e) => [e.model, e.log]));
   for (const m of ['regular', 'weightnorm']) {
