@@ -136,9 +136,8 @@ test('screenshots in light and dark, and of the inspection panel', async () => {
   assert.deepEqual(run.errors, []);
 });
 
-test('axe finds no violations on the embed', async () => {
-  const { page, context } = await openPage(browser, `${server.url}embed.html`);
+test('axe finds no violations on the embed', async (t) => {
+  const { page } = await openPage(browser, `${server.url}embed.html`, t);
   await page.waitForFunction(() => !document.getElementById('start').disabled);
   assert.deepEqual(await violations(page), []);
-  await context.close();
 });

@@ -23,22 +23,19 @@ async function assertTrained({ errors, events, frame }, threaded) {
   assert.deepEqual(errors, []);
 }
 
-test('a plain parent on another site: the frame trains single-threaded, without console errors', async () => {
-  const run = await tutorialRun(browser, server, QUERY);
+test('a plain parent on another site: the frame trains single-threaded, without console errors', async (t) => {
+  const run = await tutorialRun(t, browser, server, QUERY);
   await assertTrained(run, false);
   // Only one `ready`: the frame did not reload itself halfway through the run.
   assert.equal(run.events.filter((e) => e.type === 'ready').length, 1);
-  await run.context.close();
 });
 
-test('an isolated parent that allows it: the frame is cross-origin isolated and trains threaded', async () => {
-  const run = await tutorialRun(browser, server, QUERY, { isolated: true, allow: 'cross-origin-isolated' });
+test('an isolated parent that allows it: the frame is cross-origin isolated and trains threaded', async (t) => {
+  const run = await tutorialRun(t, browser, server, QUERY, { isolated: true, allow: 'cross-origin-isolated' });
   await assertTrained(run, true);
-  await run.context.close();
 });
 
-test('an isolated parent without allow="cross-origin-isolated": the frame loads and trains single-threaded', async () => {
-  const run = await tutorialRun(browser, server, QUERY, { isolated: true });
+test('an isolated parent without allow="cross-origin-isolated": the frame loads and trains single-threaded', async (t) => {
+  const run = await tutorialRun(t, browser, server, QUERY, { isolated: true });
   await assertTrained(run, false);
-  await run.context.close();
 });

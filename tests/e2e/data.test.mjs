@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { launch, openPage } from './helpers.mjs';
+import { closeServer, launch, openPage } from './helpers.mjs';
 import { serve } from '../../scripts/serve.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -39,7 +39,7 @@ async function startServer(range) {
     if (range === 'ignore') delete req.headers.range;
     handler(req, res);
   });
-  return { url: `http://127.0.0.1:${server.address().port}/`, sent, close: () => new Promise((ok) => server.close(ok)) };
+  return { url: `http://127.0.0.1:${server.address().port}/`, sent, close: () => closeServer(server) };
 }
 
 // A page on the server that imports data.js, cross-origin isolated like the app, with a file
@@ -77,11 +77,12 @@ async function openHarness(server) {
 // A server that `range`s Range requests and the harness on it, for `body`; both closed after.
 async function withHarness(range, body) {
   const server = await startServer(range);
-  const harness = await openHarness(server);
+  let harness;
   try {
+    harness = await openHarness(server);
     await body({ ...harness, sent: server.sent });
   } finally {
-    await harness.context.close();
+    await harness?.context.close();
     await server.close();
   }
 }

@@ -53,8 +53,8 @@ test('--subset 5000,1000 packs the first 5,000 training and 1,000 test records, 
   assert.match(bad.stderr, /usage/);
 });
 
-test('served as plain files, embedded by a tutorial on another site: trains an epoch of the subset, single-threaded', async () => {
-  const { context, errors, events, frame } = await tutorialRun(browser, server,
+test('served as plain files, embedded by a tutorial on another site: trains an epoch of the subset, single-threaded', async (t) => {
+  const { errors, events, frame } = await tutorialRun(t, browser, server,
     'models=regular,weightnorm&epochs=1&train=5000&test=1000&seed=2&autostart=1', { models: 2 });
   assert.deepEqual(events.filter((e) => e.type === 'error'), []);
   for (const model of ['regular', 'weightnorm']) {
@@ -65,11 +65,10 @@ test('served as plain files, embedded by a tutorial on another site: trains an e
   }
   assert.equal(await frame.evaluate(() => crossOriginIsolated), false);
   assert.deepEqual(errors, []);
-  await context.close();
 });
 
-test('?sw=0 removes the service worker an earlier visit installed, and the page runs without it', { timeout: 60000 }, async () => {
-  const { page, context } = await openPage(browser, server.url);
+test('?sw=0 removes the service worker an earlier visit installed, and the page runs without it', { timeout: 60000 }, async (t) => {
+  const { page } = await openPage(browser, server.url, t);
   await page.waitForFunction(() => crossOriginIsolated, null, { timeout: 20000 });  // the service worker at work
   // The ?sw=0 page loads under the worker, removes it and reloads once: two requests for it.
   // (Not two load events: the reload may cut the first load short.)
@@ -86,7 +85,6 @@ test('?sw=0 removes the service worker an earlier visit installed, and the page 
     controlled: Boolean(navigator.serviceWorker.controller),
     registrations: (await navigator.serviceWorker.getRegistrations()).length,
   })), { isolated: false, controlled: false, registrations: 0 });
-  await context.close();
 });
 
 // setup.sh with every package reported missing (dpkg exits 1): what it would install.

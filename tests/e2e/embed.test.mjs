@@ -1,15 +1,15 @@
 // Embed mode inside a tutorial page: autostarts from URL parameters and reports to its parent.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { embedRun, launch, openPage, points, startServer } from './helpers.mjs';
+import { embedRun, launch, openPage, points, startServer, statusLog } from './helpers.mjs';
 import { framePage, tutorialSite } from './origins.mjs';
 
 let server, browser;
 before(async () => { server = await startServer(); browser = await launch(); });
 after(async () => { await browser?.close(); await server?.close(); });
 
-test('embed.html autostarts from URL parameters and posts progress events to the parent', async () => {
-  const { page, context, errors, events } = await embedRun(browser, server,
+test('embed.html autostarts from URL parameters and posts progress events to the parent', async (t) => {
+  const { page, errors, events } = await embedRun(t, browser, server,
     'hooks&models=weightnorm&epochs=2&train=1000&test=200&seed=4&lr=0.002&autostart=1');
   const types = new Set(events.map((e) => e.type));
   assert.ok(types.has('done') && !types.has('error'), [...types].join());
@@ -25,23 +25,23 @@ test('embed.html autostarts from URL parameters and posts progress events to the
   assert.equal(await points(frame, 'weightnorm/tfa', 'val_accuracy'), 2);
   assert.equal(await frame.textContent('#status'), 'done');
   assert.deepEqual(errors, []);
-  await context.close();
 });
 
-test('asking the single-threaded build for 2 threads trains on 1, and says single-threaded', async () => {
-  const { page, context, events } = await embedRun(browser, server, 'models=regular&epochs=1&train=500&test=100&build=st&threads=2&autostart=1');
+test('asking the single-threaded build for 2 threads trains on 1, and says single-threaded', async (t) => {
+  const { page, events } = await embedRun(t, browser, server, 'models=regular&epochs=1&train=500&test=100&build=st&threads=2&autostart=1');
   const started = events.find((e) => e.type === 'started');
   assert.equal(started.threaded, false);
   assert.equal(started.threads, 1);
   assert.deepEqual(started.warnings, ['threads=2: the single-threaded build (build=st) trains on 1 thread']);
-  const frame = page.frames().find((f) => f.url().includes('embed.html'));
-  assert.doesNotMatch(await frame.textContent('#status'), /threaded build/);
+  // What the status line said while the run trained (it says "done" by now).
+  const said = await statusLog(page.frames().find((f) => f.url().includes('embed.html')));
+  assert.ok(said.some((line) => line.endsWith('· single-threaded build · warning: threads=2: the single-threaded build (build=st) trains on 1 thread')), JSON.stringify(said));
+  assert.ok(!said.some((line) => /(^|[^-])threaded build/.test(line)), JSON.stringify(said));
   assert.deepEqual(events.filter((e) => e.type === 'error'), []);
   assert.ok(events.some((e) => e.type === 'done'));
-  await context.close();
 });
 
-test('bad parameters: an error event, the message in the frame, nothing trains', async () => {
+test('bad parameters: an error event, the message in the frame, nothing trains', async (t) => {
   for (const [query, message] of [
     ['models=x&autostart=1', /models=x: unknown entry x \(known: regular, weightnorm, wn-mobn\)/],
     ['models=regular,regular&autostart=1', /models=regular,regular: lists regular twice/],
@@ -51,7 +51,7 @@ test('bad parameters: an error event, the message in the frame, nothing trains',
     ['momentum=0.9&autostart=1', /momentum applies to optimizer=sgd only/],
     ['seed=2147483646&seeds=3&autostart=1', /seeds 2147483646…2147483648 go past the largest seed, 2147483647/],
   ]) {
-    const { page, context, events: all } = await embedRun(browser, server, query, { timeout: 20000 });
+    const { page, context, events: all } = await embedRun(t, browser, server, query, { timeout: 60000 });
     const events = all.filter((e) => e.type !== 'resize');
     assert.equal(events.length, 1, query);
     assert.equal(events[0].type, 'error');
@@ -64,9 +64,10 @@ test('bad parameters: an error event, the message in the frame, nothing trains',
 });
 
 // The spec a frame announces in `ready`, for the query.
-async function announced(query) {
+async function announced(t, query) {
   const site = await tutorialSite({ '/': framePage(server.url, query) });
-  const { page, context } = await openPage(browser, site.url);
+  t.after(() => site.close());
+  const { page, context } = await openPage(browser, site.url, t);
   await page.waitForFunction(() => window.events.some((e) => e.type === 'ready' || e.type === 'error'));
   const [ready] = await page.evaluate(() => window.events.filter((e) => e.type === 'ready' || e.type === 'error'));
   await context.close();
@@ -76,28 +77,28 @@ async function announced(query) {
 
 const v = (spec) => spec.variants.map((x) => `${x.model}/${x.wnInit}`);
 
-test('experiment presets fill the runs; explicit parameters override them as wn-train --experiment does', async () => {
-  const sgd = await announced('experiment=sgd');
+test('experiment presets fill the runs; explicit parameters override them as wn-train --experiment does', async (t) => {
+  const sgd = await announced(t, 'experiment=sgd');
   assert.deepEqual(sgd, { experiment: 'sgd', variants: [{ model: 'regular', wnInit: 'tfa' }, { model: 'weightnorm', wnInit: 'tfa' }],
     seeds: [1, 2, 3], sweeps: [{ optimizer: 'sgd', momentum: 0, lrs: [0.01] }], epochs: 1, batchSize: 32, trainSamples: 20000, testSamples: 2000 });
-  const sweep = await announced('experiment=lr-sweep');
+  const sweep = await announced(t, 'experiment=lr-sweep');
   assert.deepEqual(sweep.sweeps.map((s) => [s.optimizer, s.lrs.length]), [['adam', 5], ['sgd', 5]]);
   // An optimiser parameter makes one sweep: the first sweep's, changed where it says.
-  assert.deepEqual((await announced('experiment=lr-sweep&lr=0.05')).sweeps, [{ optimizer: 'adam', momentum: 0, lrs: [0.05] }]);
-  assert.deepEqual((await announced('experiment=sgd&optimizer=adam')).sweeps, [{ optimizer: 'adam', momentum: 0, lrs: [0.001] }]);
-  assert.deepEqual((await announced('experiment=sgd&momentum=0.9')).sweeps, [{ optimizer: 'sgd', momentum: 0.9, lrs: [0.01] }]);
+  assert.deepEqual((await announced(t, 'experiment=lr-sweep&lr=0.05')).sweeps, [{ optimizer: 'adam', momentum: 0, lrs: [0.05] }]);
+  assert.deepEqual((await announced(t, 'experiment=sgd&optimizer=adam')).sweeps, [{ optimizer: 'adam', momentum: 0, lrs: [0.001] }]);
+  assert.deepEqual((await announced(t, 'experiment=sgd&momentum=0.9')).sweeps, [{ optimizer: 'sgd', momentum: 0.9, lrs: [0.01] }]);
   // seeds=N runs seed … seed+N−1; a preset's first seed is 1.
-  const breaking = await announced('experiment=breaking&seeds=2&seed=7&train=500');
+  const breaking = await announced(t, 'experiment=breaking&seeds=2&seed=7&train=500');
   assert.deepEqual([breaking.seeds, v(breaking), breaking.trainSamples, breaking.epochs], [[7, 8], ['regular/tfa', 'weightnorm/tfa', 'weightnorm/paper'], 500, 2]);
-  assert.deepEqual((await announced('experiment=tutorial&seeds=2')).seeds, [1, 2]);
-  assert.deepEqual(v(await announced('experiment=init&models=weightnorm&wninit=paper')), ['weightnorm/paper']);
+  assert.deepEqual((await announced(t, 'experiment=tutorial&seeds=2')).seeds, [1, 2]);
+  assert.deepEqual(v(await announced(t, 'experiment=init&models=weightnorm&wninit=paper')), ['weightnorm/paper']);
   // Without a preset: the embed's small defaults.
-  const plain = await announced('seeds=3&seed=4');
+  const plain = await announced(t, 'seeds=3&seed=4');
   assert.deepEqual([plain.seeds, plain.epochs, plain.trainSamples, plain.testSamples, plain.experiment], [[4, 5, 6], 2, 2000, 500, null]);
 });
 
-test('experiment=sgd&seeds=2 runs 4 runs and ends with experiment-done carrying the summary', async () => {
-  const { page, context, errors, events: early } = await embedRun(browser, server, 'experiment=sgd&seeds=2&train=3000&test=500&autostart=1',
+test('experiment=sgd&seeds=2 runs 4 runs and ends with experiment-done carrying the summary', async (t) => {
+  const { page, errors, events: early } = await embedRun(t, browser, server, 'experiment=sgd&seeds=2&train=3000&test=500&autostart=1',
     { runs: 4, timeout: 300000 });
   await page.waitForFunction(() => window.events.some((e) => e.type === 'experiment-done'));
   const events = await page.evaluate(() => window.events);
@@ -120,5 +121,4 @@ test('experiment=sgd&seeds=2 runs 4 runs and ends with experiment-done carrying 
   // The k of the last epoch event's running count is the final one.
   assert.equal(epochs.at(-1).ahead[0].k, last.ahead[0].k);
   assert.deepEqual(errors, []);
-  await context.close();
 });

@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { launch, openPage, ready, startServer, text, waitForData } from './helpers.mjs';
+import { drawn, launch, openPage, ready, startServer, text, waitForData } from './helpers.mjs';
 
 let server, browser;
 before(async () => { server = await startServer(); browser = await launch(); });
@@ -12,8 +12,8 @@ after(async () => { await browser?.close(); await server?.close(); });
 const finished = (page, timeout = 300000) =>
   page.waitForFunction(() => globalThis.wnTest.state.experiment?.finished, null, { timeout });
 
-test('a 2-seed SGD experiment: mean curves with min–max bands, k of N, dynamics, step-0 table, the export', async () => {
-  const { page, context, errors } = await openPage(browser, `${server.url}?hooks&experiment=sgd&seeds=2&train=2000&test=500`);
+test('a 2-seed SGD experiment: mean curves with min–max bands, k of N, dynamics, step-0 table, the export', async (t) => {
+  const { page, errors } = await openPage(browser, `${server.url}?hooks&experiment=sgd&seeds=2&train=2000&test=500`, t);
   await ready(page);
   assert.equal(await page.inputValue('#experiment'), 'sgd');
   assert.match(await text(page, '#experiment-text'), /Plain SGD/);
@@ -21,7 +21,7 @@ test('a 2-seed SGD experiment: mean curves with min–max bands, k of N, dynamic
   await waitForData(page);
   await page.click('#start');
   await finished(page);
-  await page.waitForTimeout(300);  // the last animation frame
+  await drawn(page);
 
   const state = await page.evaluate(() => {
     const ex = globalThis.wnTest.state.experiment;
@@ -62,18 +62,17 @@ test('a 2-seed SGD experiment: mean curves with min–max bands, k of N, dynamic
   const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
   assert.equal((await readFile(await csv.path(), 'utf8')).trim().split('\n').length, 1 + 4);
   assert.deepEqual(errors, []);
-  await context.close();
 });
 
-test('the learning-rate sweep: final accuracy against the learning rate with whiskers, per optimiser', async () => {
-  const { page, context, errors } = await openPage(browser,
-    `${server.url}?hooks&experiment=lr-sweep&sweeps=adam:1e-3,1e-2;sgd:0.01,0.1&seeds=2&train=640&test=200`);
+test('the learning-rate sweep: final accuracy against the learning rate with whiskers, per optimiser', async (t) => {
+  const { page, errors } = await openPage(browser,
+    `${server.url}?hooks&experiment=lr-sweep&sweeps=adam:1e-3,1e-2;sgd:0.01,0.1&seeds=2&train=640&test=200`, t);
   await ready(page);
   assert.equal(await page.locator('#sweeps .sweep').count(), 2);
   await waitForData(page);
   await page.click('#start');
   await finished(page);
-  await page.waitForTimeout(300);
+  await drawn(page);
   const sweep = await page.evaluate(() => globalThis.Chart.getChart(document.getElementById('sweep-chart')).data.datasets
     .map((d) => ({ label: d.label, x: d.data.map((p) => p.x), whiskers: d.whiskers.length })));
   assert.deepEqual(sweep.map((d) => d.label), ['regular, adam', 'regular, sgd', 'weight norm, adam', 'weight norm, sgd']);
@@ -83,11 +82,10 @@ test('the learning-rate sweep: final accuracy against the learning rate with whi
   assert.equal(await page.locator('#summary tbody tr').count(), 8);
   assert.equal(await page.locator('#ahead li').count(), 4);
   assert.deepEqual(errors, []);
-  await context.close();
 });
 
-test('every control is mirrored in the URL, and the URL brings the controls back', async () => {
-  const { page, context } = await openPage(browser, `${server.url}?hooks&experiment=breaking`);
+test('every control is mirrored in the URL, and the URL brings the controls back', async (t) => {
+  const { page } = await openPage(browser, `${server.url}?hooks&experiment=breaking`, t);
   await ready(page);
   assert.equal(await page.isChecked('input[name=wninit][value=paper]'), true);
   await page.fill('#seeds', '4');
@@ -100,11 +98,9 @@ test('every control is mirrored in the URL, and the URL brings the controls back
   assert.match(url, /wninit=tfa%2Cpaper%2Cnone/);
   assert.doesNotMatch(url, /experiment=/);  // edited: no longer the preset
   assert.equal(await page.inputValue('#experiment'), '');
-  const again = await openPage(browser, url);
+  const again = await openPage(browser, url, t);
   await ready(again.page);
   for (const [sel, v] of [['#seeds', '4'], ['#sweeps .lrs', '0.05, 0.2'], ['#train-samples', '3000'], ['#sweeps .optimizer', 'sgd']])
     assert.equal(await again.page.inputValue(sel), v, sel);
   assert.equal(await again.page.isChecked('input[name=wninit][value=none]'), true);
-  await again.context.close();
-  await context.close();
 });

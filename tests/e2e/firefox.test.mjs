@@ -21,21 +21,24 @@ before(async () => {
 after(async () => { await firefox?.close(); await trainer?.close(); await server?.close(); });
 
 // A fresh context (no service worker or cache from an earlier test) with a page that records
-// console errors and uncaught exceptions.
-async function open(url) {
+// console errors and uncaught exceptions; closed at the end of test `t`, or earlier by close().
+async function open(t, url) {
   const context = await firefox.createBrowserContext();
+  let closed = null;
+  const close = () => (closed ??= context.close());
+  t.after(close);
   const page = await context.newPage();
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(url);
-  return { page, errors, close: () => context.close() };
+  return { page, errors, close };
 }
 
 const until = (page, fn, arg, timeout = 180000) => page.waitForFunction(fn, { timeout, polling: 250 }, arg);
 
-test('Firefox: the page trains one epoch, cross-origin isolated, in the threaded build, without console errors', async () => {
-  const { page, errors, close } = await open(`${server.url}?hooks&epochs=1&train=2000&test=500`);
+test('Firefox: the page trains one epoch, cross-origin isolated, in the threaded build, without console errors', async (t) => {
+  const { page, errors } = await open(t, `${server.url}?hooks&epochs=1&train=2000&test=500`);
   assert.equal(await page.evaluate(() => crossOriginIsolated), true);
   await until(page, () => document.getElementById('data-status').textContent.startsWith('CIFAR-10:'));
   assert.match(await page.$eval('#isolation', (el) => el.textContent), /threaded WebAssembly build/);
@@ -50,12 +53,12 @@ test('Firefox: the page trains one epoch, cross-origin isolated, in the threaded
   for (const m of ['regular', 'weightnorm'])
     assert.match(await page.$eval(`#log-${panel(m)}`, (el) => el.textContent), /^Epoch 1\/1 63\/63 - \d+s \d+ms\/step - loss: [\d.]+ - accuracy: [\d.]+ - val_loss: [\d.]+ - val_accuracy: [\d.]+$/m);
   assert.deepEqual(errors, []);
-  await close();
 });
 
-test('Firefox: <wn-trainer> on a page of another site trains, sends its events and answers commands', async () => {
+test('Firefox: <wn-trainer> on a page of another site trains, sends its events and answers commands', async (t) => {
   const site = await tutorialSite({ '/': elementPage(trainer.url, 'models="regular,weightnorm" epochs="1" train="1000" test="200" seed="2" autostart') });
-  const { page, errors, close } = await open(site.url);
+  t.after(() => site.close());
+  const { page, errors } = await open(t, site.url);
   await until(page, () => window.events.some((e) => e.type === 'experiment-done'));
   const events = await page.evaluate(() => window.events);
   const of = (type) => events.filter((e) => e.type === type);
@@ -69,8 +72,6 @@ test('Firefox: <wn-trainer> on a page of another site trains, sends its events a
   const refusal = await page.evaluate(() => document.querySelector('wn-trainer').pause().catch((e) => e.message));
   assert.equal(refusal, 'pause: not running');
   assert.deepEqual(errors, []);
-  await close();
-  await site.close();
 });
 
 // One epoch of both models, seed 3, one thread, as the embed's own page (top level, so isolated):
@@ -87,8 +88,8 @@ function results() {
 }
 const finished = () => globalThis.wnTest?.experiment()?.finished === true;
 
-test('Firefox and Chromium: the same run gives the same numbers, bit for bit', async () => {
-  const { page, errors, close } = await open(server.url + SAME_RUN);
+test('Firefox and Chromium: the same run gives the same numbers, bit for bit', async (t) => {
+  const { page, errors, close } = await open(t, server.url + SAME_RUN);
   await until(page, finished);
   const inFirefox = await page.evaluate(results);
   assert.deepEqual(errors, []);

@@ -1,5 +1,6 @@
 // Shared by the browser tests: the real server on a free port, and Debian's Chromium
 // driven by playwright-core (its own browser download cannot work here).
+import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { serve } from '../../scripts/serve.mjs';
@@ -10,7 +11,16 @@ export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic',
 export async function startServer(options = {}) {
   const server = await serve({ port: 0, ...options });
   const url = `http://127.0.0.1:${server.address().port}/`;
-  return { url, close: () => new Promise((ok) => server.close(ok)) };
+  return { url, close: () => closeServer(server) };
+}
+
+// Stops a node:http server and resolves once it is closed. close() alone waits for every open
+// connection to end, and a browser keeps idle keep-alive sockets for minutes: so they are ended too.
+export function closeServer(server) {
+  return new Promise((ok) => {
+    server.close(() => ok());
+    server.closeAllConnections();
+  });
 }
 
 export async function launch(extraArgs = []) {
@@ -18,8 +28,11 @@ export async function launch(extraArgs = []) {
 }
 
 // A page that records console errors and uncaught exceptions for the test to assert on.
-export async function openPage(browser, url) {
+// t: the test whose end closes the page's context, failed or not (node:test's t.after).
+export async function openPage(browser, url, t = null) {
   const context = await browser.newContext({ acceptDownloads: true });
+  t?.after(() => context.close());
+  await context.addInitScript(STATUS_LOG);
   const page = await context.newPage();
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -37,12 +50,23 @@ export async function isolationText(page) {
   return page.textContent('#isolation');
 }
 
+// An init script for a page and its frames: every text a status line (#status in the embed,
+// #status-MODEL on the page) takes, in order, in the document's window.statusLog. A status line
+// moves on (started, step, done) as the run does, on a fast machine before a test can read it;
+// what it said stays here. statusLog(page or frame, id): the texts of one line.
+export const STATUS_LOG = `window.statusLog = [];
+  new MutationObserver((records) => {
+    for (const r of records)
+      if (/^status(-|$)/.test(r.target.id)) for (const n of r.addedNodes) statusLog.push({ id: r.target.id, text: n.textContent });
+  }).observe(document, { childList: true, subtree: true });`;
+export const statusLog = (frame, id = 'status') => frame.evaluate((i) => window.statusLog.filter((s) => s.id === i).map((s) => s.text), id);
+
 // A "tutorial" page on the test server (cross-origin isolated) that embeds
 // embed.html?query and records the events it posts. Resolves once `runs` runs have ended
 // (done, diverged or error), or the frame reported an error of its own, with the page (left
-// open) and the events.
-export async function embedRun(browser, server, query, { runs = 1, timeout = 120000 } = {}) {
-  const opened = await openPage(browser, 'about:blank');
+// open until the end of test `t`) and the events.
+export async function embedRun(t, browser, server, query, { runs = 1, timeout = 120000 } = {}) {
+  const opened = await openPage(browser, 'about:blank', t);
   await opened.page.route(`${server.url}tutorial.html`, (route) => route.fulfill({
     contentType: 'text/html',
     headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
@@ -89,6 +113,24 @@ export function runOf(page, model) {
 }
 
 export async function lastEpoch(page, model) { return (await runOf(page, model)).epochs.at(-1); }
+
+// Everything the page draws at animation frames (charts, dynamics, results, inspection) has
+// drawn what it was last asked to; needs ?hooks. After the last event, instead of a guessed pause.
+export async function drawn(page) {
+  await page.waitForFunction(() => ['charts', 'dynamics', 'results', 'inspect'].every((k) => !globalThis.wnTest[k].frame.pending));
+}
+
+// Pause holds. A worker reads its messages between slices of 8 steps, so after the pause each
+// run may still report twice (the slice it was running, however long that takes on this
+// machine, and the report of the one before, still on its way), and never more. counts(): the
+// progress reports so far, per run, read at once after the pause. Returns the counts after `ms`.
+export async function assertPaused(page, counts, ms = 4000) {
+  const before = await counts();
+  await page.waitForTimeout(ms);
+  const after = await counts();
+  assert.ok(after.every((n, i) => n <= before[i] + 2), `training went on while paused: ${before} → ${after} progress reports per run`);
+  return after;
+}
 
 // Points drawn in the mean line of (variant, key).
 // The points a chart draws, once its pending redraw (at most four a second) has happened.

@@ -193,7 +193,7 @@ test('your own image: only the latest chosen one shows, however long an earlier 
   }
 });
 
-test('weights round trip: download each model\'s .npz; a fresh page loads and evaluates it to the same accuracy', async () => {
+test('weights round trip: download each model\'s .npz; a fresh page loads and evaluates it to the same accuracy', async (t) => {
   const { page } = trained;
   const dir = mkdtempSync(join(tmpdir(), 'wn-weights-'));
   const accuracies = await finals(page);
@@ -206,7 +206,7 @@ test('weights round trip: download each model\'s .npz; a fresh page loads and ev
     await d.saveAs(files.at(-1));
   }
 
-  const fresh = await openPage(browser, `${server.url}?hooks&train=2000&test=500`);
+  const fresh = await openPage(browser, `${server.url}?hooks&train=2000&test=500`, t);
   await waitForData(fresh.page);
   for (const [i, file] of files.entries()) {
     await fresh.page.setInputFiles('#weights-file', file);
@@ -231,7 +231,6 @@ test('weights round trip: download each model\'s .npz; a fresh page loads and ev
   assert.match(await fresh.page.textContent('#weights-error'), /^Could not load broken\.npz: .+/);
   assert.equal(await fresh.page.evaluate(() => globalThis.wnTest.inspect.loaded.length), 2);
   assert.deepEqual(fresh.errors, []);
-  await fresh.context.close();
 });
 
 const numpy = existsSync('/usr/bin/python3') &&
@@ -251,8 +250,8 @@ test('NumPy reads the downloaded weight files: Keras\' names and layouts', { ski
 });
 
 // A page of its own for the weight files that must be refused, with its data loaded.
-async function freshPage() {
-  const opened = await openPage(browser, `${server.url}?hooks&train=640&test=100`);
+async function freshPage(t) {
+  const opened = await openPage(browser, `${server.url}?hooks&train=640&test=100`, t);
   await waitForData(opened.page);
   return opened;
 }
@@ -304,7 +303,7 @@ async function lyingZip(name, inflated, declared) {
 
 test('a weight file whose zip understates an entry\'s size is refused within seconds, the page responsive throughout', async (t) => {
   const bomb = await lyingZip('dense_2/bias.npy', 2 ** 31, 168);
-  const { page, context, errors } = await freshPage();
+  const { page, errors } = await freshPage(t);
   // The longest the page's main thread went without running a timer due every 10 ms.
   await page.evaluate(() => {
     let last = performance.now();
@@ -325,11 +324,10 @@ test('a weight file whose zip understates an entry\'s size is refused within sec
   assert.ok(gap < 500, `the main thread was busy for ${gap} ms at a stretch`);
   assert.equal(await page.evaluate(() => globalThis.wnTest.inspect.loaded.length), 0);
   assert.deepEqual(errors, []);
-  await context.close();
 });
 
-test('weights holding NaN or infinities are refused with the array named, and nothing is added', async () => {
-  const { page, context, errors } = await freshPage();
+test('weights holding NaN or infinities are refused with the array named, and nothing is added', async (t) => {
+  const { page, errors } = await freshPage(t);
   for (const [model, array, value] of [['regular', 'dense_2/bias', NaN], ['weightnorm', 'weight_normalization/v', Infinity]]) {
     // A fresh model's weight file, as the page writes it, with one value of `array` replaced.
     const bytes = await page.evaluate(async ([model, array, value]) => {
@@ -348,7 +346,6 @@ test('weights holding NaN or infinities are refused with the array named, and no
   }
   assert.equal(await page.evaluate(() => globalThis.wnTest.inspect.loaded.length), 0);
   assert.deepEqual(errors, []);
-  await context.close();
 });
 
 // The accuracy chart's datasets: label, x and y of each point, and the flags charts.js sets.
@@ -460,8 +457,8 @@ test('a new Start keeps the previous experiment\'s means as faded, labelled curv
   assert.deepEqual(trained.errors, []);
 });
 
-test('with several seeds the panel shows the first seed of each model, and says so', async () => {
-  const { page, context, errors } = await openPage(browser, `${server.url}?hooks&seeds=2&seed=3&epochs=1&train=640&test=100`);
+test('with several seeds the panel shows the first seed of each model, and says so', async (t) => {
+  const { page, errors } = await openPage(browser, `${server.url}?hooks&seeds=2&seed=3&epochs=1&train=640&test=100`, t);
   await waitForData(page);
   await page.click('#start');
   await finished(page);
@@ -471,5 +468,4 @@ test('with several seeds the panel shows the first seed of each model, and says 
   assert.deepEqual(tables.map((t) => t.shown), runs.filter(([, seed]) => seed === 3).map(([, , v]) => v.toFixed(4)));
   assert.equal(await page.locator('#filters .filter-row').count(), 2);
   assert.deepEqual(errors, []);
-  await context.close();
 });

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openPage, startServer } from './helpers.mjs';
+import { closeServer, openPage, startServer } from './helpers.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -20,7 +20,7 @@ function listen(server) {
 }
 
 function closer(...servers) {
-  return () => Promise.all(servers.map((s) => new Promise((ok) => { s.closeAllConnections(); s.close(ok); })));
+  return () => Promise.all(servers.map(closeServer));
 }
 
 // The trainer as other sites reach it: scripts/serve.mjs at http://localhost:PORT/ (another site
@@ -88,13 +88,13 @@ export function framePage(trainerUrl, query, allow = null) {
 // and which is cross-origin isolated only if the parent is and allows it.
 //   isolated: the parent sends COOP same-origin + COEP require-corp
 //   allow:    the iframe's allow attribute, e.g. 'cross-origin-isolated'
-// Resolves once `models` runs sent done or error, with the page (left open), the events it
-// received, the frame, and the console errors of page and frame.
-export async function tutorialRun(browser, server, query, { isolated = false, allow = null, models = 1, timeout = 180000 } = {}) {
+// Resolves once `models` runs sent done or error, with the page (left open until the end of test
+// `t`), the events it received, the frame, and the console errors of page and frame.
+export async function tutorialRun(t, browser, server, query, { isolated = false, allow = null, models = 1, timeout = 180000 } = {}) {
   const trainer = server.url.replace('127.0.0.1', 'localhost');
   const tutorial = await tutorialSite({ '/': framePage(trainer, query, allow) }, { isolated });
   try {
-    const opened = await openPage(browser, tutorial.url);
+    const opened = await openPage(browser, tutorial.url, t);
     await opened.page.waitForFunction((n) => window.events.filter((e) => e.type === 'done' || e.type === 'error').length >= n,
       models, { timeout });
     const frame = opened.page.frames().find((f) => f.url().startsWith(`${trainer}embed.html`));

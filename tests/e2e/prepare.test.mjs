@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { closeServer } from './helpers.mjs';
 import { fakeTools } from './origins.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -252,6 +253,6 @@ test('a download that fails: HTTP errors and damaged bytes are named, and no par
     assert.match(damaged.out, /MD5 mismatch: got \w+, expected c32a1d4ab5d03f1284b67883e8d87530/);
     assert.deepEqual(tree(damaged.data), []);
   } finally {
-    await new Promise((ok) => server.close(ok));
+    await closeServer(server);
   }
 });

@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, truncateSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '../../scripts/serve.mjs';
+import { closeServer } from './helpers.mjs';
 import { startCli } from './origins.mjs';
 
 const RECORDS = 10000 * 3073;
@@ -32,7 +33,7 @@ before(async () => {
   base = `http://127.0.0.1:${server.address().port}`;
 });
 after(async () => {
-  await new Promise((ok) => server?.close(ok));
+  if (server) await closeServer(server);
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -144,7 +145,7 @@ test('nosniff everywhere; CORP cross-origin on pages, same-origin on what they l
     for (const name of ['cross-origin-opener-policy', 'cross-origin-embedder-policy', 'cross-origin-resource-policy'])
       assert.equal(h[name], undefined, name);
   } finally {
-    await new Promise((ok) => bare.close(ok));
+    await closeServer(bare);
   }
 });
 
@@ -176,7 +177,7 @@ test('--root: a symlinked root works; links inside that lead out are not followe
     for (const path of ['/', '/index.html', '/sub/page.html', '/alias.html']) assert.equal(await status(path), 200, path);
     for (const path of ['/leak.txt', '/up/secret.txt', '/sub/../../secret.txt']) assert.equal(await status(path), 404, path);
   } finally {
-    await new Promise((ok) => s.close(ok));
+    await closeServer(s);
   }
 });
 
@@ -239,6 +240,6 @@ test('Range: one byte range gets 206 with Content-Range; past the end 416; sever
     assert.equal(Number(many.headers.get('content-length')), size);
     assert.equal((await fetch(url, { method: 'HEAD' })).headers.get('access-control-allow-origin'), '*');
   } finally {
-    await new Promise((ok) => server.close(ok));
+    await closeServer(server);
   }
 });
