@@ -68,6 +68,12 @@ std::vector<NamedArray> export_weights(const Model& model) {
   return out;
 }
 
+std::vector<ArrayLayout> weight_layout(const Model& model) {
+  std::vector<ArrayLayout> out;
+  for (const Slot& s : slots(model)) out.push_back({s.name, s.shape});
+  return out;
+}
+
 std::vector<float> snapshot(const Model& model) {
   std::vector<float> out(model.params().begin(), model.params().end());
   out.insert(out.end(), model.state().begin(), model.state().end());
