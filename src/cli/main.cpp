@@ -9,6 +9,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "../data/cifar.hpp"
@@ -101,7 +102,7 @@ std::vector<FileUse> file_uses(const CliOptions& o, const std::vector<RunConfig>
   for (const std::string& file : cifar_files(o.data)) uses.push_back({"--data", file});
   if (!o.load_weights.empty()) uses.push_back({"--load-weights", o.load_weights});
   if (!o.json.empty()) uses.push_back({"--json", o.json, true});
-  if (!o.diagnostics.empty()) uses.push_back({"--diagnostics", o.diagnostics, true});
+  if (!o.diagnostics.empty()) uses.push_back({"--diagnostics", o.diagnostics, true, true});
   if (!o.save_weights.empty())
     for (const RunConfig& c : grid) uses.push_back({"--save-weights", weights_path(o.save_weights, c), true});
   return uses;
@@ -158,16 +159,29 @@ int main(int argc, char** argv) {
   std::vector<RunConfig> grid = expand_grid(o, threads);
   const bool tty = isatty(fileno(stdout));
   const std::vector<FileUse> files = file_uses(o, grid);
+  if (Status s = check_distinct_files(files); !s) {
+    std::fprintf(stderr, "wn-train: %s\n", s.message().c_str());
+    return kExitUsage;
+  }
+  // Each output, as checked now, is the file written later; --diagnostics is opened (and locked) now.
+  std::map<std::string, OutputTarget> outputs;
+  std::optional<OutputStream> diagnostics_file;
   for (const FileUse& f : files) {
-    Status s = f.output ? check_output_path(f.path) : Status();
+    if (!f.output) continue;
+    Status s;
+    if (f.stream) {
+      auto opened = OutputStream::open(f.path);
+      if (opened) diagnostics_file.emplace(std::move(opened.value()));
+      s = opened.status();
+    } else {
+      auto target = check_output(f.path);
+      if (target) outputs.emplace(f.path, target.value());
+      s = target.status();
+    }
     if (!s) {
       std::fprintf(stderr, "wn-train: %s\n", s.message().c_str());
       return kExitFailure;
     }
-  }
-  if (Status s = check_distinct_files(files); !s) {
-    std::fprintf(stderr, "wn-train: %s\n", s.message().c_str());
-    return kExitUsage;
   }
 
   // Refuse what cannot fit before loading anything: the dataset, the largest run's trainer and
@@ -204,13 +218,14 @@ int main(int argc, char** argv) {
   warn_if_short("test", o.test_samples, test.size());
 
   // Diagnostics are appended line by line as they come, so an interrupted run keeps them.
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> diagnostics(nullptr, std::fclose);
-  if (!o.diagnostics.empty()) {
-    diagnostics.reset(std::fopen(o.diagnostics.c_str(), "w"));
-    if (!diagnostics) {
-      std::fprintf(stderr, "wn-train: cannot write %s: %s\n", o.diagnostics.c_str(), std::strerror(errno));
+  OutputStream::File diagnostics(nullptr, std::fclose);
+  if (diagnostics_file) {
+    auto begun = diagnostics_file->begin();
+    if (!begun) {
+      std::fprintf(stderr, "wn-train: %s\n", begun.message().c_str());
       return kExitFailure;
     }
+    diagnostics = std::move(begun.value());
   }
 
   std::vector<RunOutcome> outcomes;
@@ -218,7 +233,9 @@ int main(int argc, char** argv) {
   int status = kExitOk;
   std::vector<std::string> unsaved;  // weight files that could not be written; the grid goes on
   const auto save = [&]() -> Status {
-    return o.json.empty() ? Status() : write_output_file(o.json, history_json("wn-train " WN_VERSION, options_json(o, threads, train, test), records));
+    return o.json.empty() ? Status()
+                          : write_output_file(outputs.at(o.json), o.json,
+                                              history_json("wn-train " WN_VERSION, options_json(o, threads, train, test), records));
   };
   for (std::size_t i = 0; i < grid.size(); ++i) {
     auto created = Run::create(grid[i], train, test);
@@ -271,7 +288,7 @@ int main(int argc, char** argv) {
     if (!o.save_weights.empty()) {
       const std::string path = weights_path(o.save_weights, run.config());
       auto bytes = npz_encode(export_weights(run.model()));
-      Status s = bytes ? write_output_file(path, bytes.value()) : bytes.status();
+      Status s = bytes ? write_output_file(outputs.at(path), path, bytes.value()) : bytes.status();
       if (!s) {
         std::fprintf(stderr, "wn-train: %s\n", s.message().c_str());
         unsaved.push_back(path);

@@ -1,0 +1,52 @@
+// wn-train as a process, against what other processes do to it: two runs writing one
+// --diagnostics file. Each test is bounded by its own timeout and by the short runs it asks
+// for (a few hundred images).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const wnTrain = join(root, 'build/wn-train');
+const data = join(root, 'data/cifar-10-batches-bin');
+let scratch;
+const children = new Set();
+
+before(() => { scratch = mkdtempSync(join(tmpdir(), 'wn-cli-')); });
+after(() => {
+  for (const child of children) child.kill('SIGKILL');
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+// Starts wn-train on a small slice of CIFAR-10; `done` resolves to {code, signal, stderr}.
+function start(args) {
+  const child = spawn(wnTrain, ['--data', data, '--threads', '1', '--quiet', '--train-samples', '320', '--test-samples', '100', ...args]);
+  children.add(child);
+  let stderr = '';
+  child.stderr.on('data', (c) => { stderr += c; });
+  child.stdout.resume();
+  const done = new Promise((ok) => child.on('close', (code, signal) => { children.delete(child); ok({ code, signal, stderr }); }));
+  return { child, done };
+}
+
+async function until(check) {
+  while (!check()) await new Promise((ok) => setTimeout(ok, 50));
+}
+
+// Issue 17: two runs wrote 98 lines into one file, 1 of them invalid JSON, and both exited 0.
+test('a second run on the same --diagnostics file is refused at once, and the first one\'s lines stay whole', { timeout: 60000 }, async () => {
+  const lines = join(scratch, 'd.jsonl');
+  const first = start(['--model', 'regular', '--epochs', '3', '--progress-every', '2', '--diagnostics', lines]);
+  await until(() => existsSync(lines) && readFileSync(lines, 'utf8').includes('\n'));
+  const second = await start(['--model', 'weightnorm', '--epochs', '1', '--diagnostics', lines]).done;
+  assert.equal(second.code, 1, second.stderr);
+  assert.equal(second.stderr, `wn-train: not writing ${lines}: another process (another wn-train?) is writing it\n`);
+  const firstDone = await first.done;
+  assert.equal(firstDone.code, 0, firstDone.stderr);
+  const records = readFileSync(lines, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+  assert.ok(records.length > 3, `${records.length} lines`);
+  assert.ok(records.every((r) => r.model === 'regular'), 'only the first run wrote');
+});
