@@ -1,5 +1,6 @@
 // wn-train: trains the tutorial's nets natively and prints Keras-style epoch lines. Every cell of
 // the grid (models × seeds × learning rates) is one run of the same FitLoop the browser drives.
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -94,6 +95,18 @@ std::size_t initial_weights_bytes(const std::vector<RunConfig>& grid) {
   std::size_t total = 0;
   for (const auto& [kind, bytes] : sizes) total += bytes;
   return total;
+}
+
+// SIGINT and SIGTERM end training after the current step, and the history file says so
+// ("stopped": "interrupted (SIGINT)"). A second signal kills as usual (SA_RESETHAND).
+volatile std::sig_atomic_t interrupted = 0;
+extern "C" void on_interrupt(int signal) { interrupted = signal; }
+void catch_interrupts() {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  action.sa_flags = SA_RESETHAND | SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  for (int signal : {SIGINT, SIGTERM}) sigaction(signal, &action, nullptr);
 }
 
 // Every file the command line names, so that no output lands on an input or on another output.
@@ -237,6 +250,7 @@ int main(int argc, char** argv) {
                           : write_output_file(outputs.at(o.json), o.json,
                                               history_json("wn-train " WN_VERSION, options_json(o, threads, train, test), records));
   };
+  catch_interrupts();
   for (std::size_t i = 0; i < grid.size(); ++i) {
     auto created = Run::create(grid[i], train, test);
     if (!created) {
@@ -282,6 +296,17 @@ int main(int argc, char** argv) {
         status = kExitDiverged;
       }
       if (e.kind == FitEvent::Kind::done || e.kind == FitEvent::Kind::diverged) break;
+      if (interrupted) {
+        const char* name = interrupted == SIGINT ? "SIGINT" : "SIGTERM";
+        History so_far = run.history();
+        so_far.stopped = std::string("interrupted (") + name + ")";
+        records.back() = run_json(run.config(), so_far);
+        const Status s = save();
+        std::fprintf(stderr, "%swn-train: interrupted (%s) in epoch %d of run %zu/%zu%s%s\n", tty ? "\n" : "", name, e.epoch, i + 1,
+                     grid.size(), o.json.empty() ? "" : s ? "; the history so far is in " : "; ",
+                     o.json.empty() ? "" : s ? o.json.c_str() : s.message().c_str());
+        return 128 + interrupted;
+      }
     }
     records.back() = run_json(run.config(), run.history());
     outcomes.push_back({run.config(), run.history()});
@@ -290,7 +315,7 @@ int main(int argc, char** argv) {
       auto bytes = npz_encode(export_weights(run.model()));
       Status s = bytes ? write_output_file(outputs.at(path), path, bytes.value()) : bytes.status();
       if (!s) {
-        std::fprintf(stderr, "wn-train: %s\n", s.message().c_str());
+        std::fprintf(stderr, "wn-train: the weights of run %zu/%zu were not saved: %s\n", i + 1, grid.size(), s.message().c_str());
         unsaved.push_back(path);
       } else if (!o.quiet) {
         std::printf("Saved the weights to %s\n", path.c_str());
@@ -303,6 +328,5 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "wn-train: %s\n", s.message().c_str());
     return kExitFailure;
   }
-  for (const std::string& path : unsaved) std::fprintf(stderr, "wn-train: the weights of %s were not saved\n", path.c_str());
   return unsaved.empty() ? status : kExitFailure;
 }

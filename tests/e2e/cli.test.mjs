@@ -1,6 +1,6 @@
-// wn-train as a process, against what other processes do to it: two runs writing one
-// --diagnostics file. Each test is bounded by its own timeout and by the short runs it asks
-// for (a few hundred images).
+// wn-train as a process, against what users and other processes do to it: Ctrl+C and kill in the
+// middle of a run, two runs writing one --diagnostics file, a disk that is full. Each test is
+// bounded by its own timeout and by the short runs it asks for (a few hundred images).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -32,8 +32,32 @@ function start(args) {
   return { child, done };
 }
 
+const epochsIn = (path) => {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')).runs[0].history.length;
+  } catch {
+    return 0;  // not written yet (it is replaced whole, so never half a file)
+  }
+};
+
 async function until(check) {
   while (!check()) await new Promise((ok) => setTimeout(ok, 50));
+}
+
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+  // Issue 17: the history was valid but said "stopped": null after 20 of 50 epochs.
+  test(`${signal} in the middle of a run: the history says "interrupted (${signal})", exit ${code}`, { timeout: 60000 }, async () => {
+    const json = join(scratch, `${signal}.json`);
+    const run = start(['--model', 'regular', '--epochs', '50', '--json', json]);
+    await until(() => epochsIn(json) >= 2);
+    run.child.kill(signal);
+    const { code: exit, stderr } = await run.done;
+    assert.equal(exit, code, stderr);
+    const record = JSON.parse(readFileSync(json, 'utf8')).runs[0];
+    assert.equal(record.stopped, `interrupted (${signal})`);
+    assert.ok(record.history.length >= 2 && record.history.length < 50, `${record.history.length} epochs`);
+    assert.match(stderr, new RegExp(`interrupted \\(${signal}\\) in epoch \\d+ of run 1/1; the history so far is in ${json}`));
+  });
 }
 
 // Issue 17: two runs wrote 98 lines into one file, 1 of them invalid JSON, and both exited 0.
@@ -49,4 +73,11 @@ test('a second run on the same --diagnostics file is refused at once, and the fi
   const records = readFileSync(lines, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
   assert.ok(records.length > 3, `${records.length} lines`);
   assert.ok(records.every((r) => r.model === 'regular'), 'only the first run wrote');
+});
+
+// Issue 17: a failed save printed "cannot write /dev/full: …" and then "the weights of /dev/full were not saved".
+test('--save-weights on a full disk: one message that says which run and why, exit 1', { timeout: 60000 }, async () => {
+  const { code, stderr } = await start(['--model', 'regular', '--epochs', '1', '--save-weights', '/dev/full']).done;
+  assert.equal(code, 1, stderr);
+  assert.equal(stderr, 'wn-train: the weights of run 1/1 were not saved: cannot write /dev/full: No space left on device\n');
 });
