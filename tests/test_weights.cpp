@@ -223,9 +223,8 @@ TEST_CASE("npz: a zip bomb is refused from its headers, before anything is infla
   // the size is looked at, so these need no zeros behind them.)
   std::vector<test::ZipMember> huge;
   for (int i = 0; i < 4; ++i) huge.push_back({layout[i].name + ".npy", npy_head({1 << 26})});
-  std::string needs = "(";
-  for (int d : layout[0].shape) needs += (needs.size() > 1 ? ", " : "") + std::to_string(d);
-  CHECK(refusal(test::make_zip(huge), *model) == "'" + layout[0].name + "' has shape (67108864), the model \"regular\" needs " + needs + ")");
+  CHECK(refusal(test::make_zip(huge), *model) ==
+        "'" + layout[0].name + "' has shape (67108864), the model \"regular\" needs " + shape_text(layout[0].shape));
   // Names the model does not have; the same name twice.
   CHECK(refusal(test::make_zip({{"zeros_0.npy", npy_head({1 << 26})}}), *model) == "the weights hold 'zeros_0', which the model \"regular\" does not have");
   const long grown = peak_mb() - before;

@@ -78,12 +78,6 @@ zip_int64_t read_member(zip_t* zip, zip_uint64_t index, std::uint8_t* into, zip_
   }
   return got;
 }
-
-std::string shape_text(const std::vector<int>& shape) {
-  std::string s = "(";
-  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + ")";
-}
 }  // namespace
 
 Result<std::vector<NamedArray>> npz_read(const std::string& path, const Model& model) {

@@ -27,6 +27,12 @@ std::size_t value_of(const std::string& header, const std::string& key) {
 }
 }  // namespace
 
+std::string shape_text(const std::vector<int>& shape) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + ")";
+}
+
 std::string npy_encode(const float* data, const std::vector<int>& shape) {
   std::size_t count = 1;
   std::string dims;

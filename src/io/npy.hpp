@@ -21,6 +21,9 @@ struct NpyArray {
 // The bytes of a version-1.0 .npy file holding data (product of shape floats) as '<f4'.
 std::string npy_encode(const float* data, const std::vector<int>& shape);
 
+// How messages write a shape, as NumPy prints it: "(5, 5, 3, 6)".
+std::string shape_text(const std::vector<int>& shape);
+
 // What a .npy header declares: enough to judge an array before its data is read.
 struct NpyHeader {
   std::vector<int> shape;

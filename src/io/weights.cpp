@@ -39,12 +39,6 @@ std::size_t elements(const std::vector<int>& shape) {
   for (int d : shape) n *= std::size_t(d);
   return n;
 }
-
-std::string shape_text(const std::vector<int>& shape) {
-  std::string s = "(";
-  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + ")";
-}
 }  // namespace
 
 std::vector<float> effective_kernel(const Weights& w) {
