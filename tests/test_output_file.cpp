@@ -337,6 +337,13 @@ TEST_CASE("output file: a diagnostics file another writer holds is refused, and 
   auto a = OutputStream::open("/dev/null"), b = OutputStream::open("/dev/null");
   CHECK(a);
   CHECK(b);
+  // A file the open made is removed again when no run began writing it (the run was refused
+  // later); one that was there stays.
+  const std::string made = dir + "/made.jsonl";
+  { REQUIRE(OutputStream::open(made)); }
+  CHECK(access(made.c_str(), F_OK) != 0);
+  { REQUIRE(OutputStream::open(path)); }
+  CHECK(access(path.c_str(), F_OK) == 0);
   // What the check refuses, the open refuses too.
   CHECK(OutputStream::open(dir).message() == "cannot write " + dir + ": it is a directory");
   CHECK(!OutputStream::open(dir + "/no/such/d.jsonl"));

@@ -227,8 +227,14 @@ Status write_output_file(const std::string& path, const std::string& text) {
 Result<OutputStream> OutputStream::open(const std::string& path) {
   auto t = resolve(path);
   if (!t) return Error{t.message()};
-  // No O_TRUNC: a file another run holds must not be emptied before its lock is tried.
-  auto fd = open_checked(t.value(), path, O_CREAT);
+  // No O_TRUNC: a file another run holds must not be emptied before its lock is tried. O_EXCL
+  // for a new file, so that the open knows it made it.
+  bool created = t->kind == Target::create;
+  auto fd = open_checked(t.value(), path, created ? O_CREAT | O_EXCL : O_CREAT);
+  if (!fd && created && errno == EEXIST) {  // made by someone else since resolve()
+    created = false;
+    fd = open_checked(t.value(), path, O_CREAT);
+  }
   if (!fd) return Error{fd.message()};
   struct stat st;
   if (::fstat(fd->get(), &st) != 0) return Error{"cannot write " + path + ": " + reason(errno)};
@@ -237,7 +243,14 @@ Result<OutputStream> OutputStream::open(const std::string& path) {
     if (errno == EWOULDBLOCK) return Error{"not writing " + path + ": another process (another wn-train?) is writing it"};
     return Error{"cannot lock " + path + ": " + reason(errno)};
   }
-  return OutputStream(path, std::move(fd.value()), regular);
+  return OutputStream(path, std::move(fd.value()), regular, created);
+}
+
+OutputStream::~OutputStream() {
+  struct stat opened, named;
+  if (fd_ && created_ && ::fstat(fd_.get(), &opened) == 0 && ::lstat(path_.c_str(), &named) == 0 &&
+      opened.st_dev == named.st_dev && opened.st_ino == named.st_ino)
+    ::unlink(path_.c_str());
 }
 
 Result<OutputStream::File> OutputStream::begin() {

@@ -69,16 +69,22 @@ Status write_output_file(const std::string& path, const std::string& text);
 class OutputStream {
  public:
   static Result<OutputStream> open(const std::string& path);
+  OutputStream(OutputStream&&) = default;
+  OutputStream& operator=(OutputStream&&) = default;
+  // A file the open created and no run began writing (the run was refused after the check) is
+  // removed again, if the path still names it.
+  ~OutputStream();
   // Empties a regular file, once the run is about to write (a run refused after the check
   // leaves the file as it was), and hands it over as a stdio stream that keeps the lock.
   using File = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
   Result<File> begin();
 
  private:
-  OutputStream(std::string path, posix::Fd fd, bool regular) : path_(std::move(path)), fd_(std::move(fd)), regular_(regular) {}
-  std::string path_;
+  OutputStream(std::string path, posix::Fd fd, bool regular, bool created)
+      : path_(std::move(path)), fd_(std::move(fd)), regular_(regular), created_(created) {}
+  std::string path_;  // as the user gave it; a created file is this path itself
   posix::Fd fd_;
-  bool regular_;
+  bool regular_, created_;
 };
 
 }  // namespace wn
