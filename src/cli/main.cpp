@@ -1,5 +1,6 @@
 // wn-train: trains the tutorial's nets natively and prints Keras-style epoch lines. Every cell of
 // the grid (models × seeds × learning rates) is one run of the same FitLoop the browser drives.
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -252,6 +253,10 @@ int main(int argc, char** argv) {
   };
   catch_interrupts();
   for (std::size_t i = 0; i < grid.size(); ++i) {
+    // Give the previous run's freed buffers back: glibc's dynamic mmap threshold moves large
+    // blocks onto the heap after the first free, and over a grid the resident size grew without
+    // bound (1,200 runs: 203 MB resident for a 10 MB heap; 18 MB with this).
+    if (i > 0) malloc_trim(0);
     auto created = Run::create(grid[i], train, test);
     if (!created) {
       std::fprintf(stderr, "wn-train: %s\n", created.message().c_str());
