@@ -274,10 +274,12 @@ test('300 stalled readers: beyond the cap they get 503, the rest are closed once
       req.end();
     })));
     const count = (v) => outcomes.filter((o) => o === v).length;
-    t.diagnostic(`${count(200)} got the file, ${count(503)} got 503; at most ${peak} downloads at once`);
+    // Beyond twice the cap, connections are dropped before they are read (ECONNRESET).
+    const dropped = count('ECONNRESET');
+    t.diagnostic(`${count(200)} got the file, ${count(503)} got 503, ${dropped} dropped; at most ${peak} downloads at once`);
     assert.ok(peak >= 1 && peak <= limits.connections, `${peak} downloads at once`);
     assert.ok(count(503) >= 1, outcomes.join());
-    assert.equal(count(200) + count(503), 300, outcomes.join());
+    assert.equal(count(200) + count(503) + dropped, 300, outcomes.join());
     // Nobody reads: the server closes each stalled connection after idleMs of no progress.
     let open;
     while ((open = await connections()) > 0) await new Promise((ok) => setTimeout(ok, 50));
