@@ -298,6 +298,18 @@ TEST_CASE("output file: a link planted after the check is not followed, for ever
   CHECK(write_output_file(piped.value(), fifo, "{}\n").message() == "not writing " + fifo + ": it is no longer the FIFO it was when checked");
   CHECK(read_text(fifo) == "f");
 
+  // A link to a device at the check (as /dev/stdout is): written through it while it leads
+  // there; pointed elsewhere after the check, refused.
+  const std::string null_link = dir + "/null";
+  REQUIRE(symlink("/dev/null", null_link.c_str()) == 0);
+  auto device = check_output(null_link);
+  REQUIRE(device);
+  CHECK(write_output_file(device.value(), null_link, "{}\n"));
+  plant_link(victim, null_link);
+  CHECK(write_output_file(device.value(), null_link, "{}\n").message() ==
+        "not writing " + null_link + ": it is no longer the device it was when checked");
+  CHECK(read_text(victim) == "keep");
+
   // --diagnostics: opened at the check; a link planted later changes nothing of what it writes to.
   const std::string lines = dir + "/diagnostics.jsonl";
   test::write_file(lines, {'o', 'l', 'd'});

@@ -69,11 +69,17 @@ Result<Target> resolve(const std::string& path) {
     if (!s) return Error{s.message()};
   }
   if (S_ISDIR(t.st.st_mode)) return Error{"cannot write " + path + ": it is a directory"};
-  if (S_ISCHR(t.st.st_mode) || S_ISFIFO(t.st.st_mode)) t.kind = Target::stream;
-  else if (!S_ISREG(t.st.st_mode)) return Error{"cannot write " + path + ": it is " + posix::kind_of(t.st.st_mode)};
+  if (S_ISCHR(t.st.st_mode) || S_ISFIFO(t.st.st_mode)) {
+    // A device or FIFO is written where it is. Through a link (/dev/stdout, whose pipe has no
+    // path of its own) it is opened through the link, and fstat must find the very one checked.
+    t.kind = Target::stream;
+    t.through_link = S_ISLNK(link.st_mode);
+    return t;
+  }
+  if (!S_ISREG(t.st.st_mode)) return Error{"cannot write " + path + ": it is " + posix::kind_of(t.st.st_mode)};
   if (S_ISLNK(link.st_mode)) {
-    // Write through the link: the link stays, and its target is replaced (or written) as a
-    // file would be. Later writes use the target's real path, opened without following links.
+    // Write through the link: the link stays, and its target is replaced as a file would be.
+    // Later writes use the target's real path, opened without following links.
     char* real = ::realpath(path.c_str(), nullptr);
     if (!real) return Error{"cannot write " + path + ": " + reason(errno)};
     t.path = real;
@@ -99,12 +105,13 @@ Result<std::pair<Fd, std::string>> make_temp(const std::string& target) {
   return Error{"cannot create a file in " + folder_of(target) + ": 100 names taken"};
 }
 
-// Opens what the check found: O_NOFOLLOW, so a link planted since is not followed, then fstat
-// of the descriptor, which must be a regular file, a character device or a FIFO, and, for a
-// device or FIFO seen at the check, that very one. Without blocking, so a FIFO that nobody reads
+// Opens what the check found: O_NOFOLLOW (unless the check found a link to a device or FIFO),
+// so a link planted since is not followed, then fstat of the descriptor, which must be a
+// regular file, a character device or a FIFO, and, for a device or FIFO seen at the check,
+// that very one. Without blocking, so a FIFO that nobody reads
 // is an error and not a hang; then blocking, so a slow reader does not make a write fail.
 Result<Fd> open_checked(const Target& t, const std::string& shown, int flags) {
-  Fd fd(::open(t.path.c_str(), flags | O_WRONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC, 0666));
+  Fd fd(::open(t.path.c_str(), flags | O_WRONLY | O_NONBLOCK | O_NOCTTY | (t.through_link ? 0 : O_NOFOLLOW) | O_CLOEXEC, 0666));
   if (!fd) {
     if (errno == ENXIO) return Error{"cannot write " + shown + ": no process is reading the FIFO"};
     if (errno == ELOOP) return Error{"not writing " + shown + ": it became a symbolic link after it was checked"};

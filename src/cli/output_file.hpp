@@ -16,8 +16,9 @@
 //
 // What a path names is decided once, by the check (check_output, open_output_stream); later
 // writes go to that file. A link planted at the path after the check is never followed: a
-// rename replaces the link itself, and a device or FIFO is reopened with O_NOFOLLOW and must be
-// the very one checked (fstat: the same device and inode).
+// rename replaces the link itself, and a device or FIFO is reopened with O_NOFOLLOW (through
+// the link only when the check found one, as /dev/stdout is) and must be the very one checked
+// (fstat: the same device, inode and type).
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -51,6 +52,7 @@ struct OutputTarget {
   enum Kind { create, replace, stream } kind;
   std::string path;  // the file to create or replace (a symlink's final target), or to write to
   struct stat st {};  // what was there at the check (replace, stream)
+  bool through_link = false;  // a stream reached through a link (/dev/stdout): opened through it
 };
 
 // The file `path` names, or why it cannot be written (a directory, a missing folder, no permission).

@@ -81,3 +81,22 @@ test('--save-weights on a full disk: one message that says which run and why, ex
   assert.equal(code, 1, stderr);
   assert.equal(stderr, 'wn-train: the weights of run 1/1 were not saved: cannot write /dev/full: No space left on device\n');
 });
+
+// A link to a pipe at the check (/dev/stdout → /proc/self/fd/1 → pipe:[…], which has no path of its
+// own) is written through the link, not refused for being one. (Node's own stdio pipes are socket
+// pairs, which outputs refuse: `| cat` makes a real pipe.)
+test('--json and --diagnostics on /dev/stdout, a pipe: written there, exit 0', { timeout: 60000 }, async () => {
+  for (const flag of ['--json', '--diagnostics']) {
+    const args = ['--data', data, '--threads', '1', '--quiet', '--train-samples', '64', '--test-samples', '10',
+      '--model', 'regular', '--epochs', '1', flag, '/dev/stdout'];
+    const child = spawn('bash', ['-c', '"$@" | cat; exit ${PIPESTATUS[0]}', 'bash', wnTrain, ...args]);
+    children.add(child);
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (c) => { stdout += c; });
+    child.stderr.on('data', (c) => { stderr += c; });
+    const code = await new Promise((ok) => child.on('close', ok));
+    children.delete(child);
+    assert.equal(code, 0, `${flag}: ${stderr}`);
+    assert.match(stdout, flag === '--json' ? /^\{"format": "wn-history"/m : /^\{"model": "regular"/m, flag);
+  }
+});
