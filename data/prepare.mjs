@@ -38,7 +38,10 @@ const binDir = join(here, FOLDER);
 
 const die = (msg) => { console.error(`npm run data: ${msg}`); process.exit(1); };
 const mb = (n) => (n / 1e6).toFixed(1);
-const OFFLINE = 'If you have a copy of cifar-10-binary.tar.gz, use it: npm run data -- --from PATH';
+// The advice for a failed download, given once: scripts/deps.sh (npm start, npm test) sets
+// WN_THEN to the command to run afterwards and adds nothing of its own.
+const OFFLINE = 'If you have a copy of cifar-10-binary.tar.gz, use it: npm run data -- --from PATH' +
+  (process.env.WN_THEN ? `  and then ${process.env.WN_THEN} again.` : '');
 
 function prepared() {
   return FILES.every((f) => existsSync(join(binDir, f)) && statSync(join(binDir, f)).size === RECORDS * RECORD);
@@ -248,12 +251,16 @@ async function stage(path) {
 }
 
 // An archive that is not the official one is fine when a SHA256SUMS beside it vouches for it
-// (such as ../shared/cifar10); otherwise its contents were checked on extraction.
+// (a copy some setups keep beside the checkout). Otherwise extraction checked only its layout and
+// sizes, and the note says just that: a user has no SHA256SUMS to look at.
 function vouch(path, { md5, sha256 }) {
   if (md5 === OFFICIAL_MD5) return console.log('MD5 matches the official archive.');
   const sums = join(dirname(path), 'SHA256SUMS');
   const listed = existsSync(sums) && readFileSync(sums, 'utf8').split('\n').find((l) => l.trim().endsWith(basename(path)));
-  if (!listed) return console.log(`Note: MD5 ${md5} differs from the official archive's ${OFFICIAL_MD5}; its contents were checked on extraction.`);
+  if (!listed)
+    return console.log(`Note: this is not the official archive (its MD5 is ${md5}, the official one's ${OFFICIAL_MD5}). ` +
+      'Its six batch files have CIFAR-10\'s layout and sizes, but nothing here can check their images and labels: ' +
+      'results on it may differ from results on the official data.');
   if (!listed.startsWith(sha256)) return `${path}: SHA-256 ${sha256} does not match ${sums}`;
   console.log(`Not the official archive (MD5 ${md5}), but it matches the SHA-256 in ${sums}.`);
 }

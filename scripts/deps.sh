@@ -12,11 +12,11 @@ bash scripts/setup.sh node
 copy=${WN_CIFAR_COPY:-../shared/cifar10/cifar-10-binary.tar.gz}
 from=()
 [[ -f $copy ]] && from=(--from "$copy")
-if ! node data/prepare.mjs "${from[@]}"; then
-  event=${npm_lifecycle_event:-start}
-  case $event in start | test) again="npm $event" ;; *) again="npm run $event" ;; esac
-  [[ -f $copy ]] || echo "There is no local copy at $copy either." >&2
-  echo "With a copy of cifar-10-binary.tar.gz, run  npm run data -- --from PATH  and then $again again." >&2
+# prepare.mjs gives the --from advice (once), with the command to run again afterwards.
+event=${npm_lifecycle_event:-start}
+case $event in start | test) again="npm $event" ;; *) again="npm run $event" ;; esac
+if ! WN_THEN=$again node data/prepare.mjs "${from[@]}"; then
+  [[ -f $copy ]] || echo "(There is no local copy at $copy either.)" >&2
   exit 1
 fi
 bash scripts/setup.sh "$profile"

@@ -14,6 +14,9 @@
 // --root DIR serves one folder as it is, e.g. the dist/ that `npm run dist` makes.
 // WN_DATA_DIR replaces data/ (tests use a scratch folder).
 //
+// Stalled clients are closed (see LIMITS): a dev server reachable with --host 0.0.0.0 must not
+// let 300 downloads that are never read hold 600 descriptors for ever.
+//
 // Only GET and HEAD. Nothing outside a mount is served, symlinks included: a mount's own
 // root may be a symlink (node_modules and data/ are, in the dev worktrees), but a link
 // inside a mount that points out of it is not followed.
@@ -113,8 +116,9 @@ function plain(res, status, message, isolation, headers = {}) {
 // null for the whole file (no header, several ranges, or anything unparsable, such as a range
 // that ends before it starts: RFC 9110 §14.2 ignores an invalid Range). The page asks for the
 // first records of a batch file this way (web/data.worker.js).
+// The unit is case-insensitive (RFC 9110 §14.1): "BYTES=0-1" is a byte range too.
 export function byteRange(header, size) {
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header ?? '');
+  const m = /^bytes=(\d*)-(\d*)$/i.exec(header ?? '');
   if (!m || (m[1] === '' && m[2] === '')) return null;
   if (m[1] !== '' && m[2] !== '' && Number(m[2]) < Number(m[1])) return null;
   let start, end;
@@ -123,7 +127,16 @@ export function byteRange(header, size) {
   return start > end || start >= size ? 'unsatisfiable' : { start, end };
 }
 
-async function answer(req, res, mounts, isolation) {
+// How long a client may stall, and how many may be connected at once.
+// - idleMs: a connection on which nothing is read or written for this long is closed: a client
+//   that asks for a file and never reads it, or opens a socket and sends nothing.
+// - requestMs: the time to send a whole request (Node's default is 5 minutes).
+// - responseMs: the longest one response may take; a 30 MB batch file over a slow link fits.
+// - connections: beyond this many, a request gets 503 with Retry-After and its connection
+//   closes; beyond twice as many, new connections are dropped before they are read.
+export const LIMITS = Object.freeze({ idleMs: 30_000, requestMs: 30_000, responseMs: 600_000, connections: 256 });
+
+async function answer(req, res, mounts, isolation, limits) {
   if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'only GET and HEAD', isolation, { Allow: 'GET, HEAD' });
   const file = await locate(req.url, mounts);
   // O_NOFOLLOW: the path is already real; should it become a link meanwhile, refuse it.
@@ -157,21 +170,37 @@ async function answer(req, res, mounts, isolation) {
     await handle.close();
     return res.end();
   }
+  const deadline = setTimeout(() => res.destroy(), limits.responseMs);
+  res.on('close', () => clearTimeout(deadline));
   // pipeline, not pipe: a client that goes away mid-download destroys the file stream,
   // which closes the descriptor (pipe left it open: one leaked fd per aborted download).
   pipeline(handle.createReadStream({ start, end }), res, () => {});
 }
 
-export function serve({ port = 8080, host = '127.0.0.1', isolation = true, dir = null, dataDir } = {}) {
+export function serve({ port = 8080, host = '127.0.0.1', isolation = true, dir = null, dataDir, limits = {} } = {}) {
   const mounts = dir ? [{ prefix: '/', dir: resolve(dir) }] : devMounts(dataDir);
-  const server = createServer((req, res) => {
-    answer(req, res, mounts, isolation).catch((e) => {
+  limits = { ...LIMITS, ...limits };
+  let connected = 0;
+  // Node checks the request deadlines every connectionsCheckingInterval (30 s by default).
+  const options = { requestTimeout: limits.requestMs, headersTimeout: limits.requestMs,
+    connectionsCheckingInterval: Math.min(30_000, limits.requestMs) };
+  const server = createServer(options, (req, res) => {
+    if (connected > limits.connections)
+      return plain(res, 503, 'busy, try again', isolation, { 'Retry-After': '1', Connection: 'close' });
+    answer(req, res, mounts, isolation, limits).catch((e) => {
       // Out of descriptors or a disk error: this request fails, the server carries on.
       if (res.headersSent) res.destroy();
       else if (e.code === 'EMFILE' || e.code === 'ENFILE') plain(res, 503, 'busy, try again', isolation, { 'Retry-After': '1' });
       else plain(res, 500, 'server error', isolation);
     });
   });
+  server.on('connection', (socket) => {
+    connected++;
+    socket.on('close', () => connected--);
+  });
+  // With no 'timeout' listener, Node destroys a socket idle for this long.
+  server.timeout = limits.idleMs;
+  server.maxConnections = 2 * limits.connections;
   return new Promise((ok, fail) => {
     server.once('error', fail);
     server.listen(port, host, () => {

@@ -1,9 +1,10 @@
 #pragma once
-// Small archives made in memory for the parser tests: ustar tarballs, gzip, and
+// Small archives made in memory for the parser tests: ustar tarballs, gzip, zips, and
 // CIFAR-10 records whose pixels encode (image, channel, position).
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -64,9 +65,10 @@ inline Bytes make_tar(const std::vector<std::pair<std::string, Bytes>>& members,
 }
 
 // One gzip member holding `in`, then `zeros` zero bytes (streamed: a gzip bomb needs no memory).
-inline Bytes gzip(const Bytes& in, std::uint64_t zeros = 0) {
+// window_bits -MAX_WBITS gives a raw deflate stream instead, as a zip member holds.
+inline Bytes gzip(const Bytes& in, std::uint64_t zeros = 0, int window_bits = 16 + MAX_WBITS, int level = 9) {
   z_stream zs{};
-  deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+  deflateInit2(&zs, level, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY);
   Bytes out, buf(1 << 16);
   const Bytes zero_block(1 << 20, 0);
   auto feed = [&](const Bytes& data, std::size_t len, int flush) {
@@ -84,6 +86,50 @@ inline Bytes gzip(const Bytes& in, std::uint64_t zeros = 0) {
     feed(zero_block, std::size_t(std::min<std::uint64_t>(zeros, zero_block.size())), Z_NO_FLUSH);
   feed(in, 0, Z_FINISH);
   deflateEnd(&zs);
+  return out;
+}
+
+// A zip member: `data` then `zeros` zero bytes, deflated.
+struct ZipMember {
+  std::string name;
+  Bytes data;
+  std::uint64_t zeros = 0;
+};
+
+// A zip of deflated members, each with its true size and CRC-32 (a zip bomb of zeros needs no
+// memory to make: see gzip). No zip64: each member below 4 GiB.
+inline Bytes make_zip(const std::vector<ZipMember>& members) {
+  Bytes out, central;
+  const auto u16 = [](Bytes& b, unsigned v) { b.push_back(std::uint8_t(v)), b.push_back(std::uint8_t(v >> 8)); };
+  const auto u32 = [&](Bytes& b, std::uint32_t v) { u16(b, v & 0xffff), u16(b, v >> 16); };
+  const Bytes zero_block(1 << 20, 0);
+  for (const ZipMember& m : members) {
+    const Bytes deflated = gzip(m.data, m.zeros, -MAX_WBITS, 1);  // level 1: 1 GB of zeros in about a second
+    uLong crc = crc32(0, m.data.data(), uInt(m.data.size()));
+    for (std::uint64_t left = m.zeros; left > 0; left -= std::min<std::uint64_t>(left, zero_block.size()))
+      crc = crc32(crc, zero_block.data(), uInt(std::min<std::uint64_t>(left, zero_block.size())));
+    const std::uint64_t size = m.data.size() + m.zeros;
+    const std::uint32_t offset = std::uint32_t(out.size());
+    // The fields the local and the central header share, from "version needed" to the name's length.
+    const auto shared = [&](Bytes& b) {
+      u16(b, 20), u16(b, 0), u16(b, 8), u16(b, 0), u16(b, 0x21);  // version, flags, deflate, time, date
+      u32(b, std::uint32_t(crc)), u32(b, std::uint32_t(deflated.size())), u32(b, std::uint32_t(size));
+      u16(b, unsigned(m.name.size())), u16(b, 0);  // name length, no extra field
+    };
+    u32(out, 0x04034b50);
+    shared(out);
+    out.insert(out.end(), m.name.begin(), m.name.end());
+    out.insert(out.end(), deflated.begin(), deflated.end());
+    u32(central, 0x02014b50);
+    u16(central, 20);  // made by
+    shared(central);
+    u16(central, 0), u16(central, 0), u16(central, 0), u32(central, 0), u32(central, offset);  // comment, disk, attributes, where
+    central.insert(central.end(), m.name.begin(), m.name.end());
+  }
+  const std::uint32_t directory_at = std::uint32_t(out.size());
+  out.insert(out.end(), central.begin(), central.end());
+  u32(out, 0x06054b50), u16(out, 0), u16(out, 0), u16(out, unsigned(members.size())), u16(out, unsigned(members.size()));
+  u32(out, std::uint32_t(central.size())), u32(out, directory_at), u16(out, 0);
   return out;
 }
 

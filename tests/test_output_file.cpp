@@ -242,3 +242,121 @@ TEST_CASE("output file: an output on an input or on another output is refused, h
   CHECK(check_distinct_files({{"--data", dir + "/missing.bin"}, {"--json", dir + "/missing.bin", true}}));
   CHECK(read_text(data) == "d");
 }
+
+namespace {
+// Puts a symbolic link to `target` at `path` in one step (rename), whatever was there, as an
+// attacker racing the check would.
+void plant_link(const std::string& target, const std::string& path) {
+  const std::string staged = path + ".planted";
+  REQUIRE(symlink(target.c_str(), staged.c_str()) == 0);
+  REQUIRE(rename(staged.c_str(), path.c_str()) == 0);
+}
+
+std::string written_through(OutputStream::File& file, const std::string& text) {
+  return std::fputs(text.c_str(), file.get()) >= 0 && std::fflush(file.get()) == 0 ? "" : "write failed";
+}
+}  // namespace
+
+// Issue 17: --diagnostics was checked, then opened 1-2 s later with fopen(…, "w"), which followed a
+// link planted in between and truncated its target.
+TEST_CASE("output file: a link planted after the check is not followed, for every kind of output") {
+  const std::string dir = test::temp_dir(), victim = dir + "/victim";
+  test::write_file(victim, {'k', 'e', 'e', 'p'});
+
+  // A new file: the rename replaces the planted link.
+  const std::string fresh = dir + "/new.json";
+  auto created = check_output(fresh);
+  REQUIRE(created);
+  plant_link(victim, fresh);
+  REQUIRE(write_output_file(created.value(), fresh, "{}\n"));
+  CHECK(read_text(victim) == "keep");
+  CHECK(S_ISREG(stat_of(fresh, false).st_mode));
+  CHECK(read_text(fresh) == "{}\n");
+
+  // An existing file, replaced by a link after the check.
+  const std::string old = dir + "/old.json";
+  test::write_file(old, {'o'});
+  auto replaced = check_output(old);
+  REQUIRE(replaced);
+  plant_link(victim, old);
+  REQUIRE(write_output_file(replaced.value(), old, "{\"weights\": 1}\n"));
+  CHECK(read_text(victim) == "keep");
+  CHECK(read_text(old) == "{\"weights\": 1}\n");
+
+  // A FIFO, replaced by a link or by another file: refused, nothing written.
+  const std::string fifo = dir + "/pipe";
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  auto piped = check_output(fifo);
+  REQUIRE(piped);
+  REQUIRE(piped->kind == OutputTarget::stream);
+  plant_link(victim, fifo);
+  CHECK(write_output_file(piped.value(), fifo, "{}\n").message() ==
+        "not writing " + fifo + ": it became a symbolic link after it was checked");
+  CHECK(read_text(victim) == "keep");
+  REQUIRE(unlink(fifo.c_str()) == 0);
+  test::write_file(fifo, {'f'});
+  CHECK(write_output_file(piped.value(), fifo, "{}\n").message() == "not writing " + fifo + ": it is no longer the FIFO it was when checked");
+  CHECK(read_text(fifo) == "f");
+
+  // A link to a device at the check (as /dev/stdout is): written through it while it leads
+  // there; pointed elsewhere after the check, refused.
+  const std::string null_link = dir + "/null";
+  REQUIRE(symlink("/dev/null", null_link.c_str()) == 0);
+  auto device = check_output(null_link);
+  REQUIRE(device);
+  CHECK(write_output_file(device.value(), null_link, "{}\n"));
+  plant_link(victim, null_link);
+  CHECK(write_output_file(device.value(), null_link, "{}\n").message() ==
+        "not writing " + null_link + ": it is no longer the device it was when checked");
+  CHECK(read_text(victim) == "keep");
+
+  // --diagnostics: opened at the check; a link planted later changes nothing of what it writes to.
+  const std::string lines = dir + "/diagnostics.jsonl";
+  test::write_file(lines, {'o', 'l', 'd'});
+  auto opened = OutputStream::open(lines);
+  REQUIRE(opened);
+  CHECK(read_text(lines) == "old");  // nothing truncated before begin()
+  const std::string moved = dir + "/moved.jsonl";
+  REQUIRE(rename(lines.c_str(), moved.c_str()) == 0);
+  plant_link(victim, lines);
+  auto file = opened->begin();
+  REQUIRE(file);
+  CHECK(written_through(file.value(), "{\"step\": 0}\n") == "");
+  CHECK(read_text(victim) == "keep");
+  CHECK(read_text(moved) == "{\"step\": 0}\n");
+  // And a link already there at the open is refused, not followed, when it could be anybody's.
+  CHECK(S_ISLNK(stat_of(lines, false).st_mode));
+}
+
+// Issue 17: two runs wrote 98 lines into one --diagnostics file, one of them invalid JSON, and both exited 0.
+TEST_CASE("output file: a diagnostics file another writer holds is refused, and left as it is") {
+  const std::string dir = test::temp_dir(), path = dir + "/d.jsonl";
+  auto first = OutputStream::open(path);
+  REQUIRE(first);
+  auto writing = first->begin();
+  REQUIRE(writing);
+  CHECK(written_through(writing.value(), "{\"run\": 1}\n") == "");
+  auto second = OutputStream::open(path);
+  REQUIRE(!second);
+  CHECK(second.message() == "not writing " + path + ": another process (another wn-train?) is writing it");
+  CHECK(read_text(path) == "{\"run\": 1}\n");
+  writing.value().reset();  // the first run ends
+  auto third = OutputStream::open(path);
+  REQUIRE(third);
+  REQUIRE(third->begin());
+  CHECK(read_text(path).empty());
+  // Devices take any number of writers.
+  auto a = OutputStream::open("/dev/null"), b = OutputStream::open("/dev/null");
+  CHECK(a);
+  CHECK(b);
+  // A file the open made is removed again when no run began writing it (the run was refused
+  // later); one that was there stays.
+  const std::string made = dir + "/made.jsonl";
+  { REQUIRE(OutputStream::open(made)); }
+  CHECK(access(made.c_str(), F_OK) != 0);
+  { REQUIRE(OutputStream::open(path)); }
+  CHECK(access(path.c_str(), F_OK) == 0);
+  // What the check refuses, the open refuses too.
+  CHECK(OutputStream::open(dir).message() == "cannot write " + dir + ": it is a directory");
+  CHECK(!OutputStream::open(dir + "/no/such/d.jsonl"));
+}

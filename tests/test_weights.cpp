@@ -9,6 +9,11 @@
 #include <cstring>
 #include <string>
 
+#include <sys/resource.h>
+
+#include <chrono>
+
+#include "archives.hpp"
 #include "cli/npz.hpp"
 #include "io/weights.hpp"
 #include "model.hpp"
@@ -124,9 +129,9 @@ TEST_CASE("npz: np.savez's container, written and read back through libzip") {
     std::fwrite(bytes->data(), 1, bytes->size(), f);
     std::fclose(f);
   }
-  auto arrays = npz_read(path);
-  REQUIRE_MESSAGE(arrays, (arrays ? "" : arrays.message()));
   auto back = std::move(Model::build(lenet(ModelKind::regular), 9).value());
+  auto arrays = npz_read(path, *back);
+  REQUIRE_MESSAGE(arrays, (arrays ? "" : arrays.message()));
   REQUIRE(import_weights(*back, arrays.value()));
   CHECK(back->params() == m->params());
   {
@@ -134,10 +139,10 @@ TEST_CASE("npz: np.savez's container, written and read back through libzip") {
     std::fputs("not a zip", f);
     std::fclose(f);
   }
-  auto junk = npz_read(path);
+  auto junk = npz_read(path, *back);
   REQUIRE(!junk);
   CHECK(junk.message().rfind(path + ": ", 0) == 0);
-  CHECK(!npz_read("/nonexistent/weights.npz"));
+  CHECK(!npz_read("/nonexistent/weights.npz", *back));
   std::remove(path.c_str());
 }
 
@@ -158,4 +163,94 @@ TEST_CASE("weights: mean-only batch norm's running mean is saved and loaded as m
   REQUIRE(restore(*third, all.data(), all.size()));
   CHECK(third->state() == m->state());
   CHECK(!restore(*third, all.data(), all.size() - 1));
+}
+
+namespace {
+// Peak resident memory of this process so far, in MB (ctest runs each test case in a process of its own).
+long peak_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024;
+}
+
+std::size_t layout_values(const ArrayLayout& l) {
+  std::size_t n = 1;
+  for (int d : l.shape) n *= std::size_t(d);
+  return n;
+}
+
+test::Bytes bytes_of(const std::string& s) { return test::Bytes(s.begin(), s.end()); }
+
+// The .npy header np.save writes for float32 `shape`, without the data.
+test::Bytes npy_head(const std::vector<int>& shape) {
+  std::string dims;
+  for (int d : shape) dims += std::to_string(d) + ", ";
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims + "), }";
+  header += std::string((64 - (10 + header.size() + 1) % 64) % 64, ' ') + "\n";
+  return bytes_of(std::string("\x93NUMPY\x01\x00", 8) + char(header.size() & 0xff) + char(header.size() >> 8) + header);
+}
+
+// npz_read on `zip`; the message it refuses it with ("" when it loads).
+std::string refusal(const test::Bytes& zip, const Model& model) {
+  const std::string path = test::temp_dir() + "/w.npz";
+  test::write_file(path, zip);
+  auto r = npz_read(path, model);
+  std::remove(path.c_str());
+  return r ? "" : r.message().substr(path.size() + 2);
+}
+}  // namespace
+
+// Issue 17: 4 members of 256 MB of zeros in a 1 MB file took 4 s and 1.3 GB before they were refused,
+// and died of std::bad_alloc under `ulimit -v 1000000`.
+TEST_CASE("npz: a zip bomb is refused from its headers, before anything is inflated") {
+  auto model = std::move(Model::build(lenet(ModelKind::regular), 1).value());
+  const std::vector<ArrayLayout> layout = weight_layout(*model);
+  REQUIRE(layout.size() >= 4);
+  const std::uint64_t big = std::uint64_t(256) << 20;
+  const long before = peak_mb();
+  // The model's names and shapes in the headers, then 256 MB of zeros each: the zip declares more
+  // bytes than the header's shape needs.
+  std::vector<test::ZipMember> lying;
+  for (int i = 0; i < 4; ++i) lying.push_back({layout[i].name + ".npy", npy_head(layout[i].shape), big});
+  const test::Bytes zip = test::make_zip(lying);
+  MESSAGE("bomb: " << zip.size() / 1024 << " KB declaring " << 4 * (big >> 20) << " MB");
+  const auto made = std::chrono::steady_clock::now();
+  const std::string said = refusal(zip, *model);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - made).count();
+  CHECK(said == layout[0].name + ".npy: the zip declares " + std::to_string(big + lying[0].data.size()) + " bytes, its .npy header " +
+                    std::to_string(lying[0].data.size() + 4 * layout_values(layout[0])));
+  // Headers that declare the 256 MB: shapes the model does not have. (The shape is refused before
+  // the size is looked at, so these need no zeros behind them.)
+  std::vector<test::ZipMember> huge;
+  for (int i = 0; i < 4; ++i) huge.push_back({layout[i].name + ".npy", npy_head({1 << 26})});
+  CHECK(refusal(test::make_zip(huge), *model) ==
+        "'" + layout[0].name + "' has shape (67108864), the model \"regular\" needs " + shape_text(layout[0].shape));
+  // Names the model does not have; the same name twice.
+  CHECK(refusal(test::make_zip({{"zeros_0.npy", npy_head({1 << 26})}}), *model) == "the weights hold 'zeros_0', which the model \"regular\" does not have");
+  const long grown = peak_mb() - before;
+  MESSAGE("refused in " << seconds * 1000 << " ms; peak memory grew by " << grown << " MB over the whole test");
+  CHECK(grown < 50);
+}
+
+TEST_CASE("npz: a weight file is checked against the model before its data is read: names, shapes, sizes, all there") {
+  auto model = std::move(Model::build(lenet(ModelKind::regular), 1).value());
+  const std::vector<NamedArray> arrays = export_weights(*model);
+  std::vector<test::ZipMember> members;
+  for (const NamedArray& a : arrays) members.push_back({a.name + ".npy", bytes_of(npy_encode(a.array.data.data(), a.array.shape))});
+  CHECK(refusal(test::make_zip(members), *model) == "");  // deflated by make_zip, loaded whole
+  auto twice = members;
+  twice.push_back(members[2]);
+  CHECK(refusal(test::make_zip(twice), *model) == "the weights hold '" + arrays[2].name + "' twice");
+  auto missing = members;
+  missing.pop_back();
+  CHECK(refusal(test::make_zip(missing), *model) == "the weights lack '" + arrays.back().name + "' of the model \"regular\"");
+  auto truncated = members;
+  truncated[1].data.resize(truncated[1].data.size() - 4);
+  CHECK(refusal(test::make_zip(truncated), *model) == arrays[1].name + ".npy: the zip declares " + std::to_string(truncated[1].data.size()) +
+                                          " bytes, its .npy header " + std::to_string(members[1].data.size()));
+  auto other = std::move(Model::build(lenet(ModelKind::weightnorm), 1).value());
+  CHECK(refusal(test::make_zip(members), *other).find("which the model \"weightnorm\" does not have") != std::string::npos);
+  // The cap on the total leaves room for the models' own files: 4-byte values and a header each.
+  for (const Model* m : {model.get(), other.get()})
+    CHECK(kNpzMaxTotal >= 4 * (m->params().size() + m->state().size()) + 128 * weight_layout(*m).size());
 }

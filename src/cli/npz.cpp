@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <zip.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -57,7 +58,29 @@ Result<std::string> npz_encode(const std::vector<NamedArray>& arrays) {
   return bytes;
 }
 
-Result<std::vector<NamedArray>> npz_read(const std::string& path) {
+namespace {
+using Member = std::unique_ptr<zip_file_t, int (*)(zip_file_t*)>;
+
+// Reads up to `len` bytes of a member from its start, inflating only those: how many it got,
+// or -1 with libzip's reason in `why`.
+zip_int64_t read_member(zip_t* zip, zip_uint64_t index, std::uint8_t* into, zip_uint64_t len, std::string& why) {
+  Member file(zip_fopen_index(zip, index, 0), zip_fclose);
+  if (!file) {
+    why = zip_strerror(zip);
+    return -1;
+  }
+  zip_int64_t got = 0;
+  while (zip_uint64_t(got) < len) {
+    const zip_int64_t n = zip_fread(file.get(), into + got, len - zip_uint64_t(got));
+    if (n < 0) why = zip_file_strerror(file.get());
+    if (n <= 0) return n < 0 ? -1 : got;
+    got += n;
+  }
+  return got;
+}
+}  // namespace
+
+Result<std::vector<NamedArray>> npz_read(const std::string& path, const Model& model) {
   // libzip would say only "Operation not supported" of a folder, /dev/zero or a FIFO.
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return Error{path + ": " + std::strerror(errno)};
@@ -71,20 +94,54 @@ Result<std::vector<NamedArray>> npz_read(const std::string& path) {
   }
   const zip_int64_t members = zip_get_num_entries(zip.get(), 0);
   if (members < 0 || members > kNpzMaxMembers) return Error{path + ": not a weight file (" + std::to_string(members) + " members)"};
-  std::vector<NamedArray> out;
+  const std::vector<ArrayLayout> layout = weight_layout(model);
+  const std::string of_model = "the model \"" + model.spec().name + "\"";
+
+  // First the headers: names, dtypes, shapes and sizes, with nothing inflated beyond them.
+  std::vector<zip_uint64_t> member_of(layout.size(), ~zip_uint64_t(0));
+  std::vector<zip_uint64_t> bytes_of(layout.size(), 0);
+  std::size_t total = 0;
   for (zip_int64_t i = 0; i < members; ++i) {
-    zip_stat_t st;
-    if (zip_stat_index(zip.get(), zip_uint64_t(i), 0, &st) != 0) return Error{path + ": " + zip_strerror(zip.get())};
-    std::string name = st.name ? st.name : "";
+    zip_stat_t zs;
+    if (zip_stat_index(zip.get(), zip_uint64_t(i), 0, &zs) != 0) return Error{path + ": " + zip_strerror(zip.get())};
+    std::string name = zs.name ? zs.name : "";
     if (name.size() < 5 || name.compare(name.size() - 4, 4, ".npy") != 0) return Error{path + ": member '" + name + "' is not a .npy"};
-    if (!(st.valid & ZIP_STAT_SIZE) || st.size > kNpzMaxBytes) return Error{path + ": member '" + name + "' is too large"};
-    std::unique_ptr<zip_file_t, int (*)(zip_file_t*)> file(zip_fopen_index(zip.get(), zip_uint64_t(i), 0), zip_fclose);
-    if (!file) return Error{path + ": " + name + ": " + zip_strerror(zip.get())};
-    std::vector<std::uint8_t> bytes(std::size_t(st.size));
-    if (zip_fread(file.get(), bytes.data(), st.size) != zip_int64_t(st.size)) return Error{path + ": " + name + ": cannot read it"};
-    auto array = npy_decode(bytes.data(), bytes.size());
-    if (!array) return Error{path + ": " + name + ": " + array.message()};
     name.resize(name.size() - 4);
+    const auto slot = std::find_if(layout.begin(), layout.end(), [&](const ArrayLayout& l) { return l.name == name; });
+    if (slot == layout.end()) return Error{path + ": the weights hold '" + name + "', which " + of_model + " does not have"};
+    const std::size_t k = std::size_t(slot - layout.begin());
+    if (member_of[k] != ~zip_uint64_t(0)) return Error{path + ": the weights hold '" + name + "' twice"};
+    if (!(zs.valid & ZIP_STAT_SIZE)) return Error{path + ": member '" + name + ".npy' declares no size"};
+    std::vector<std::uint8_t> head(std::size_t(std::min<zip_uint64_t>(zs.size, 12 + kNpyMaxHeader)));
+    std::string why;
+    const zip_int64_t got = read_member(zip.get(), zip_uint64_t(i), head.data(), head.size(), why);
+    if (got < 0) return Error{path + ": " + name + ".npy: " + why};
+    auto header = npy_header(head.data(), std::size_t(got));
+    if (!header) return Error{path + ": " + name + ".npy: " + header.message()};
+    if (header->shape != slot->shape)
+      return Error{path + ": '" + name + "' has shape " + shape_text(header->shape) + ", " + of_model + " needs " + shape_text(slot->shape)};
+    if (zs.size != header->file_bytes())
+      return Error{path + ": " + name + ".npy: the zip declares " + std::to_string(zs.size) + " bytes, its .npy header " +
+                   std::to_string(header->file_bytes())};
+    total += std::size_t(zs.size);
+    if (total > kNpzMaxTotal) return Error{path + ": the arrays would inflate to more than " + std::to_string(kNpzMaxTotal) + " bytes"};
+    member_of[k] = zip_uint64_t(i);
+    bytes_of[k] = zs.size;
+  }
+  for (std::size_t k = 0; k < layout.size(); ++k)
+    if (member_of[k] == ~zip_uint64_t(0)) return Error{path + ": the weights lack '" + layout[k].name + "' of " + of_model};
+
+  // Then the data, each member exactly its declared size: one more byte must be the end (at
+  // which libzip also checks the CRC).
+  std::vector<NamedArray> out;
+  for (std::size_t k = 0; k < layout.size(); ++k) {
+    const std::string& name = layout[k].name;
+    std::vector<std::uint8_t> bytes(std::size_t(bytes_of[k]) + 1);
+    std::string why = "its data does not match the size its zip declares";
+    const zip_int64_t got = read_member(zip.get(), member_of[k], bytes.data(), bytes.size(), why);
+    if (got != zip_int64_t(bytes_of[k])) return Error{path + ": " + name + ".npy: " + why};
+    auto array = npy_decode(bytes.data(), std::size_t(bytes_of[k]));
+    if (!array) return Error{path + ": " + name + ".npy: " + array.message()};
     out.push_back({name, std::move(array.value())});
   }
   return out;

@@ -1,5 +1,6 @@
 #include "output_file.hpp"
 
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,14 +33,7 @@ std::string name_of(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// What --json PATH names, worked out afresh for the check and for every write.
-struct Target {
-  // create: a new file; replace: an existing regular file, replaced whole by rename;
-  // stream: a character device or a FIFO, written directly (/dev/null stays a device).
-  enum Kind { create, replace, stream } kind;
-  std::string path;  // the file to create or replace (a symlink's final target), or to write to
-  struct stat st {};
-};
+using Target = OutputTarget;
 
 // The kernel's protected_symlinks rule, applied here because it may be off (fs.protected_symlinks
 // is 0 on the machines this was written on) and a rename would bypass it anyway: in a sticky world-writable
@@ -75,10 +69,17 @@ Result<Target> resolve(const std::string& path) {
     if (!s) return Error{s.message()};
   }
   if (S_ISDIR(t.st.st_mode)) return Error{"cannot write " + path + ": it is a directory"};
-  if (S_ISCHR(t.st.st_mode) || S_ISFIFO(t.st.st_mode)) return Target{Target::stream, path, t.st};
+  if (S_ISCHR(t.st.st_mode) || S_ISFIFO(t.st.st_mode)) {
+    // A device or FIFO is written where it is. Through a link (/dev/stdout, whose pipe has no
+    // path of its own) it is opened through the link, and fstat must find the very one checked.
+    t.kind = Target::stream;
+    t.through_link = S_ISLNK(link.st_mode);
+    return t;
+  }
   if (!S_ISREG(t.st.st_mode)) return Error{"cannot write " + path + ": it is " + posix::kind_of(t.st.st_mode)};
   if (S_ISLNK(link.st_mode)) {
     // Write through the link: the link stays, and its target is replaced as a file would be.
+    // Later writes use the target's real path, opened without following links.
     char* real = ::realpath(path.c_str(), nullptr);
     if (!real) return Error{"cannot write " + path + ": " + reason(errno)};
     t.path = real;
@@ -104,18 +105,38 @@ Result<std::pair<Fd, std::string>> make_temp(const std::string& target) {
   return Error{"cannot create a file in " + folder_of(target) + ": 100 names taken"};
 }
 
-// A device or FIFO: opened without blocking, so a FIFO that nobody reads is an error and not
-// a hang, then written in blocking mode so a slow reader does not make the write fail.
-Status write_stream(const std::string& path, const std::string& text) {
-  Fd fd(::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+// Opens what the check found: O_NOFOLLOW (unless the check found a link to a device or FIFO),
+// so a link planted since is not followed, then fstat of the descriptor, which must be a
+// regular file, a character device or a FIFO, and, for a device or FIFO seen at the check,
+// that very one. Without blocking, so a FIFO that nobody reads
+// is an error and not a hang; then blocking, so a slow reader does not make a write fail.
+Result<Fd> open_checked(const Target& t, const std::string& shown, int flags) {
+  Fd fd(::open(t.path.c_str(), flags | O_WRONLY | O_NONBLOCK | O_NOCTTY | (t.through_link ? 0 : O_NOFOLLOW) | O_CLOEXEC, 0666));
   if (!fd) {
-    if (errno == ENXIO) return Error{"cannot write " + path + ": no process is reading the FIFO"};
-    return Error{"cannot write " + path + ": " + reason(errno)};
+    if (errno == ENXIO) return Error{"cannot write " + shown + ": no process is reading the FIFO"};
+    if (errno == ELOOP) return Error{"not writing " + shown + ": it became a symbolic link after it was checked"};
+    return Error{"cannot write " + shown + ": " + reason(errno)};
   }
-  const int flags = ::fcntl(fd.get(), F_GETFL);
-  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0 || !posix::write_all(fd.get(), text.data(), text.size()) ||
-      fd.close() != 0)
-    return Error{"cannot write " + path + ": " + reason(errno)};
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return Error{"cannot write " + shown + ": " + reason(errno)};
+  if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode))
+    return Error{"cannot write " + shown + ": it is " + posix::kind_of(st.st_mode)};
+  // The inode alone is not enough: a file made after the FIFO was removed may get its number.
+  const auto same = [&](const struct stat& a, const struct stat& b) {
+    return a.st_dev == b.st_dev && a.st_ino == b.st_ino && (a.st_mode & S_IFMT) == (b.st_mode & S_IFMT) && a.st_rdev == b.st_rdev;
+  };
+  if (t.kind == Target::stream && !same(st, t.st))
+    return Error{"not writing " + shown + ": it is no longer the " + (S_ISFIFO(t.st.st_mode) ? "FIFO" : "device") + " it was when checked"};
+  const int now = ::fcntl(fd.get(), F_GETFL);
+  if (now < 0 || ::fcntl(fd.get(), F_SETFL, now & ~O_NONBLOCK) != 0) return Error{"cannot write " + shown + ": " + reason(errno)};
+  return fd;
+}
+
+Status write_stream(const Target& t, const std::string& shown, const std::string& text) {
+  auto fd = open_checked(t, shown, 0);
+  if (!fd) return fd.status();
+  if (!posix::write_all(fd->get(), text.data(), text.size()) || fd->close() != 0)
+    return Error{"cannot write " + shown + ": " + reason(errno)};
   return {};
 }
 
@@ -187,22 +208,70 @@ Status check_distinct_files(const std::vector<FileUse>& uses) {
   return {};
 }
 
-Status check_output_path(const std::string& path) {
+Result<OutputTarget> check_output(const std::string& path) {
   auto t = resolve(path);
   Status s = t ? permitted(t.value(), path) : t.status();
-  if (!s || t->kind == Target::stream) return s;
+  if (!s) return Error{s.message()};
+  if (t->kind == Target::stream) return t;
   // Replacing needs a new file in the folder: make one, as a write would, and remove it.
   auto temp = make_temp(t->path);
   if (!temp) return Error{"cannot write " + path + ": " + temp.message()};
   ::unlink(temp->second.c_str());
-  return {};
+  return t;
+}
+
+Status check_output_path(const std::string& path) { return check_output(path).status(); }
+
+Status write_output_file(const OutputTarget& target, const std::string& shown, const std::string& text) {
+  return target.kind == Target::stream ? write_stream(target, shown, text) : replace_file(target, shown, text);
 }
 
 Status write_output_file(const std::string& path, const std::string& text) {
+  auto t = check_output(path);
+  return t ? write_output_file(t.value(), path, text) : t.status();
+}
+
+Result<OutputStream> OutputStream::open(const std::string& path) {
   auto t = resolve(path);
-  Status s = t ? permitted(t.value(), path) : t.status();
-  if (!s) return s;
-  return t->kind == Target::stream ? write_stream(path, text) : replace_file(t.value(), path, text);
+  if (!t) return Error{t.message()};
+  // No O_TRUNC: a file another run holds must not be emptied before its lock is tried. O_EXCL
+  // for a new file, so that the open knows it made it.
+  bool created = t->kind == Target::create;
+  auto fd = open_checked(t.value(), path, created ? O_CREAT | O_EXCL : O_CREAT);
+  if (!fd && created && errno == EEXIST) {  // made by someone else since resolve()
+    created = false;
+    fd = open_checked(t.value(), path, O_CREAT);
+  }
+  if (!fd) return Error{fd.message()};
+  struct stat st;
+  if (::fstat(fd->get(), &st) != 0) return Error{"cannot write " + path + ": " + reason(errno)};
+  const bool regular = S_ISREG(st.st_mode);
+  if (regular && ::flock(fd->get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) return Error{"not writing " + path + ": another process (another wn-train?) is writing it"};
+    return Error{"cannot lock " + path + ": " + reason(errno)};
+  }
+  return OutputStream(path, std::move(fd.value()), regular, created);
+}
+
+OutputStream::~OutputStream() {
+  struct stat opened, named;
+  if (fd_ && created_ && ::fstat(fd_.get(), &opened) == 0 && ::lstat(path_.c_str(), &named) == 0 &&
+      opened.st_dev == named.st_dev && opened.st_ino == named.st_ino)
+    ::unlink(path_.c_str());
+}
+
+Result<OutputStream::File> OutputStream::begin() {
+  if (regular_ && ::ftruncate(fd_.get(), 0) != 0) return Error{"cannot write " + path_ + ": " + reason(errno)};
+  // A duplicate shares the open file and so its lock, which lasts until the stream closes.
+  const int copy = ::fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0);
+  File file(copy >= 0 ? ::fdopen(copy, "w") : nullptr, std::fclose);
+  if (!file) {
+    const int error = errno;
+    if (copy >= 0) ::close(copy);
+    return Error{"cannot write " + path_ + ": " + reason(error)};
+  }
+  fd_.close();
+  return file;
 }
 
 }  // namespace wn

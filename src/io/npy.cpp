@@ -27,6 +27,12 @@ std::size_t value_of(const std::string& header, const std::string& key) {
 }
 }  // namespace
 
+std::string shape_text(const std::vector<int>& shape) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + ")";
+}
+
 std::string npy_encode(const float* data, const std::vector<int>& shape) {
   std::size_t count = 1;
   std::string dims;
@@ -60,7 +66,7 @@ std::string npy_encode(const float* data, const std::vector<int>& shape) {
   return out;
 }
 
-Result<NpyArray> npy_decode(const std::uint8_t* bytes, std::size_t len) {
+Result<NpyHeader> npy_header(const std::uint8_t* bytes, std::size_t len) {
   if (len < kMagicLen + 4 || std::memcmp(bytes, kMagic, kMagicLen) != 0) return Error{"not a .npy file (no \\x93NUMPY magic)"};
   const int major = bytes[kMagicLen];
   std::size_t header_len, at;
@@ -74,15 +80,15 @@ Result<NpyArray> npy_decode(const std::uint8_t* bytes, std::size_t len) {
   } else {
     return Error{".npy version " + std::to_string(major) + " is not supported"};
   }
-  if (header_len > len - at || header_len > 65536) return Error{"truncated .npy header"};
+  if (header_len > len - at || header_len > kNpyMaxHeader) return Error{"truncated .npy header"};
   const std::string header(reinterpret_cast<const char*>(bytes + at), header_len);
-  at += header_len;
+  NpyHeader out;
+  out.data_offset = at + header_len;
 
   const std::size_t descr = value_of(header, "descr");
   if (descr == std::string::npos) return Error{".npy header has no 'descr'"};
-  std::size_t width;
-  if (header.compare(descr, 5, "'<f4'") == 0) width = 4;
-  else if (header.compare(descr, 5, "'<f8'") == 0) width = 8;
+  if (header.compare(descr, 5, "'<f4'") == 0) out.width = 4;
+  else if (header.compare(descr, 5, "'<f8'") == 0) out.width = 8;
   else return Error{".npy arrays must be little-endian float32 or float64, got " + header.substr(descr, 8)};
   const std::size_t order = value_of(header, "fortran_order");
   if (order == std::string::npos || header.compare(order, 5, "False") != 0) return Error{".npy arrays must be in C order"};
@@ -91,8 +97,6 @@ Result<NpyArray> npy_decode(const std::uint8_t* bytes, std::size_t len) {
   if (shape_at == std::string::npos || shape_at >= header.size() || header[shape_at] != '(') return Error{".npy header has no shape"};
   const std::size_t close = header.find(')', shape_at);
   if (close == std::string::npos) return Error{".npy shape is not closed"};
-  NpyArray out;
-  std::size_t count = 1;
   for (std::size_t p = shape_at + 1; p < close;) {
     while (p < close && (header[p] == ' ' || header[p] == ',')) ++p;
     if (p == close) break;
@@ -103,10 +107,19 @@ Result<NpyArray> npy_decode(const std::uint8_t* bytes, std::size_t len) {
       if (d > kNpyMaxElements) return Error{".npy array is too large"};
     }
     if (p == digits) return Error{".npy shape holds something other than sizes"};
-    count *= d;
-    if (count > kNpyMaxElements) return Error{".npy array is too large"};
+    out.count *= d;
+    if (out.count > kNpyMaxElements) return Error{".npy array is too large"};
     out.shape.push_back(int(d));
   }
+  return out;
+}
+
+Result<NpyArray> npy_decode(const std::uint8_t* bytes, std::size_t len) {
+  auto header = npy_header(bytes, len);
+  if (!header) return Error{header.message()};
+  const std::size_t at = header->data_offset, count = header->count, width = header->width;
+  NpyArray out;
+  out.shape = header->shape;
   if (len - at != count * width)
     return Error{".npy data holds " + std::to_string(len - at) + " bytes, the shape needs " + std::to_string(count * width)};
   out.data.resize(count);

@@ -39,12 +39,6 @@ std::size_t elements(const std::vector<int>& shape) {
   for (int d : shape) n *= std::size_t(d);
   return n;
 }
-
-std::string shape_text(const std::vector<int>& shape) {
-  std::string s = "(";
-  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + ")";
-}
 }  // namespace
 
 std::vector<float> effective_kernel(const Weights& w) {
@@ -65,6 +59,12 @@ std::vector<NamedArray> export_weights(const Model& model) {
     const float* p = source(model, s);
     out.push_back({s.name, {s.shape, std::vector<float>(p, p + elements(s.shape))}});
   }
+  return out;
+}
+
+std::vector<ArrayLayout> weight_layout(const Model& model) {
+  std::vector<ArrayLayout> out;
+  for (const Slot& s : slots(model)) out.push_back({s.name, s.shape});
   return out;
 }
 

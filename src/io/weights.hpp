@@ -27,6 +27,14 @@ Status restore(Model& model, const float* values, std::size_t count);
 // The kernel a layer applies: w itself, or g·v/‖v‖ for a weight-normalised one (rows × cols).
 std::vector<float> effective_kernel(const Weights& w);
 
+// The arrays a model's weight file holds, by name, with their shapes: what a loader checks a
+// file's .npy headers against before it inflates any data (cli/npz.hpp).
+struct ArrayLayout {
+  std::string name;
+  std::vector<int> shape;
+};
+std::vector<ArrayLayout> weight_layout(const Model& model);
+
 // Sets the model's parameters: every array the model has must be there with its exact shape,
 // and nothing else. On error the model is unchanged.
 Status import_weights(Model& model, const std::vector<NamedArray>& arrays);

@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync,
   writeFileSync } from 'node:fs';
@@ -196,7 +197,8 @@ test('links already in the data folder are replaced, never written through', asy
 test('no network and no copy: a clear message that names --from', async () => {
   const { code, out, data } = await prepare(null, { env: { WN_CIFAR_URL: 'http://127.0.0.1:2/cifar-10-binary.tar.gz' } });
   assert.equal(code, 1, out);
-  assert.match(out, /cannot reach http:\/\/127\.0\.0\.1:2\/\S* \(ECONNREFUSED\).*npm run data -- --from PATH/);
+  assert.match(out, /cannot reach http:\/\/127\.0\.0\.1:2\/\S* \(ECONNREFUSED\).*npm run data -- --from PATH\n/);
+  assert.equal(out.split('--from PATH').length - 1, 1, out);
   assert.deepEqual(tree(data), []);
 });
 
@@ -220,6 +222,7 @@ test('npm start with no data, no local copy and no network stops before installi
   assert.match(out, /cannot reach http:\/\/127\.0\.0\.1:2\/\S* \(ECONNREFUSED\)/);
   assert.match(out, /no local copy at .*no-such-copy\.tar\.gz/);
   assert.match(out, /npm run data -- --from PATH {2}and then npm start again/);
+  assert.equal(out.split('--from PATH').length - 1, 1, `the advice is given once:\n${out}`);
   assert.deepEqual(calls, []);
   assert.deepEqual(tree(data), []);
 });
@@ -255,4 +258,26 @@ test('a download that fails: HTTP errors and damaged bytes are named, and no par
   } finally {
     await closeServer(server);
   }
+});
+
+test('an archive that is not the official one: a note that is true for a user, or the SHA256SUMS beside it', async () => {
+  const from = archive('unofficial.tar.gz');
+  const plain = await prepare(from);
+  assert.equal(plain.code, 0, plain.out);
+  assert.match(plain.out, /Note: this is not the official archive \(its MD5 is [0-9a-f]{32}, the official one's c32a1d4ab5d03f1284b67883e8d87530\)/);
+  assert.match(plain.out, /layout and sizes, but nothing here can check their images and labels/);
+  assert.doesNotMatch(plain.out, /SHA256SUMS|SHA-256/);
+  // A folder whose SHA256SUMS lists the archive (as the developers' shared copy has).
+  const dir = mkdtempSync(join(scratch, 'sums-'));
+  const listed = join(dir, 'cifar-10-binary.tar.gz');
+  writeFileSync(listed, readFileSync(from));
+  const sha = createHash('sha256').update(readFileSync(listed)).digest('hex');
+  writeFileSync(join(dir, 'SHA256SUMS'), `${sha}  cifar-10-binary.tar.gz\n`);
+  const vouched = await prepare(listed);
+  assert.equal(vouched.code, 0, vouched.out);
+  assert.match(vouched.out, /Not the official archive \(MD5 [0-9a-f]{32}\), but it matches the SHA-256 in .*SHA256SUMS/);
+  writeFileSync(join(dir, 'SHA256SUMS'), `${'0'.repeat(64)}  cifar-10-binary.tar.gz\n`);
+  const wrong = await prepare(listed);
+  assert.equal(wrong.code, 1, wrong.out);
+  assert.match(wrong.out, /does not match .*SHA256SUMS\. Nothing was extracted/);
 });

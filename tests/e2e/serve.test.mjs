@@ -3,6 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -238,8 +239,73 @@ test('Range: one byte range gets 206 with Content-Range; past the end 416; sever
     // A range that ends before it starts is invalid, not unsatisfiable: ignored (RFC 9110 §14.2).
     assert.equal((await fetch(url, { method: 'HEAD', headers: { Range: 'bytes=5-1' } })).status, 200);
     assert.equal(Number(many.headers.get('content-length')), size);
+    // The unit is case-insensitive (RFC 9110 §14.1).
+    for (const unit of ['BYTES', 'Bytes']) {
+      const upper = await fetch(url, { headers: { Range: `${unit}=0-1` } });
+      assert.equal(upper.status, 206, unit);
+      assert.equal(upper.headers.get('content-range'), `bytes 0-1/${size}`);
+      assert.equal((await upper.arrayBuffer()).byteLength, 2);
+    }
     assert.equal((await fetch(url, { method: 'HEAD' })).headers.get('access-control-allow-origin'), '*');
   } finally {
     await closeServer(server);
+  }
+});
+
+test('300 stalled readers: beyond the cap they get 503, the rest are closed once idle, and the server serves on', { timeout: 60000 }, async (t) => {
+  const limits = { idleMs: 1000, connections: 100 };
+  const s = await serve({ port: 0, dataDir, limits });
+  const at = `http://127.0.0.1:${s.address().port}`;
+  const connections = () => new Promise((ok) => s.getConnections((e, n) => ok(n)));
+  const held = [];
+  // Downloads in flight on the server: a file piped into a response that has not closed.
+  let downloading = 0, peak = 0;
+  s.on('request', (req, res) => res.once('pipe', () => {
+    peak = Math.max(peak, ++downloading);
+    res.once('close', () => downloading--);
+  }));
+  try {
+    const url = `${at}/data/cifar-10-batches-bin/test_batch.bin`;
+    // Each client asks for the 30 MB file and never reads a byte of it.
+    const started = Date.now();
+    const outcomes = await Promise.all(Array.from({ length: 300 }, () => new Promise((ok) => {
+      const req = request(url, { agent: false }, (res) => { res.pause(); ok(res.statusCode); });
+      held.push(req);
+      req.on('error', (e) => ok(e.code));
+      req.end();
+    })));
+    const count = (v) => outcomes.filter((o) => o === v).length;
+    // Beyond twice the cap, connections are dropped before they are read (ECONNRESET).
+    const dropped = count('ECONNRESET');
+    t.diagnostic(`${count(200)} got the file, ${count(503)} got 503, ${dropped} dropped; at most ${peak} downloads at once`);
+    assert.ok(peak >= 1 && peak <= limits.connections, `${peak} downloads at once`);
+    assert.ok(count(503) >= 1, outcomes.join());
+    assert.equal(count(200) + count(503) + dropped, 300, outcomes.join());
+    // Nobody reads: the server closes each stalled connection after idleMs of no progress.
+    let open;
+    while ((open = await connections()) > 0) await new Promise((ok) => setTimeout(ok, 50));
+    const seconds = (Date.now() - started) / 1000;
+    t.diagnostic(`all stalled connections closed by the server after ${seconds.toFixed(1)} s`);
+    assert.ok(seconds < 20, `${seconds} s`);
+    assert.equal((await fetchRaw(`${url}`)).body, RECORDS);
+  } finally {
+    for (const req of held) req.destroy();
+    await new Promise((ok) => s.close(ok));
+  }
+});
+
+test('a connection that sends nothing is closed after idleMs', { timeout: 20000 }, async () => {
+  const s = await serve({ port: 0, dataDir, limits: { idleMs: 300 } });
+  try {
+    const started = Date.now();
+    await new Promise((ok, fail) => {
+      const socket = connect(s.address().port, '127.0.0.1');
+      socket.on('error', fail);
+      socket.on('close', ok);
+      socket.resume();
+    });
+    assert.ok(Date.now() - started < 5000, `${Date.now() - started} ms`);
+  } finally {
+    await new Promise((ok) => s.close(ok));
   }
 });
