@@ -24,9 +24,8 @@ async function both(t, binary, { epochs, train, test: testN, seed, threads }) {
     '--epochs', String(epochs), '--train-samples', String(train), '--test-samples', String(testN),
     '--threads', String(threads), '--seed', String(seed), '--json', json, '--quiet']);
   const native = Object.fromEntries(JSON.parse(readFileSync(json, 'utf8')).runs.map((r) => [r.model, r.history]));
-  const run = await embedRun(browser, server,
+  const run = await embedRun(t, browser, server,
     `epochs=${epochs}&train=${train}&test=${testN}&seed=${seed}&threads=${threads}&autostart=1`, { runs: 2, timeout: 240000 });
-  t.after(() => run.context.close());
   assert.deepEqual(run.events.filter((e) => e.type === 'error'), []);
   const wasm = Object.fromEntries(run.events.filter((e) => e.type === 'done').map((e) => [e.model, e.run.history]));
   return { native, wasm };
