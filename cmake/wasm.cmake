@@ -16,7 +16,7 @@ set(WN_WASM_LINK_OPT -O1)
 set(WN_WASM_DEFINES WN_DIRECT_ACCUMULATORS=8 WN_VERSION="${PROJECT_VERSION}")
 
 function(wn_wasm_module name threaded)
-  add_executable(${name} ${WN_CORE_SOURCES} src/cli/options.cpp src/wasm/bindings.cpp)
+  add_executable(${name} ${WN_CORE_SOURCES} src/wasm/bindings.cpp)
   target_include_directories(${name} PRIVATE src)
   set(flags -O3 -msimd128 ${WN_WARNINGS})
   set(link

@@ -151,26 +151,6 @@ TEST_CASE("wn-train options: switches take no value, an invalid --experiment is 
   CHECK(parse({"--experiment", "sgd", "--experiment", "tutorial"})->experiment == "tutorial");  // the last one counts
 }
 
-TEST_CASE("one run's flags, as the browser worker passes them") {
-  auto r = parse_run({"--model", "weightnorm", "--seed", "3", "--lr", "0.01", "--optimizer", "sgd", "--momentum", "0.5",
-                      "--epochs", "2", "--batch-size", "16", "--threads", "2", "--wn-init", "paper", "--progress-every", "5"});
-  REQUIRE_MESSAGE(r, (r ? "" : r.message()));
-  CHECK(r->model == ModelKind::weightnorm);
-  CHECK(r->seed == 3);
-  CHECK(r->learning_rate == 0.01f);
-  CHECK(r->optimizer == OptimizerKind::sgd);
-  CHECK(r->momentum == 0.5f);
-  CHECK(r->threads == 2);
-  CHECK(r->progress_every == 5);
-  CHECK(r->wn_init == WnInit::paper);
-  // The CLI's own flags and grids are not a run's.
-  CHECK(parse_run({"--data", "x"}).message() == "unknown option '--data'");
-  CHECK(parse_run({"--help"}).message() == "unknown option '--help'");
-  CHECK(parse_run({"--model", "both"}).message() == "one run takes one model, one weight-norm init, one seed and one learning rate");
-  CHECK(parse_run({"--experiment", "sgd"}).message() == "unknown option '--experiment'");
-  CHECK(parse_run({"--lr", "1e39"}).message().find("outside what a float holds") != std::string::npos);
-}
-
 TEST_CASE("--save-weights names one file per run, --epochs 0 only evaluates") {
   auto o = parse({"--model", "both", "--seeds", "1-2", "--save-weights", "w/{model}-{init}-{seed}.npz", "--epochs", "0"});
   REQUIRE_MESSAGE(o, (o ? "" : o.message()));

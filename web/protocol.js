@@ -40,7 +40,7 @@
       commands: Object.freeze({
         start: 'start', stop: 'stop', pause: 'pause', resume: 'resume', configure: 'configure', getHistory: 'get-history',
       }),
-      // The URL parameters (web/params.js's table; a browser test keeps the two lists equal):
+      // The URL parameters (the catalog's settings with a `param`; tests/unit keeps the two lists equal):
       // the attributes <wn-trainer> passes on to the frame.
       params: Object.freeze(['experiment', 'models', 'wninit', 'epochs', 'batch', 'train', 'test', 'seed', 'seeds',
         'initsamples', 'lr', 'momentum', 'optimizer', 'sweeps', 'threads', 'build', 'autostart']),
@@ -49,16 +49,23 @@
       defaults: Object.freeze({ epochs: 2, trainSamples: 2000, testSamples: 500 }),
     }),
 
-    // wn-train's flags for one run (src/cli/options.cpp parses them in the worker's module, so
-    // the page and the CLI accept and refuse exactly the same settings). job: {model, seed, lr,
-    // optimizer, momentum, epochs, batchSize, wnInit, threads, initSamples?, progressEvery?}.
-    runFlags(job) {
-      const flags = ['--model', job.model, '--seed', job.seed, '--lr', job.lr, '--optimizer', job.optimizer,
-        '--epochs', job.epochs, '--batch-size', job.batchSize, '--wn-init', job.wnInit, '--threads', job.threads];
-      if (job.optimizer === 'sgd') flags.push('--momentum', job.momentum ?? 0);
-      if (job.initSamples != null) flags.push('--init-samples', job.initSamples);
-      if (job.progressEvery != null) flags.push('--progress-every', job.progressEvery);
-      return flags.map(String).join('\n');
+    // One run's configuration as the module takes it (wn_run_create): JSON with the keys of the
+    // history's run records and shared settings, checked by the core's settings table
+    // (src/config/settings.cpp), the same parsers as wn-train's flags, so the page and the CLI accept
+    // and refuse exactly the same settings. job: {model, seed, lr, optimizer, momentum, epochs,
+    // batchSize, wnInit, threads, initSamples?, progressEvery?}.
+    runConfig(job) {
+      const config = { model: job.model, wn_init: job.wnInit, seed: job.seed, optimizer: job.optimizer, learning_rate: job.lr,
+        epochs: job.epochs, batch_size: job.batchSize, threads: job.threads };
+      if (job.optimizer === 'sgd') config.momentum = job.momentum ?? 0;
+      if (job.initSamples != null) config.init_samples = job.initSamples;
+      if (job.progressEvery != null) config.progress_every = job.progressEvery;
+      return JSON.stringify(config);
+    },
+    // A model on its own (wn_model_create): which net, its weight-norm init and the seed its weights
+    // are drawn from; nothing about training. job: {model, wnInit, seed}.
+    modelConfig(job) {
+      return JSON.stringify({ model: job.model, wn_init: job.wnInit, seed: job.seed });
     },
   });
   root.WNProtocol = WNProtocol;

@@ -4,7 +4,7 @@
 // module (Module.wnGather), and posting the loop's events between slices, so that pause and
 // resume messages get through.
 importScripts('protocol.js', 'wasm.js');
-const { msg, runFlags } = WNProtocol;
+const { msg, runConfig } = WNProtocol;
 
 // Batches per slice: a few milliseconds of work between looks at the message queue.
 const SLICE = 8;
@@ -61,11 +61,11 @@ function params(handle) {
 // job.params (a Float32Array, optional): start from these weights instead of drawing them.
 async function run(job) {
   const m = api.mod;
-  const flags = api.string(runFlags(job));
+  const config = api.string(runConfig(job));
   const start = job.params ? api.malloc(job.params.byteLength) : 0;
   if (start) new Float32Array(m.HEAPU8.buffer, start, job.params.length).set(job.params);
-  const handle = m._wn_run_create(flags, dataset.train.count, dataset.test.count, start, job.params?.length ?? 0);
-  api.free(flags);
+  const handle = m._wn_run_create(config, dataset.train.count, dataset.test.count, start, job.params?.length ?? 0);
+  api.free(config);
   if (start) api.free(start);
   if (!handle) throw new Error(api.lastError());
   try {

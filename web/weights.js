@@ -6,7 +6,7 @@ import { Unzip, UnzipInflate, zipSync } from './vendor/fflate.js';
 import './protocol.js';
 import './wasm.js';
 
-const { runFlags } = globalThis.WNProtocol;
+const { modelConfig } = globalThis.WNProtocol;
 // A weight file of these nets holds at most 19 arrays, 250 kB in all; far more is not one.
 const MAX_ARRAYS = 256, MAX_BYTES = 16 << 20;
 // The file is unzipped this many bytes at a time: deflate turns each into at most ~4 MB, some
@@ -75,9 +75,9 @@ function concat(chunks, size) {
 export async function modelOf(job, params = null) {
   const api = await globalThis.WNWasm.pageModule();
   const m = api.mod;
-  const flags = api.string(runFlags({ optimizer: 'adam', lr: 1e-3, epochs: 1, batchSize: 32, threads: 1, ...job }));
-  const h = m._wn_model_create(flags);
-  api.free(flags);
+  const config = api.string(modelConfig(job));
+  const h = m._wn_model_create(config);
+  api.free(config);
   if (!h) throw new Error(api.lastError());
   const model = {
     setParams(p) {

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "../config/catalog.hpp"
 #include "../data/cifar.hpp"
 #include "../json.hpp"
 #include "../kernels/simd.hpp"
@@ -165,8 +166,9 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   const CliOptions& o = parsed.value();
-  if (o.help || o.version) {
-    std::fputs(o.help ? usage().c_str() : "wn-train " WN_VERSION "\n", stdout);
+  if (o.help || o.version || o.catalog) {
+    const std::string text = o.help ? usage() : o.catalog ? catalog_json(WN_VERSION) + "\n" : "wn-train " WN_VERSION "\n";
+    std::fputs(text.c_str(), stdout);
     return kExitOk;
   }
   const int threads = o.threads.value_or(ThreadPool::hardware_threads());

@@ -2,8 +2,9 @@
 // for web/trainer.worker.js and web/data.worker.js. Nothing here throws or aborts on bad input;
 // failures return null or WN_ERROR and wn_last_error() says why.
 //
-// A run is the same FitLoop wn-train drives (src/train/fit_loop.hpp), built from the same flags
-// (parse_run). Its images stay in the worker's shared buffers: the loop asks for the samples of
+// A run is the same FitLoop wn-train drives (src/train/fit_loop.hpp), configured by JSON that the
+// settings table checks (settings::parse_run_json, the same parsers as wn-train's flags). Its
+// images stay in the worker's shared buffers: the loop asks for the samples of
 // each batch through wn_js_gather, which copies just those into this module's memory.
 #include <emscripten/emscripten.h>
 #include <emscripten/heap.h>
@@ -13,13 +14,13 @@
 #include <new>
 #include <string>
 
-#include "cli/options.hpp"
+#include "config/catalog.hpp"
+#include "config/settings.hpp"
 #include "data/cifar.hpp"
 #include "experiments.hpp"
 #include "io/weights.hpp"
 #include "json.hpp"
-#include "loss.hpp"
-#include "kernels/simd.hpp"
+#include "predict.hpp"
 #include "limits.hpp"
 #include "train/history.hpp"
 
@@ -48,18 +49,6 @@ int check_fits(std::size_t bytes, const char* what) {
 }
 
 enum class Split : int { train = 0, test = 1 };
-
-// wn-train's flags, one per line, as the worker joins them.
-std::vector<std::string> split_lines(const char* text) {
-  std::vector<std::string> out;
-  for (const char* p = text; *p;) {
-    const char* end = p;
-    while (*end && *end != '\n') ++end;
-    out.emplace_back(p, end);
-    p = *end ? end + 1 : end;
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -97,8 +86,6 @@ struct RunHandle {
 // weights out (named .npy arrays the page zips) and in.
 struct ModelHandle {
   std::unique_ptr<Model> model;
-  std::unique_ptr<Optimizer> optimizer;  // unused: a Trainer needs one
-  std::unique_ptr<Trainer> trainer;
   std::vector<NamedArray> incoming;      // arrays of a weight file being loaded
   std::string manifest, blob;            // the last export
   std::vector<float> snapshot;           // the last wn_model_params
@@ -112,52 +99,6 @@ struct LoaderHandle {
   CifarData data;
 };
 
-// What the page needs to know before it runs anything: limits, names and defaults, from the
-// same definitions the CLI uses.
-std::string catalog() {
-  const RunConfig d;
-  json::Writer w;
-  w.begin_object().key("version").value(WN_VERSION).key("simd").value(simd::name());
-  w.key("limits").begin_object();
-  w.key("max_train").value(limits::kMaxTrain).key("max_test").value(limits::kMaxTest);
-  w.key("max_batch").value(limits::kMaxBatch).key("max_threads").value(limits::kMaxThreads);
-  w.key("max_epochs").value(limits::kMaxEpochs).key("max_seeds").value(limits::kMaxSeeds);
-  w.key("max_seed").value(limits::kMaxSeed);
-  w.key("min_lr").value(limits::kMinLearningRate).key("max_lr").value(limits::kMaxLearningRate);
-  w.key("max_lrs").value(limits::kMaxLearningRates);
-  w.end();
-  w.key("models").begin_array();
-  for (ModelKind p : kModelKinds) w.value(model_kind_name(p));
-  w.end().key("wn_inits").begin_array();
-  for (WnInit i : kWnInits) w.value(wn_init_name(i));
-  w.end().key("optimizers").array(std::vector<std::string>{optimizer_name(OptimizerKind::adam), optimizer_name(OptimizerKind::sgd)});
-  w.key("defaults").begin_object();
-  w.key("epochs").value(d.epochs).key("batch_size").value(d.batch_size).key("lr").value(d.learning_rate);
-  w.key("optimizer").value(optimizer_name(d.optimizer)).key("momentum").value(d.momentum);
-  w.key("wn_init").value(wn_init_name(d.wn_init)).key("seed").value(d.seed).key("progress_every").value(d.progress_every);
-  w.end();
-  w.key("image_bytes").value(Dataset::kImageBytes).key("classes").value(Dataset::kClasses);
-  w.key("record_bytes").value(kCifarRecordBytes).key("images_per_batch_file").value(kCifarImagesPerFile);
-  w.key("class_names").array(std::vector<std::string>(kCifarClassNames, kCifarClassNames + Dataset::kClasses));
-  w.key("experiments").begin_array();
-  for (const Experiment& e : experiments()) {
-    w.begin_object().key("name").value(e.name).key("title").value(e.title).key("text").value(e.text);
-    w.key("models").begin_array();
-    for (ModelKind p : e.models) w.value(model_kind_name(p));
-    w.end().key("wn_inits").begin_array();
-    for (WnInit i : e.wn_inits) w.value(wn_init_name(i));
-    w.end().key("sweeps").begin_array();
-    for (const Sweep& s : e.sweeps) {
-      w.begin_object().key("optimizer").value(optimizer_name(s.optimizer)).key("momentum").value(s.momentum);
-      w.key("lrs").array(s.learning_rates).end();
-    }
-    w.end().key("seeds").value(e.seeds).key("epochs").value(e.epochs).key("train").value(e.train_samples);
-    w.key("test").value(e.test_samples).key("batch").value(e.batch_size).end();
-  }
-  w.end();
-  return w.end().str();
-}
-
 }  // namespace
 
 extern "C" {
@@ -165,7 +106,7 @@ extern "C" {
 EMSCRIPTEN_KEEPALIVE const char* wn_last_error() { return g_error.c_str(); }
 
 EMSCRIPTEN_KEEPALIVE const char* wn_catalog() {
-  static const std::string text = catalog();
+  static const std::string text = catalog_json(WN_VERSION);
   return text.c_str();
 }
 
@@ -267,11 +208,12 @@ EMSCRIPTEN_KEEPALIVE void wn_loader_destroy(LoaderHandle* h) { delete h; }
 
 // ---- Training runs.
 
-// flags: wn-train's flags for one run, one per line ("--model\nweightnorm\n--seed\n3…"), checked
-// by the CLI's parser; the dataset is the worker's, train_count + test_count images.
+// config: the run's settings as JSON ({"model": "weightnorm", "seed": 3, "learning_rate": 0.01, …},
+// web/protocol.js runConfig), checked by the settings table; the dataset is the worker's,
+// train_count + test_count images.
 // params (count floats, or null): start from these parameters, e.g. weights the user loaded.
-EMSCRIPTEN_KEEPALIVE RunHandle* wn_run_create(const char* flags, int train_count, int test_count, const float* params, int count) {
-  auto config = parse_run(split_lines(flags));
+EMSCRIPTEN_KEEPALIVE RunHandle* wn_run_create(const char* json, int train_count, int test_count, const float* params, int count) {
+  auto config = settings::parse_run_json(json);
   if (!config) return fail(config.message()), nullptr;
   config->diagnostics = true;  // the page's dynamics panel plots them
   if (params) config->initial_weights = std::make_shared<const std::vector<float>>(params, params + std::max(count, 0));
@@ -321,16 +263,15 @@ EMSCRIPTEN_KEEPALIVE void wn_run_destroy(RunHandle* h) { delete h; }
 
 // ---- Models on their own: predictions, weight files.
 
-// flags: one run's flags; only the model, its weight-norm init and the seed matter here.
-EMSCRIPTEN_KEEPALIVE ModelHandle* wn_model_create(const char* flags) {
-  auto config = parse_run(split_lines(flags));
+// config: JSON of the model's settings, {"model": "weightnorm", "wn_init": "tfa", "seed": 0}, checked
+// as a run's are; nothing about training is needed.
+EMSCRIPTEN_KEEPALIVE ModelHandle* wn_model_create(const char* json) {
+  auto config = settings::parse_run_json(json);
   if (!config) return fail(config.message()), nullptr;
   auto h = std::make_unique<ModelHandle>();
   auto model = Model::build(lenet(config->model, config->wn_init), config->seed);
   if (!model) return fail(model.message()), nullptr;
   h->model = std::move(model.value());
-  h->optimizer = make_sgd({0.0f});
-  h->trainer = std::make_unique<Trainer>(*h->model, *h->optimizer, TrainerOptions{kInspectSamples, 1});
   return h.release();
 }
 
@@ -348,16 +289,7 @@ EMSCRIPTEN_KEEPALIVE int wn_model_param_count(ModelHandle* h) { return int(h->sn
 // probs (n × classes) for n images of 32×32×3 bytes, NHWC, n ≤ 32.
 EMSCRIPTEN_KEEPALIVE int wn_model_predict(ModelHandle* h, const std::uint8_t* images, int n, float* probs) {
   if (n < 1 || n > kInspectSamples) return fail("predict takes 1 to " + std::to_string(kInspectSamples) + " images");
-  Dataset d;
-  d.images.assign(images, images + std::size_t(n) * Dataset::kImageBytes);
-  d.labels.assign(std::size_t(n), 0);
-  std::vector<std::uint32_t> order(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) order[std::size_t(i)] = std::uint32_t(i);
-  Batch batch(n);
-  batch.stage(d, order.data(), n);
-  Floats logits(std::size_t(n) * Dataset::kClasses);
-  h->trainer->eval_batch(batch.x(), batch.labels(), n, logits.data());
-  softmax(logits.data(), n, Dataset::kClasses, probs);
+  predict(*h->model, images, n, probs);
   return WN_OK;
 }
 

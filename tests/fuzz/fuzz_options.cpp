@@ -1,4 +1,5 @@
-// libFuzzer target: wn-train's option parser; the input is argv split at NUL bytes.
+// libFuzzer target: the settings table's parsers. An input that starts with '{' is a run
+// configuration as the page sends it (settings::parse_run_json); any other is argv split at NUL bytes.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -7,6 +8,17 @@
 #include "cli/options.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size && data[0] == '{') {
+    auto run = wn::settings::parse_run_json(std::string(reinterpret_cast<const char*>(data), size));
+    if (run) {
+      const bool usable = run->epochs >= 0 && run->batch_size >= 1 && run->learning_rate > 0 && run->learning_rate < 1e38f &&
+                          run->momentum >= 0 && run->momentum < 1 && run->threads >= 1;
+      if (!usable) __builtin_trap();  // an accepted run is always usable
+    } else if (run.message().empty()) {
+      __builtin_trap();
+    }
+    return 0;
+  }
   std::vector<std::string> args{"wn-train"};
   std::string cur;
   for (std::size_t i = 0; i < size; ++i) {
