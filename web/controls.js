@@ -1,7 +1,7 @@
 // The experiment form: an experiment preset fills it, every field stays editable, and the form
 // reads back as an experiment spec (web/experiment.js) and as URL parameters with the embed's
 // names (web/params.js), so a link reproduces a run. Bounds and choices come from the catalog.
-import { formatSweeps, seedRangeError, specFrom } from './params.js';
+import { formatSweeps, paramTable, seedRangeError, specFrom } from './params.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -22,13 +22,15 @@ export class Controls {
   constructor(catalog, fallback, onChange) {
     this.catalog = catalog;
     this.fallback = fallback;
-    const lim = catalog.limits;
+    const table = paramTable(catalog);
     $('experiment').replaceChildren(...catalog.experiments.map((e) => new Option(e.title, e.name)), new Option('Custom', ''));
     checkboxes($('models-box'), 'model', catalog.models, { weightnorm: 'weight norm', 'wn-mobn': 'weight norm + mean-only BN' });
     checkboxes($('wninit-box'), 'wninit', catalog.wn_inits);
-    for (const [id, min, max] of [['epochs', 1, lim.max_epochs], ['batch-size', 1, lim.max_batch], ['train-samples', 1, lim.max_train],
-      ['test-samples', 1, lim.max_test], ['seed', 0, lim.max_seed], ['seeds', 1, lim.max_seeds], ['init-samples', 1, lim.max_train]])
-      Object.assign($(id), { min, max });
+    // The number fields' bounds: the settings table's (the catalog's settings with a form field).
+    for (const { field, param } of catalog.settings.filter((t) => t.field && t.type === 'integer')) {
+      const rule = table[param];
+      Object.assign($(field), { min: rule.lo, max: rule.hi });
+    }
     $('add-sweep').addEventListener('click', () => { this.addSweep({ optimizer: this.unusedOptimizer(), momentum: 0, lrs: [catalog.defaults.lr] }); onChange(); });
     $('experiment').addEventListener('change', () => {
       const name = $('experiment').value;
@@ -120,19 +122,19 @@ export class Controls {
 
   // Marks what the browser's own constraints cannot express, without showing it.
   check() {
-    const lim = this.catalog.limits;
+    const { lr, momentum } = paramTable(this.catalog);
     const models = checked('model');
     document.querySelector('input[name=model]').setCustomValidity(models.length ? '' : 'Choose at least one model.');
     const needsInit = models.some((m) => m !== 'regular');
     document.querySelector('input[name=wninit]').setCustomValidity(!needsInit || checked('wninit').length ? '' : 'Choose at least one weight-norm init.');
     const seen = new Set();
     for (const s of this.sweeps()) {
-      const bad = s.lrs.some((v) => !Number.isFinite(v) || v < lim.min_lr || v > lim.max_lr) || new Set(s.lrs).size !== s.lrs.length;
+      const bad = s.lrs.some((v) => !Number.isFinite(v) || v < lr.lo || v > lr.hi) || new Set(s.lrs).size !== s.lrs.length;
       const twice = seen.has(s.optimizer);
       seen.add(s.optimizer);
-      s.input.setCustomValidity(bad ? `Learning rates: numbers from ${lim.min_lr} to ${lim.max_lr}, separated by commas, each once.`
+      s.input.setCustomValidity(bad ? `Learning rates: numbers from ${lr.lo} to ${lr.hi}, separated by commas, each once.`
         : twice ? `${s.optimizer} is listed twice.` : '');
-      s.momentumInput.setCustomValidity(s.momentum >= 1 ? 'Momentum must be below 1: at 1 old gradients never fade.' : '');
+      s.momentumInput.setCustomValidity(s.momentum >= momentum.below ? `Momentum must be below ${momentum.below}: at ${momentum.below} old gradients never fade.` : '');
     }
     // Each field may be in range while the last seed is not (2147483647 and 3 seeds).
     $('seeds').setCustomValidity('');

@@ -1,5 +1,5 @@
-// The URL parameters of the page and of the embed: one table, with the embed's names, checked
-// against the limits the C++ core reports (its catalog). A bad value is an error to show, never
+// The URL parameters of the page and of the embed, checked by the rules of the C++ core's settings
+// table, which the catalog carries (paramTable). A bad value is an error to show, never
 // silently clamped or replaced; parameters this table does not know (sw, hooks) are left alone.
 //
 // One optimiser setting is `optimizer`, `lr` (a list) and `momentum`; several are `sweeps`:
@@ -14,41 +14,47 @@ export const quote = (text) => (text.length > QUOTED ? `${text.slice(0, QUOTED)}
 export const quoteList = (texts) =>
   names(texts.slice(0, LISTED).map(quote)) + (texts.length > LISTED ? ` and ${texts.length - LISTED} more` : '');
 
+// The rule of each URL parameter, from the settings table of the C++ core (the catalog's
+// `settings`, src/config/settings.cpp): its type, bounds and choices, in the table's order. No rule
+// of its own lives here: a setting with a `param` in the table is a parameter of the page and the embed.
 export function paramTable(catalog) {
-  const l = catalog.limits;
-  const int = (lo, hi) => ({ kind: 'int', lo, hi });
-  const num = (lo, hi) => ({ kind: 'number', lo, hi });
-  const oneOf = (values) => ({ kind: 'oneOf', values });
-  return {
-    experiment: oneOf(catalog.experiments.map((e) => e.name)),
-    models: { kind: 'list', values: catalog.models },
-    wninit: { kind: 'list', values: catalog.wn_inits },
-    epochs: int(1, l.max_epochs),
-    batch: int(1, l.max_batch),
-    train: int(1, l.max_train),
-    test: int(1, l.max_test),
-    seed: int(0, l.max_seed),
-    seeds: int(1, l.max_seeds),
-    initsamples: int(1, l.max_train),
-    lr: { kind: 'numbers', lo: l.min_lr, hi: l.max_lr, most: l.max_lrs },
-    momentum: { kind: 'number', lo: 0, below: 1 },  // wn-train's rule: at 1 old gradients never fade
-    optimizer: oneOf(catalog.optimizers),
-    sweeps: { kind: 'sweeps', optimizers: catalog.optimizers, lo: l.min_lr, hi: l.max_lr, most: l.max_lrs },
-    threads: int(1, l.max_threads),
-    build: oneOf(['auto', 'st']),
-    autostart: oneOf(['0', '1']),
-  };
+  const table = {};
+  for (const s of catalog.settings) if (s.param) table[s.param] = ruleOf(s, catalog);
+  return table;
 }
 
-// Plain decimal notation, as wn-train reads it (src/cli/options.cpp): Number() would also take
+function ruleOf(s, catalog) {
+  const lo = s.param_lo ?? s.lo;
+  switch (s.type) {
+    case 'integer': return { kind: 'int', lo, hi: s.hi };
+    case 'number':
+      if (s.param_list) return { kind: 'numbers', lo, hi: s.hi, most: s.most };
+      return s.below_hi ? { kind: 'number', lo, below: s.hi } : { kind: 'number', lo, hi: s.hi };
+    case 'choice': return s.param_list ? { kind: 'list', values: s.choices } : { kind: 'oneOf', values: s.choices };
+    case 'sweeps': {
+      // Each sweep's learning rates and momentum follow their own settings' rules.
+      const lr = catalog.settings.find((t) => t.key === 'learning_rate');
+      const momentum = catalog.settings.find((t) => t.key === 'momentum');
+      return { kind: 'sweeps', optimizers: catalog.optimizers, lo: lr.lo, hi: lr.hi, most: lr.most, momentumBelow: momentum.hi };
+    }
+  }
+  return { kind: 'text' };
+}
+
+// Plain decimal notation, as wn-train reads it (src/config/settings.cpp): Number() would also take
 // '0x10', '0b11', ' 5' and '' (as 0), which a link should not mean.
-const INTEGER = /^\d+$/;
-const DECIMAL = /^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-const decimal = (text) => (DECIMAL.test(text) ? Number(text) : NaN);
+// A leading '-' reads as wn-train reads it: "-0" is 0, "-1" is out of range.
+const INTEGER = /^-?\d+$/;
+const DECIMAL = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+// A number setting is a float in the core (src/config/settings.cpp): 0 or a normal float, so
+// 1e-50 (which would become 0) and 1e39 (inf) are not numbers here either.
+const FLOAT_MIN = 2 ** -126;
+const isFloat = (v) => v === 0 || (Math.abs(Math.fround(v)) >= FLOAT_MIN && Number.isFinite(Math.fround(v)));
+const decimal = (text) => (DECIMAL.test(text) && isFloat(Number(text)) ? Number(text) : NaN);
 
 // "1e-3,1e-2" → [0.001, 0.01] within [lo, hi], at most `most` of them, no repeats; or an error.
 function numbers(text, lo, hi, most) {
-  const items = text.split(',').map((t) => t.trim());
+  const items = text.split(',');  // not trimmed: wn-train refuses ' 5' too
   if (items.length > most) return [null, `more than ${most} values`];
   const values = items.map(decimal);
   const bad = items.filter((t, i) => t === '' || !Number.isFinite(values[i]) || values[i] < lo || values[i] > hi);
@@ -72,13 +78,19 @@ function parseOne(name, text, rule) {
     }
     case 'number': {
       const v = decimal(text);
-      if (!Number.isFinite(v) || v < rule.lo || !(v < rule.below)) return bad(`must be a number from ${rule.lo} to below ${rule.below}`);
+      if (rule.below != null) {
+        if (!Number.isFinite(v) || v < rule.lo || !(v < rule.below)) return bad(`must be a number from ${rule.lo} to below ${rule.below}`);
+      } else if (!Number.isFinite(v) || v < rule.lo || !(v <= rule.hi)) {
+        return bad(`must be a number from ${rule.lo} to ${rule.hi}`);
+      }
       return [v, null];
     }
     case 'numbers': {
       const [v, error] = numbers(text, rule.lo, rule.hi, rule.most);
       return error ? bad(error) : [v, null];
     }
+    case 'text':
+      return [text, null];
     case 'oneOf':
       return rule.values.includes(text) ? [text, null] : bad(`must be one of ${names(rule.values)}`);
     case 'list': {
@@ -95,7 +107,7 @@ function parseOne(name, text, rule) {
         const m = /^([a-z]+)(?:@([\d.e+-]+))?:(.+)$/.exec(part);
         if (!m || !rule.optimizers.includes(m[1])) return bad(`each sweep is OPTIMIZER:LR,LR… with an optimizer of ${names(rule.optimizers)}`);
         const momentum = m[2] === undefined ? 0 : decimal(m[2]);
-        if (!(momentum >= 0 && momentum < 1) || (momentum > 0 && m[1] !== 'sgd')) return bad('momentum is a number from 0 to below 1, for sgd');
+        if (!(momentum >= 0 && momentum < rule.momentumBelow) || (momentum > 0 && m[1] !== 'sgd')) return bad(`momentum is a number from 0 to below ${rule.momentumBelow}, for sgd`);
         const [lrs, error] = numbers(m[3], rule.lo, rule.hi, rule.most);
         if (error) return bad(error);
         if (sweeps.some((s) => s.optimizer === m[1])) return bad(`${m[1]} appears twice`);
@@ -137,7 +149,7 @@ export function specErrors(spec, catalog) {
 }
 
 // The spec of an experiment (web/experiment.js) from parameter values: a preset's, then the
-// explicit values over it (wn-train's rule for --experiment, src/cli/options.cpp), then the
+// explicit values over it (wn-train's rule for --experiment, src/config/settings.cpp), then the
 // fallback's and the catalog's defaults for whatever neither sets. fallback: {epochs?, train, test}.
 export function specFrom(values, catalog, fallback = {}) {
   const d = catalog.defaults;
