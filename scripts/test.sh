@@ -59,5 +59,6 @@ echo "== doctest under AddressSanitizer + UndefinedBehaviorSanitizer =="
 bash scripts/sanitize.sh
 echo "== fuzz targets, ${FUZZ_RUNS:=20000} executions each =="
 FUZZ_RUNS=$FUZZ_RUNS bash scripts/fuzz.sh
+echo "== unit tests of the DOM-free JavaScript (node:test) ==" && node --test tests/unit/*.test.mjs
 echo "== browser end-to-end (Chromium, Firefox) =="
 e2e
