@@ -1,6 +1,7 @@
 #pragma once
-// The bounds every front end enforces, defined once: wn-train's option parser checks them, and
-// the page reads them from the WebAssembly module (wn_catalog() in src/wasm/bindings.cpp).
+// The bounds every front end enforces, defined once: the settings table (src/config/settings.cpp)
+// gives them to its settings, which wn-train's flags and the module's run JSON are checked by, and
+// the catalog (src/config/catalog.cpp) hands them to the page.
 #include "data/dataset.hpp"
 
 namespace wn::limits {
