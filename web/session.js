@@ -16,6 +16,7 @@ import { historyJson } from './format.js';
 import { Scheduler } from './scheduler.js';
 
 export const isCancelled = (e) => e?.name === 'AbortError';
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 export class Session {
   // catalog: the core's (WNWasm.catalog()). tool: what wrote the history ("web", "embed").
@@ -51,6 +52,10 @@ export class Session {
     const progress = (p) => current() && this.hooks.onLoad({ status: 'progress', name, progress: p });
     attempt.promise = (async () => {
       try {
+        // The worker starts on a later task: a stop queued right behind the start (a burst of
+        // commands from the embed's parent) cancels the load before any worker exists.
+        await nextTask();
+        attempt.controller.signal.throwIfAborted();
         const data = await loadDataset(sources, limits, progress, attempt.controller.signal);
         if (!current()) throw new DOMException(`the load of ${name} was cancelled`, 'AbortError');
         if (data.train.count === 0 || data.test.count === 0) throw new Error(`${name} holds no ${data.train.count ? 'test' : 'training'} images`);
