@@ -11,7 +11,7 @@ import { Inspect } from './inspect.js';
 import { parseParams, specErrors, specFrom } from './params.js';
 import { Results } from './results.js';
 import { Session } from './session.js';
-import { isolated, plan, threadsFor } from './scheduler.js';
+import { isolated, plan } from './scheduler.js';
 
 const { msg, pageDefaults, finalEvents } = globalThis.WNProtocol;
 const catalog = await globalThis.WNWasm.catalog();
@@ -19,9 +19,6 @@ const $ = (id) => document.getElementById(id);
 
 // The data, the runs and start/stop/pause: web/session.js, shared with the embed. This file draws.
 const session = new Session({ catalog, tool: 'web', onLoad: showLoad, onExperiment: showExperiment, onEvent });
-const ui = {
-  threadsWarning: null,  // why the runs train on fewer threads than the URL's threads= asks
-};
 
 // ---- isolation: say plainly which build runs. build=st and threads=N in the URL choose, as in the embed.
 function showIsolation({ build, threads }) {
@@ -161,7 +158,7 @@ function onEvent(job, e) {
   const status = $(`status-${panelId(job)}`);
   if (e.type === msg.started) {
     status.textContent = statusLine(null, e);
-    for (const w of [...(e.warnings ?? []), ...(ui.threadsWarning ? [ui.threadsWarning] : [])]) log(job, `warning: ${w}`);
+    for (const w of [...(e.warnings ?? []), ...(session.warning ? [session.warning] : [])]) log(job, `warning: ${w}`);
   }
   if (e.type === msg.progress) status.textContent = statusLine(e, run.started);
   if (e.type === msg.epoch) log(job, epochLine(e));
@@ -211,10 +208,9 @@ function showExperiment(experiment) {
 
 async function start() {
   const spec = readSpec();
-  const { threads, warning } = threadsFor(given.threads ?? null, spec, given.build);
-  const starting = session.start(spec, { build: given.build, threads });
+  const starting = session.start(spec, { build: given.build, threads: given.threads ?? null });
   showButtons();
-  if (await settled(starting)) ui.threadsWarning = warning;
+  await settled(starting);
   showButtons();
 }
 

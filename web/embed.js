@@ -9,7 +9,7 @@ import './protocol.js';
 import './wasm.js';
 import { Charts } from './charts.js';
 import { paramTable, parseParams, quote, quoteList, specErrors, specFrom } from './params.js';
-import { isolated, threadsFor } from './scheduler.js';
+import { isolated } from './scheduler.js';
 import { Session } from './session.js';
 
 const { embed } = globalThis.WNProtocol;
@@ -59,7 +59,7 @@ function specOf(p) {
 // What the frame does: `values` are the parameters in force (URL, then configure), `spec` the runs
 // they ask for; the session (web/session.js) has the data, the runs and the phase.
 const given = parseParams(location.search, catalog);
-const state = { values: given.values, spec: null, warning: null };
+const state = { values: given.values, spec: null };
 const charts = new Charts($('accuracy-chart'), null);
 const session = new Session({ catalog, tool: 'embed', onEvent, onExperiment: (experiment) => charts.reset(experiment) });
 
@@ -77,7 +77,7 @@ function runFields(job) {
 function onEvent(job, e) {
   const experiment = session.experiment;
   const { id, ...event } = e;  // the worker's job id: `job` below
-  if (e.type === 'started' && state.warning) event.warnings = [...(e.warnings ?? []), state.warning];
+  if (e.type === 'started' && session.warning) event.warnings = [...(e.warnings ?? []), session.warning];
   // An epoch's log also at the top, and how weight norm stands against the plain net so far.
   const epoch = e.log ? { val_accuracy: e.log.val_accuracy, ahead: experiment.ahead() } : {};
   postToParent(e.type, { ...event, ...runFields(job), ...epoch });
@@ -102,13 +102,12 @@ function finish() {
 // (the session cancels the load); a load that fails is an error event.
 async function start() {
   const spec = state.spec, build = state.values.build ?? 'auto';
-  const { threads, warning } = threadsFor(state.values.threads, spec, build);
-  const starting = session.start(spec, { build, threads });
+  const starting = session.start(spec, { build, threads: state.values.threads });
   showPhase(`loading ${spec.trainSamples} + ${spec.testSamples} images…`);
   try {
     const experiment = await starting;
     if (!experiment) return;  // stopped, or started again, while loading
-    state.warning = warning;
+    const warning = session.warning;
     showPhase(`training ${experiment.runs.length} run(s) of ${spec.epochs} epoch(s) on ${session.trained.train.count} images · ` +
       `${isolated() && build !== 'st' ? 'threaded' : 'single-threaded'} build${warning ? ` · warning: ${warning}` : ''}`);
   } catch (e) {

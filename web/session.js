@@ -13,7 +13,7 @@
 import { PREPARED, loadDataset, preparedSources } from './data.js';
 import { Experiment } from './experiment.js';
 import { historyJson } from './format.js';
-import { Scheduler } from './scheduler.js';
+import { Scheduler, threadsFor } from './scheduler.js';
 
 export const isCancelled = (e) => e?.name === 'AbortError';
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -35,6 +35,7 @@ export class Session {
     this.trained = null;     // the data the experiment trains on
     this.scheduler = null;
     this.phase = 'idle';
+    this.warning = null;
     this.starts = 0;         // counts start and stop calls: a start whose load ends after a newer one is dropped
     this.cancels = 0;        // counts cancelled loads
   }
@@ -100,13 +101,16 @@ export class Session {
     return this.load(sources, PREPARED, limits);
   }
 
-  // Starts `spec`'s runs (options: {build, threads, warning} for the scheduler) once its data is
-  // in. Resolves to the experiment, or to null when a stop or a newer start came first; rejects
-  // when the data cannot be loaded. Whatever ran before is stopped.
-  async start(spec, { build = 'auto', threads = null } = {}) {
+  // Starts `spec`'s runs once its data is in: on `build` ('auto' or 'st'), with `threads` per run
+  // as the URL asks (null: the cores split between the runs). Resolves to the experiment, or to
+  // null when a stop or a newer start came first; rejects when the data cannot be loaded.
+  // Whatever ran before is stopped. this.warning: why the runs get fewer threads than asked.
+  async start(spec, { build = 'auto', threads: asked = null } = {}) {
     const start = ++this.starts;
     this.halt();
     this.phase = 'loading';
+    const { threads, warning } = threadsFor(asked, spec, build);
+    this.warning = warning;
     let data;
     try {
       data = await this.dataFor(spec);
