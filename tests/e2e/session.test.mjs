@@ -194,3 +194,26 @@ test('embed: configure with a key "__proto__" (or "constructor") is refused nami
   assert.deepEqual(check[0].params, { models: ['regular'] });
   assert.deepEqual(errors, []);
 });
+
+test('loadDataset: an aborted signal starts no worker; aborting mid-read ends the worker and its fetches', async (t) => {
+  const { page, errors } = await openApp(t, 'models=regular&train=300&test=200');
+  server.reset();
+  const result = await page.evaluate(async () => {
+    const d = await import('./data.js');
+    const limits = { train: 50000, test: 10000 };
+    const sources = await d.preparedSources(limits);
+    const made = window.dataWorkers.made;
+    const early = await d.loadDataset(sources, limits, null, AbortSignal.abort()).catch((e) => e.name);
+    const madeEarly = window.dataWorkers.made - made;
+    const controller = new AbortController();
+    const late = await d.loadDataset(sources, limits, (p) => { if (p.phase === 'reading' && p.loaded > 0) controller.abort(); }, controller.signal)
+      .catch((e) => e.name);
+    return { early, madeEarly, late, workers: window.dataWorkers };
+  });
+  const all = bytesFor(50000, 10000);
+  t.diagnostic(`aborted while reading: ${server.data.bytes} of ${all} bytes sent, ${server.data.requests.length} requests`);
+  assert.deepEqual([result.early, result.madeEarly, result.late], ['AbortError', 0, 'AbortError']);
+  assert.equal(result.workers.alive, 0);
+  assert.ok(server.data.bytes < all / 2, `${server.data.bytes} of ${all} bytes`);
+  assert.deepEqual(errors, []);
+});
