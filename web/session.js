@@ -148,11 +148,11 @@ export class Session {
     return this.halt();
   }
 
+  // Ends the runs still training or waiting; true if there were any.
   halt() {
-    const running = this.scheduler?.running;
-    if (running) this.experiment.stopped(this.scheduler.stop());
-    this.scheduler?.stop();
-    return Boolean(running);
+    const cut = this.scheduler?.stop() ?? [];
+    this.experiment?.stopped(cut);
+    return cut.length > 0;
   }
 
   pause() { this.scheduler.pause(); this.phase = 'paused'; }
