@@ -15,7 +15,7 @@ import { Experiment } from './experiment.js';
 import { historyJson } from './format.js';
 import { Scheduler, threadsFor } from './scheduler.js';
 
-export const isCancelled = (e) => e?.name === 'AbortError';
+const isCancelled = (e) => e?.name === 'AbortError';
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 export class Session {
