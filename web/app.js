@@ -3,28 +3,22 @@ import './protocol.js';
 import './wasm.js';
 import { Charts, colorOf, gridPng, pngOf } from './charts.js';
 import { Controls } from './controls.js';
-import { fileSources, loadDataset, preparedSources } from './data.js';
+import { fileSources } from './data.js';
 import { Dynamics } from './dynamics.js';
-import { Experiment, variantLabel } from './experiment.js';
-import { download, epochLine, historyCsv, historyJson, statusLine } from './format.js';
+import { variantLabel } from './experiment.js';
+import { download, epochLine, historyCsv, statusLine } from './format.js';
 import { Inspect } from './inspect.js';
 import { parseParams, specErrors, specFrom } from './params.js';
 import { Results } from './results.js';
-import { Scheduler, isolated, plan, threadsFor } from './scheduler.js';
+import { Session } from './session.js';
+import { isolated, plan } from './scheduler.js';
 
 const { msg, pageDefaults, finalEvents } = globalThis.WNProtocol;
 const catalog = await globalThis.WNWasm.catalog();
 const $ = (id) => document.getElementById(id);
 
-const state = {
-  data: null,          // {train, test, source}: what the next run trains on
-  files: null,         // sources picked by the user, kept so a new subset size can re-read them
-  loading: null,       // the load in flight
-  experiment: null,
-  scheduler: null,
-  paused: false,
-  threadsWarning: null,  // why the runs train on fewer threads than the URL's threads= asks
-};
+// The data, the runs and start/stop/pause: web/session.js, shared with the embed. This file draws.
+const session = new Session({ catalog, tool: 'web', onLoad: showLoad, onExperiment: showExperiment, onEvent });
 
 // ---- isolation: say plainly which build runs. build=st and threads=N in the URL choose, as in the embed.
 function showIsolation({ build, threads }) {
@@ -83,50 +77,35 @@ function describeData(data) {
     (short.length ? `; fewer than the ${short.join(' and ')}, so the runs use what there is.` : '.');
 }
 
-// Loads into a new dataset; the current one is replaced only when the load succeeds.
-// Loads run one after another, so the one asked for last is the one that stays.
-async function load(sources, sourceName, wanted) {
-  while (state.loading) await state.loading.catch(() => {});
+// The data line and progress bar follow the session's loads. A cancelled load leaves them to the
+// load that replaced it, if any.
+function showLoad({ status, name, progress, error }) {
   const bar = $('data-progress');
-  bar.hidden = false;
-  bar.removeAttribute('value');
-  setDataError(null);
-  $('data-status').textContent = `Loading ${sourceName}…`;
-  const task = loadDataset(sources, { train: wanted.trainSamples, test: wanted.testSamples }, (p) => {
-    bar.max = p.total || 1;
-    bar.value = p.loaded;
-    $('data-status').textContent = `${p.phase === 'parsing' ? 'Parsing' : 'Reading'} ${sourceName}: ${(p.loaded / 1e6).toFixed(1)} of ${(p.total / 1e6).toFixed(1)} MB`;
-  });
-  state.loading = task;
-  try {
-    const data = await task;
-    if (data.train.count === 0 || data.test.count === 0) throw new Error(`${sourceName} holds no ${data.train.count ? 'test' : 'training'} images`);
-    state.data = { ...data, source: sourceName, limits: { train: wanted.trainSamples, test: wanted.testSamples } };
-    return true;
-  } catch (e) {
-    setDataError(`Could not load ${sourceName}: ${e.message}. ${state.data ? 'The data loaded before is kept.' : ''}`);
-    return false;
-  } finally {
-    state.loading = null;
+  if (status === 'loading') {
+    bar.hidden = false;
+    bar.removeAttribute('value');
+    setDataError(null);
+    $('data-status').textContent = `Loading ${name}…`;
+  } else if (status === 'progress') {
+    bar.max = progress.total || 1;
+    bar.value = progress.loaded;
+    $('data-status').textContent = `${progress.phase === 'parsing' ? 'Parsing' : 'Reading'} ${name}: ${(progress.loaded / 1e6).toFixed(1)} of ${(progress.total / 1e6).toFixed(1)} MB`;
+  } else if (!session.loading) {
+    if (status === 'failed') setDataError(`Could not load ${name}: ${error.message}. ${session.data ? 'The data loaded before is kept.' : ''}`);
     bar.hidden = true;
-    $('data-status').textContent = state.data ? describeData(state.data) : 'No data loaded yet.';
+    $('data-status').textContent = session.data ? describeData(session.data) : 'No data loaded yet.';
   }
 }
 
+// Whether a load or a start went through. Its failure is on the page already (showLoad), and a
+// cancelled one gave way to a stop or a newer load.
+const settled = (promise) => promise.then(Boolean, () => false);
+
 function loadFiles(files) {
   if (!files.length) return;
-  const sources = fileSources(files);
-  const name = files.length === 1 ? files[0].name : `${files.length} files`;
-  load(sources, name, readSpec()).then((ok) => { if (ok) state.files = { sources, name }; });
-}
-
-// The data a run needs: re-read when the subset asked for differs from what is loaded.
-async function ensureData(spec) {
-  if (state.loading) await state.loading.catch(() => {});  // one load at a time: wait for the one in flight
-  const data = state.data;
-  if (data && data.limits.train === spec.trainSamples && data.limits.test === spec.testSamples) return true;
-  if (state.files) return load(state.files.sources, state.files.name, spec);
-  return load(await preparedSources({ train: spec.trainSamples }), 'data/cifar-10-batches-bin', spec);
+  const spec = readSpec();
+  settled(session.load(fileSources(files), files.length === 1 ? files[0].name : `${files.length} files`,
+    { train: spec.trainSamples, test: spec.testSamples }, { chosen: true }));
 }
 
 function initDropzone() {
@@ -160,7 +139,7 @@ const panelId = (job) => job.variant.replace('/', '-');
 
 function log(job, line) {
   const el = $(`log-${panelId(job)}`);
-  const many = state.experiment.jobs.length > state.experiment.variants().length;
+  const many = session.experiment.jobs.length > session.experiment.variants().length;
   el.textContent += (many ? `[seed ${job.seed}, ${job.setting}] ` : '') + line + '\n';
   el.scrollTop = el.scrollHeight;
 }
@@ -168,19 +147,18 @@ function log(job, line) {
 const charts = new Charts($('accuracy-chart'), $('loss-chart'), { ghosts: true });
 const results = new Results();
 const dynamics = new Dynamics();
-const inspect = new Inspect(catalog, () => state.data);
+const inspect = new Inspect(catalog, () => session.data);
 
 // Screen readers hear the run's state change (started, an epoch, done), not every progress report.
 function announce(text) { $('run-status').textContent = text; }
 
 function onEvent(job, e) {
-  const experiment = state.experiment;
-  experiment.handle(job, e);
+  const experiment = session.experiment;
   const run = experiment.run(job.id);
   const status = $(`status-${panelId(job)}`);
   if (e.type === msg.started) {
     status.textContent = statusLine(null, e);
-    for (const w of [...(e.warnings ?? []), ...(state.threadsWarning ? [state.threadsWarning] : [])]) log(job, `warning: ${w}`);
+    for (const w of [...(e.warnings ?? []), ...(session.warning ? [session.warning] : [])]) log(job, `warning: ${w}`);
   }
   if (e.type === msg.progress) status.textContent = statusLine(e, run.started);
   if (e.type === msg.epoch) log(job, epochLine(e));
@@ -199,69 +177,62 @@ function onEvent(job, e) {
   }
   results.update();
   if (experiment.finished) {
-    setRunning(false);
+    showButtons();
     announce(`Experiment finished: ${experiment.runs.length} run(s).`);
   }
 }
 
-function setRunning(running) {
-  $('start').disabled = running;
-  $('pause').disabled = !running;
-  $('stop').disabled = !running;
-  $('pause').textContent = 'Pause';
-  state.paused = false;
-  const records = state.experiment?.records() ?? [];
+// The buttons follow the session: Start while idle; Stop while a start loads its data or its
+// runs train; Pause while they train.
+function showButtons() {
+  const phase = session.phase;
+  $('start').disabled = phase !== 'idle';
+  $('pause').disabled = !['running', 'paused'].includes(phase);
+  $('stop').disabled = phase === 'idle';
+  $('pause').textContent = phase === 'paused' ? 'Resume' : 'Pause';
+  const records = session.experiment?.records() ?? [];
   for (const id of ['export-json', 'export-csv', 'export-png']) $(id).disabled = !records.length;
 }
 
-async function start() {
-  const spec = readSpec();
-  $('start').disabled = true;
-  if (!(await ensureData(spec))) { $('start').disabled = false; return; }
+// A start's data is in and its runs begin: fresh panels and charts.
+function showExperiment(experiment) {
   setDataError(null);  // an earlier load's failure is no longer news: this run has its data
-  state.scheduler?.stop();
-  const experiment = new Experiment(spec);
-  state.experiment = experiment;
   buildModelPanels(experiment);
   charts.reset(experiment);
   $('clear-ghosts').disabled = !charts.ghosts.length;
   results.reset(experiment);
   dynamics.reset(experiment);
   inspect.reset(experiment);
-  const { threads, warning } = threadsFor(given.threads ?? null, spec, given.build);
-  state.scheduler = new Scheduler({ data: { train: state.data.train, test: state.data.test }, build: given.build, threads, onEvent });
-  state.threadsWarning = warning;
-  state.scheduler.run(experiment.jobs);
-  setRunning(true);
+  showButtons();
 }
 
-// The settings every run shares, as wn-train writes them in its history file.
-function sharedOptions() {
-  const s = state.experiment.spec;
-  return { tool: `wn-trainer web ${catalog.version}`, shared: { data: state.data.source, experiment: s.experiment ?? null, epochs: s.epochs, batch_size: s.batchSize,
-    train_samples: state.data.train.count, test_samples: state.data.test.count, threads: state.scheduler.plan.threads,
-    simd: catalog.simd, progress_every: catalog.defaults.progress_every } };
+async function start() {
+  const spec = readSpec();
+  const starting = session.start(spec, { build: given.build, threads: given.threads ?? null });
+  showButtons();
+  await settled(starting);
+  showButtons();
 }
 
 function initButtons() {
   $('controls').addEventListener('submit', (e) => { e.preventDefault(); if (controls.validate()) start(); });
   $('pause').addEventListener('click', () => {
-    state.paused = !state.paused;
-    state.paused ? state.scheduler.pause() : state.scheduler.resume();
-    $('pause').textContent = state.paused ? 'Resume' : 'Pause';
+    session.paused ? session.resume() : session.pause();
+    showButtons();
   });
   $('stop').addEventListener('click', () => {
-    state.experiment.stopped(state.scheduler.stop());
+    const cut = session.stop();
+    showButtons();
+    if (!cut) return announce('Stopped before training began.');
     for (const el of document.querySelectorAll('#models .status')) if (!el.classList.contains('error') && !/^done/.test(el.textContent)) el.textContent = 'stopped';
-    setRunning(false);
     results.update();
     inspect.update();
     announce('Stopped.');
   });
   $('export-json').addEventListener('click', () =>
-    download('wn-history.json', new Blob([historyJson(state.experiment.records(), sharedOptions())], { type: 'application/json' })));
+    download('wn-history.json', new Blob([session.history()], { type: 'application/json' })));
   $('export-csv').addEventListener('click', () =>
-    download('wn-history.csv', new Blob([historyCsv(state.experiment.records())], { type: 'text/csv' })));
+    download('wn-history.csv', new Blob([historyCsv(session.experiment.records())], { type: 'text/csv' })));
   $('export-png').addEventListener('click', () => download('wn-accuracy.png', charts.png()));
 }
 
@@ -298,6 +269,6 @@ initDropzone();
 initButtons();
 initChartTools();
 // The data loads at once, so Start is immediate; autostart=1 starts as soon as it is in.
-ensureData(readSpec()).then((ok) => { if (ok && given.autostart === '1' && controls.validate()) start(); });
+settled(session.dataFor(readSpec())).then((ok) => { if (ok && given.autostart === '1' && controls.validate()) start(); });
 // Browser tests look inside through this, and only when the URL asks for it (?hooks).
-if (new URLSearchParams(location.search).has('hooks')) globalThis.wnTest = { state, charts, catalog, inspect, dynamics, results };
+if (new URLSearchParams(location.search).has('hooks')) globalThis.wnTest = { state: session, session, charts, catalog, inspect, dynamics, results };

@@ -8,11 +8,9 @@
 import './protocol.js';
 import './wasm.js';
 import { Charts } from './charts.js';
-import { loadDataset, preparedSources } from './data.js';
-import { Experiment } from './experiment.js';
-import { historyJson } from './format.js';
 import { paramTable, parseParams, quote, quoteList, specErrors, specFrom } from './params.js';
-import { Scheduler, isolated, threadsFor } from './scheduler.js';
+import { isolated } from './scheduler.js';
+import { Session } from './session.js';
 
 const { embed } = globalThis.WNProtocol;
 const { events, commands } = embed;
@@ -50,7 +48,6 @@ try {
   throw e;
 }
 const table = paramTable(catalog);
-const defaults = catalog.defaults;
 
 // The runs that parameter values ask for (web/params.js, as the page and wn-train --experiment
 // read them), with the embed's small defaults where nothing else says: {spec, errors}.
@@ -60,14 +57,15 @@ function specOf(p) {
 }
 
 // What the frame does: `values` are the parameters in force (URL, then configure), `spec` the runs
-// they ask for. phase: idle → loading (the data) → running ⇄ paused → idle.
+// they ask for; the session (web/session.js) has the data, the runs and the phase.
 const given = parseParams(location.search, catalog);
-const state = { values: given.values, spec: null, phase: 'idle', data: null, experiment: null, scheduler: null, attempt: 0, warning: null };
+const state = { values: given.values, spec: null };
 const charts = new Charts($('accuracy-chart'), null);
+const session = new Session({ catalog, tool: 'embed', onEvent, onExperiment: (experiment) => charts.reset(experiment) });
 
-function setPhase(phase, status) {
-  state.phase = phase;
-  $('start').disabled = phase !== 'idle';
+// The Start button follows the session's phase; status: the line under the chart, if it changes.
+function showPhase(status) {
+  $('start').disabled = session.phase !== 'idle';
   if (status != null) $('status').textContent = status;
 }
 
@@ -77,10 +75,9 @@ function runFields(job) {
 }
 
 function onEvent(job, e) {
-  const experiment = state.experiment;
-  experiment.handle(job, e);
+  const experiment = session.experiment;
   const { id, ...event } = e;  // the worker's job id: `job` below
-  if (e.type === 'started' && state.warning) event.warnings = [...(e.warnings ?? []), state.warning];
+  if (e.type === 'started' && session.warning) event.warnings = [...(e.warnings ?? []), session.warning];
   // An epoch's log also at the top, and how weight norm stands against the plain net so far.
   const epoch = e.log ? { val_accuracy: e.log.val_accuracy, ahead: experiment.ahead() } : {};
   postToParent(e.type, { ...event, ...runFields(job), ...epoch });
@@ -91,52 +88,36 @@ function onEvent(job, e) {
 
 // The experiment has ended (every run done, diverged, failed or stopped): its summary.
 function finish() {
-  const experiment = state.experiment;
+  const experiment = session.experiment;
   const count = (status) => experiment.runs.filter((r) => r.status === status).length;
   postToParent(events.experimentDone, {
     summary: experiment.summary(), ahead: experiment.ahead(),
     runs: { total: experiment.runs.length, done: count('done'), diverged: count('diverged'), error: count('error'), stopped: count('stopped') },
   });
-  state.scheduler = null;
   const cut = experiment.runs.some((r) => r.stopped);  // its message stays
-  setPhase('idle', cut ? null : 'done');
+  showPhase(cut ? null : 'done');
 }
 
-// The data a spec needs: the set already loaded if it has the same size.
-async function dataFor(spec) {
-  const d = state.data;
-  if (d && d.limits.train === spec.trainSamples && d.limits.test === spec.testSamples) return d;
-  const data = await loadDataset(await preparedSources({ train: spec.trainSamples }), { train: spec.trainSamples, test: spec.testSamples });
-  state.data = { ...data, source: 'data/cifar-10-batches-bin', limits: { train: spec.trainSamples, test: spec.testSamples } };
-  return state.data;
-}
-
+// Starts the runs of the spec in force. A stop, or a newer start, while its data loads drops it
+// (the session cancels the load); a load that fails is an error event.
 async function start() {
-  const spec = state.spec, attempt = ++state.attempt;
-  setPhase('loading', `loading ${spec.trainSamples} + ${spec.testSamples} images…`);
+  const spec = state.spec, build = state.values.build ?? 'auto';
+  const starting = session.start(spec, { build, threads: state.values.threads });
+  showPhase(`loading ${spec.trainSamples} + ${spec.testSamples} images…`);
   try {
-    const data = await dataFor(spec);
-    if (attempt !== state.attempt) return;  // stopped while loading
-    const build = state.values.build ?? 'auto';
-    const { threads, warning } = threadsFor(state.values.threads, spec, build);
-    state.warning = warning;
-    state.experiment = new Experiment(spec);
-    charts.reset(state.experiment);
-    state.scheduler = new Scheduler({ data: { train: data.train, test: data.test }, build, threads, onEvent });
-    setPhase('running', `training ${state.experiment.runs.length} run(s) of ${spec.epochs} epoch(s) on ${data.train.count} images · ` +
+    const experiment = await starting;
+    if (!experiment) return;  // stopped, or started again, while loading
+    const warning = session.warning;
+    showPhase(`training ${experiment.runs.length} run(s) of ${spec.epochs} epoch(s) on ${session.trained.train.count} images · ` +
       `${isolated() && build !== 'st' ? 'threaded' : 'single-threaded'} build${warning ? ` · warning: ${warning}` : ''}`);
-    state.scheduler.run(state.experiment.jobs);
   } catch (e) {
-    if (attempt !== state.attempt) return;
-    setPhase('idle', e.message);
+    showPhase(e.message);
     postToParent(events.error, { message: e.message });
   }
 }
 
 function stop() {
-  state.attempt++;  // a load in flight is abandoned
-  if (!state.scheduler) return setPhase('idle', 'stopped');
-  state.experiment.stopped(state.scheduler.stop());
+  if (!session.stop()) return showPhase('stopped');
   $('status').textContent = 'stopped';
   finish();
 }
@@ -167,11 +148,13 @@ function patchSize(params, max) {
 
 function configure({ params }) {
   if (params === null || typeof params !== 'object' || Array.isArray(params)) throw new Error('configure needs params: {name: value, …}');
+  // Names first: a name that is no parameter ("__proto__", "constructor" included) is named as such,
+  // whatever its value. The names are quoted shortened, and only the first few.
+  const unknown = Object.keys(params).filter((name) => !Object.hasOwn(table, name) || LOAD_ONLY.includes(name));
+  if (unknown.length) throw new Error(`configure: unknown parameter ${quoteList(unknown)} (known: ${Object.keys(table).filter((n) => !LOAD_ONLY.includes(n)).join(', ')})`);
   const size = patchSize(params, MAX_PATCH);
   if (size === null) throw new Error('configure: each value must be text, a number, a list of them, or null');
   if (size > MAX_PATCH) throw new Error(`configure: params of more than ${MAX_PATCH} characters, more than any valid setting has`);
-  const unknown = Object.keys(params).filter((name) => !Object.hasOwn(table, name) || LOAD_ONLY.includes(name));
-  if (unknown.length) throw new Error(`configure: unknown parameter ${quoteList(unknown)} (known: ${Object.keys(table).filter((n) => !LOAD_ONLY.includes(n)).join(', ')})`);
   const search = new URLSearchParams();
   for (const [name, v] of Object.entries(params)) if (v !== null) search.set(name, Array.isArray(v) ? v.join(',') : String(v));
   const { values, errors } = parseParams(search, catalog);
@@ -187,14 +170,7 @@ function configure({ params }) {
 // The history export in web/format.js's schema (wn-train's --json): the run records so far and
 // the settings they share.
 function history() {
-  const s = state.experiment?.spec ?? state.spec;
-  const shared = { data: state.data?.source ?? null, experiment: s.experiment, epochs: s.epochs, batch_size: s.batchSize,
-    train_samples: state.data?.train.count ?? s.trainSamples, test_samples: state.data?.test.count ?? s.testSamples,
-    // What the runs report they train on, before what was planned for them.
-    threads: state.experiment?.runs.find((r) => r.started)?.started.threads ?? state.scheduler?.plan.threads ?? null,
-    simd: catalog.simd, progress_every: defaults.progress_every };
-  const records = state.experiment?.records() ?? [];
-  return { history: JSON.parse(historyJson(records, { tool: `wn-trainer embed ${catalog.version}`, shared })) };
+  return { history: JSON.parse(session.history(session.experiment?.spec ?? state.spec)) };
 }
 
 // The commands: the phases each is accepted in, what it does (its answer's fields, or an Error).
@@ -202,8 +178,8 @@ const ANY = ['idle', 'loading', 'running', 'paused'];
 const handlers = new Map([
   [commands.start, { when: ['idle'], refused: 'already running: stop it first', run: () => { start(); return { spec: state.spec }; } }],
   [commands.stop, { when: ['loading', 'running', 'paused'], refused: 'nothing is running', run: () => { stop(); return {}; } }],
-  [commands.pause, { when: ['running'], refused: 'not running', run: () => { state.scheduler.pause(); setPhase('paused', 'paused'); return {}; } }],
-  [commands.resume, { when: ['paused'], refused: 'not paused', run: () => { state.scheduler.resume(); setPhase('running', 'training'); return {}; } }],
+  [commands.pause, { when: ['running'], refused: 'not running', run: () => { session.pause(); showPhase('paused'); return {}; } }],
+  [commands.resume, { when: ['paused'], refused: 'not paused', run: () => { session.resume(); showPhase('training'); return {}; } }],
   [commands.configure, { when: ANY, run: configure }],
   [commands.getHistory, { when: ANY, answer: events.history, run: history }],
 ]);
@@ -214,7 +190,7 @@ function handleCommand(m) {
   const answer = { command: typeof m.type === 'string' ? quote(m.type) : `(${typeof m.type})`, id: m.id };
   try {
     if (!handler) throw new Error(`unknown command ${JSON.stringify(answer.command)} (known: ${[...handlers.keys()].join(', ')})`);
-    if (!handler.when.includes(state.phase)) throw new Error(`${m.type}: ${handler.refused}`);
+    if (!handler.when.includes(session.phase)) throw new Error(`${m.type}: ${handler.refused}`);
     postToParent(handler.answer ?? events.ack, { ...answer, ok: true, ...handler.run(m) });
   } catch (e) {
     postToParent(events.error, { ...answer, ok: false, message: e.message });
@@ -235,4 +211,4 @@ if (errors.length) {
   postToParent(events.ready, { version: catalog.version, threaded: isolated() && state.values.build !== 'st', params: state.values, spec: state.spec });
   if (state.values.autostart === '1') start();
 }
-if (new URLSearchParams(location.search).has('hooks')) globalThis.wnTest = { charts, experiment: () => state.experiment, state };
+if (new URLSearchParams(location.search).has('hooks')) globalThis.wnTest = { charts, experiment: () => session.experiment, state, session };

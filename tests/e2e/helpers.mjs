@@ -29,10 +29,12 @@ export async function launch(extraArgs = []) {
 
 // A page that records console errors and uncaught exceptions for the test to assert on.
 // t: the test whose end closes the page's context, failed or not (node:test's t.after).
-export async function openPage(browser, url, t = null) {
+// init: init scripts to add, for the page and its frames (e.g. DATA_WORKERS).
+export async function openPage(browser, url, t = null, { init = [] } = {}) {
   const context = await browser.newContext({ acceptDownloads: true });
   t?.after(() => context.close());
   await context.addInitScript(STATUS_LOG);
+  for (const script of init) await context.addInitScript(script);
   const page = await context.newPage();
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -65,8 +67,9 @@ export const statusLog = (frame, id = 'status') => frame.evaluate((i) => window.
 // embed.html?query and records the events it posts. Resolves once `runs` runs have ended
 // (done, diverged or error), or the frame reported an error of its own, with the page (left
 // open until the end of test `t`) and the events.
-export async function embedRun(t, browser, server, query, { runs = 1, timeout = 120000 } = {}) {
-  const opened = await openPage(browser, 'about:blank', t);
+// runs = 0: resolves once the page has loaded (the frame may not have said ready yet).
+export async function embedRun(t, browser, server, query, { runs = 1, timeout = 120000, init = [] } = {}) {
+  const opened = await openPage(browser, 'about:blank', t, { init });
   await opened.page.route(`${server.url}tutorial.html`, (route) => route.fulfill({
     contentType: 'text/html',
     headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
@@ -155,4 +158,42 @@ export function rendererPssMB() {
     if (pss) best = Math.max(best ?? 0, Number(pss[1]) / 1024);
   }
   return best;
+}
+
+// An init script for a page and its frames: the data workers (web/data.worker.js) each document
+// starts, in window.dataWorkers: {made, alive, most} (most: the largest number alive at once).
+// A worker counts as alive from its construction until terminate(), which ends it at once.
+export const DATA_WORKERS = `window.dataWorkers = { made: 0, alive: 0, most: 0 };
+  const PageWorker = window.Worker;
+  window.Worker = class extends PageWorker {
+    constructor(url, options) {
+      super(url, options);
+      if (!/data\.worker\.js/.test(String(url))) return;
+      const count = window.dataWorkers;
+      count.made++;
+      count.most = Math.max(count.most, ++count.alive);
+      let ended = false;
+      const terminate = this.terminate.bind(this);
+      this.terminate = () => { if (!ended) { ended = true; count.alive--; } terminate(); };
+    }
+  };`;
+
+// The real server, counting what it serves under /data/: requests (their paths) and body bytes.
+// reset() starts the counts afresh.
+export async function countingServer() {
+  const server = await serve({ port: 0 });
+  const [handler] = server.listeners('request');
+  const data = { requests: [], bytes: 0 };
+  server.removeAllListeners('request');
+  server.on('request', (req, res) => {
+    if (req.url.startsWith('/data/')) {
+      data.requests.push(req.url);
+      const write = res.write.bind(res), end = res.end.bind(res);
+      res.write = (chunk, ...rest) => { data.bytes += chunk?.length ?? 0; return write(chunk, ...rest); };
+      res.end = (chunk, ...rest) => { if (chunk && typeof chunk !== 'function') data.bytes += chunk.length; return end(chunk, ...rest); };
+    }
+    handler(req, res);
+  });
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  return { url, data, reset: () => { data.requests = []; data.bytes = 0; }, close: () => closeServer(server) };
 }
