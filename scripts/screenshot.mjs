@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Regenerates the README's pictures from a real run of both models: docs/screenshot-light.png and
-// docs/screenshot-dark.png (the top of the page in each theme, the same run) and
-// docs/screenshot-inspect.png (the "look inside" panel).
-//   node scripts/screenshot.mjs [epochs=3] [train=10000]
+// Regenerates the README's pictures from real runs: docs/screenshot-light.png and
+// docs/screenshot-dark.png (the top of the page in each theme, after the page's first experiment,
+// `sgd` with its 3 seeds), docs/screenshot-inspect.png (the "look inside" panel) and
+// docs/screenshot-sweep.png (Results after the `lr-sweep` preset, 3 seeds, 60 runs).
+//   node scripts/screenshot.mjs [--no-sweep]
 // The browser tests call shoot() on their own short run.
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -31,19 +32,46 @@ export async function shoot(page, dir) {
   return files;
 }
 
+// Results after an lr-sweep, light: the verdict, the curves of one optimiser and the sweep.
+export async function shootSweep(page, dir) {
+  await page.emulateMedia({ colorScheme: 'light' });
+  await frames(page);
+  const file = join(dir, 'screenshot-sweep.png');
+  await page.locator('#results').screenshot({ path: file });
+  return file;
+}
+
+// Start, and the seconds from the click to the last run's end.
+async function timedRun(page) {
+  await waitForData(page);
+  const t0 = Date.now();
+  await page.click('#start');
+  await page.waitForFunction(() => globalThis.wnTest.state.experiment?.finished, null, { timeout: 1800000, polling: 200 });
+  const seconds = (Date.now() - t0) / 1000;
+  await page.waitForFunction(() => ['charts', 'dynamics', 'results', 'inspect'].every((k) => !globalThis.wnTest[k].frame.pending));
+  return seconds;
+}
+
 async function main() {
-  const [epochs = 3, train = 10000] = process.argv.slice(2).map(Number);
+  const dir = new URL('../docs/', import.meta.url).pathname;
   const server = await startServer();
   const browser = await launch();
-  const { page } = await openPage(browser, `${server.url}?hooks&epochs=${epochs}&train=${train}&test=2000`);
+  // ?hooks alone: the page as a new user opens it, on its default experiment.
+  const { page } = await openPage(browser, `${server.url}?hooks`);
   await page.setViewportSize({ width: 1280, height: 1640 });  // down to the charts' legends and tools
-  await waitForData(page);
-  await page.click('#start');
-  await page.waitForFunction(() => globalThis.wnTest.state.experiment?.finished, null, { timeout: 1800000 });
+  const first = await timedRun(page);
+  console.log(`${await page.inputValue('#experiment')}: ${first.toFixed(1)} s from Start to the last run's end`);
   // A picture for "try your own image": test image 12 in a wider frame, as a photo would be.
   await page.setInputFiles('#own-file', { name: 'photo.bmp', mimeType: 'image/bmp', buffer: framedTestImage(12) });
   await page.waitForSelector('#own-predictions .own-model');
-  const files = await shoot(page, new URL('../docs/', import.meta.url).pathname);
+  const files = await shoot(page, dir);
+  if (!process.argv.includes('--no-sweep')) {
+    await page.goto(`${server.url}?hooks&experiment=lr-sweep`);
+    await page.setViewportSize({ width: 1280, height: 1000 });
+    const sweep = await timedRun(page);
+    console.log(`lr-sweep: ${sweep.toFixed(1)} s from Start to the last run's end`);
+    files.sweep = await shootSweep(page, dir);
+  }
   await browser.close();
   await server.close();
   console.log(`wrote ${Object.values(files).join(', ')}`);

@@ -47,8 +47,8 @@ function mirrored() {
 
 function initControls() {
   const { values, errors } = parseParams(location.search, catalog);
-  // No parameters at all: the tutorial, the page's first experiment.
-  const start = Object.keys(values).length ? values : { experiment: catalog.experiments[0].name };
+  // No parameters at all: plain SGD over 3 seeds, the experiment where weight norm shows its effect.
+  const start = Object.keys(values).length ? values : { experiment: 'sgd' };
   const spec = specFrom(start, catalog, fallback);
   // What the form cannot hold (momentum with Adam) or would refuse at Start (seeds past the last) is said now.
   errors.push(...specErrors(spec, catalog));

@@ -1,9 +1,9 @@
 // Chart.js views of an experiment: the tutorial's accuracy plot (red = regular, blue = weight
-// norm) with validation accuracy beside it, and a loss chart. With several seeds each variant is
+// norm; training as lines, validation as a dot per epoch), and a loss chart. With several seeds each variant is
 // drawn as its mean over the seeds with a min–max band. The view can change its x axis (epochs,
 // training steps or seconds of training), smooth the training curves (an EMA, the raw mean
 // faint behind), and keep earlier experiments as faded "ghost" curves until they are cleared.
-import { decimate, settings, variantLabel } from './experiment.js';
+import { bandsByX, decimate, settings, variantLabel } from './experiment.js';
 import { FrameDraw, changed, setText } from './frames.js';
 
 const COLORS = { regular: '#d62728', 'weightnorm/tfa': '#1f77b4', 'weightnorm/paper': '#2ca02c',
@@ -88,6 +88,87 @@ function ema(values, s) {
   return values.map((v, i) => { last = last * s + (1 - s) * v; return s ? last / (1 - s ** (i + 1)) : v; });
 }
 
+// Keras' running metric restarts at every epoch, so a curve of it jumps at each boundary. What the
+// training curves draw instead is the mean over the steps since the previous report: from two
+// running means of one epoch, m_a after step a and m_b after step b, (m_b·b − m_a·a)/(b − a). It is
+// exact however far apart the kept reports are (experiment.js thins long runs).
+export function windowMeans(progress, key) {
+  return progress.map((p, i) => {
+    const q = progress[i - 1];
+    const v = q && q.epoch === p.epoch && q.step < p.step ? (p[key] * p.step - q[key] * q.step) / (p.step - q.step) : p[key];
+    return { x: p.x, v };
+  });
+}
+
+// Learning rates get colours (in the sweep's order) and models line styles when an experiment has
+// several settings; with one setting a model keeps its colour (colorOf).
+const LR_COLORS = ['#3b5bdb', '#0c8599', '#2f9e44', '#e8a400', '#e8590c', '#c2255c', '#862e9c', '#5c940d'];
+const MODEL_DASH = { regular: [7, 4], weightnorm: [], 'wn-mobn': [2, 3] };
+const MODEL_POINT = { regular: 'rect', weightnorm: 'circle', 'wn-mobn': 'triangle' };
+const INIT_DASH = { tfa: [], paper: [10, 3, 2, 3], none: [1, 3] };
+const dashOf = (v) => (v.model === 'regular' ? MODEL_DASH.regular : v.wnInit === 'tfa' ? MODEL_DASH[v.model] ?? [] : INIT_DASH[v.wnInit] ?? []);
+
+// A legend's icon: a short line (dashed as the series is) or a dot, drawn on a small canvas that
+// Chart.js' legend draws as the entry's point style.
+function icon(color, { dash = [], dot = null, line = true } = {}) {
+  const c = document.createElement('canvas');
+  c.width = 26;
+  c.height = 12;
+  const ctx = c.getContext('2d');
+  ctx.strokeStyle = ctx.fillStyle = color;
+  if (line) {
+    ctx.lineWidth = 2.5;
+    ctx.setLineDash(dash);
+    ctx.beginPath();
+    ctx.moveTo(1, 6);
+    ctx.lineTo(25, 6);
+    ctx.stroke();
+  }
+  if (dot) {
+    ctx.beginPath();
+    if (dot === 'rect') ctx.rect(9, 2, 8, 8);
+    else if (dot === 'triangle') { ctx.moveTo(13, 1); ctx.lineTo(18, 10); ctx.lineTo(8, 10); ctx.closePath(); }
+    else ctx.arc(13, 6, 4, 0, 2 * Math.PI);
+    ctx.fill();
+  }
+  return c;
+}
+
+// The legend: with one setting an entry per listed series, a line for training and a dot for
+// validation; with several (chart.$groups), an entry per learning rate (colour), per model (line
+// style) and one for the validation dots, each hiding or showing all the series it stands for.
+function legendLabels(chart) {
+  const ink = globalThis.Chart.defaults.color;
+  if (chart.$groups) {
+    return chart.$groups.map((g, i) => ({ text: g.text, pointStyle: g.icon(ink), hidden: g.hidden, group: i, fontColor: ink,
+      lineWidth: 0, strokeStyle: 'transparent', fillStyle: 'transparent' }));
+  }
+  return seriesLabels(chart);
+}
+
+// Legend entries drawn as the series are: a line (dashed as it is), with its dot where it has dots.
+export function seriesLabels(chart) {
+  return globalThis.Chart.defaults.plugins.legend.labels.generateLabels(chart).map((item) => {
+    const d = chart.data.datasets[item.datasetIndex];
+    return { ...item, pointStyle: icon(d.borderColor, { line: d.showLine !== false, dash: d.borderDash, dot: d.pointRadius > 0 ? d.pointStyle : null }) };
+  });
+}
+
+// A legend whose entries look like the series (seriesLabels); icons are 26 px wide.
+export const ICON_LABELS = { usePointStyle: true, pointStyleWidth: 26, boxHeight: 12 };
+
+function legendClick(e, item, legend) {
+  const chart = legend.chart;
+  if (item.group == null) {
+    chart.setDatasetVisibility(item.datasetIndex, !chart.isDatasetVisible(item.datasetIndex));
+  } else {
+    const g = chart.$groups[item.group];
+    g.hidden = !g.hidden;
+    chart.$onGroups?.();
+  }
+  chart.update('none');
+}
+
 function lineChart(canvas, title, yTitle, yRange = {}) {
   return new globalThis.Chart(canvas, {
     type: 'line',
@@ -95,10 +176,15 @@ function lineChart(canvas, title, yTitle, yRange = {}) {
     options: {
       animation: false, parsing: false, normalized: true, responsive: true, maintainAspectRatio: false,
       interaction: { mode: 'atX', intersect: false },
+      // Room for the last epoch's validation dot, which sits on the right edge.
+      layout: { padding: { right: 8 } },
       plugins: {
         title: { display: true, text: title },
+        subtitle: { display: true, text: '', padding: { bottom: 6 } },
         // The bands and the raw curve behind a smoothed one are drawn but neither listed nor read out.
-        legend: { position: 'bottom', labels: { filter: (item, data) => !hidden(data.datasets[item.datasetIndex]) } },
+        legend: { position: 'bottom', onClick: legendClick,
+          labels: { ...ICON_LABELS, generateLabels: legendLabels,
+            filter: (item, data) => item.group != null || !hidden(data.datasets[item.datasetIndex]) } },
         tooltip: { filter: (item) => !hidden(item.dataset),
           callbacks: { title: (items) => items.length ? `${items[0].chart.options.scales.x.title.text} ${shortNumber(items[0].parsed.x)}` : '' } },
       },
@@ -110,52 +196,86 @@ function lineChart(canvas, title, yTitle, yRange = {}) {
   });
 }
 
-// Datasets of one series: the mean line, for training curves the raw mean behind it, and below
-// them the band's lower edge filled up to the upper.
-function series(label, color, validation) {
-  const line = { label, data: [], borderColor: color, backgroundColor: color, borderDash: validation ? [6, 4] : [],
-    pointStyle: validation ? 'circle' : false, pointRadius: validation ? 3 : 0, borderWidth: 2, tension: 0 };
-  const edge = { data: [], band: true, borderWidth: 0, pointRadius: 0, pointStyle: false, backgroundColor: translucent(color, 0.15) };
+// Datasets of one series: the mean line (validation: dots, one per epoch), for training curves the
+// raw mean behind a smoothed one, and below them the band's lower edge filled up to the upper.
+// style: {color, dash, point}; tags: what the legend's groups match on.
+function series(label, style, validation, tags) {
+  const { color, dash, point } = style;
+  const line = validation
+    ? { label, data: [], borderColor: color, backgroundColor: color, showLine: false, pointStyle: point, pointRadius: 4, pointHoverRadius: 5,
+      borderWidth: 0, clip: 8, ...tags }
+    : { label, data: [], borderColor: color, backgroundColor: color, borderDash: dash, pointStyle: false, pointRadius: 0, borderWidth: 2, tension: 0, ...tags };
+  const edge = { data: [], band: true, borderWidth: 0, pointRadius: 0, pointStyle: false, backgroundColor: translucent(color, 0.15), ...tags };
   const raw = validation ? [] : [{ label: `${label} (raw)`, data: [], raw: true, borderColor: translucent(color, 0.25), borderWidth: 1,
-    pointRadius: 0, pointStyle: false, tension: 0 }];
+    pointRadius: 0, pointStyle: false, tension: 0, ...tags }];
   return [line, ...raw, { ...edge, label: `${label} max` }, { ...edge, label: `${label} min`, fill: '-1' }];
 }
 
-// One faded line of an earlier experiment.
-function ghost(label, color, validation) {
-  return { label, data: [], ghost: true, borderColor: translucent(color, 0.4), backgroundColor: translucent(color, 0.4),
-    borderDash: validation ? [6, 4] : [], borderWidth: 1.5, pointRadius: validation ? 2 : 0, pointStyle: validation ? 'circle' : false, tension: 0 };
+// One faded line (validation: faded dots) of an earlier experiment.
+function ghost(label, style, validation, tags) {
+  const color = translucent(style.color, 0.4);
+  return [{ label, data: [], ghost: true, borderColor: color, backgroundColor: color, borderDash: validation ? [] : style.dash,
+    showLine: !validation, borderWidth: 1.5, pointRadius: validation ? 2.5 : 0, pointStyle: validation ? style.point : false, clip: 8, tension: 0, ...tags }];
 }
 
+// How a (variant, setting) is drawn: with one setting in view, in the variant's colour; with
+// several, in its learning rate's colour and its model's line style and dot shape.
+function styleOf(v, i, s, shown) {
+  if (shown.length < 2) return { color: colorOf(v.variant, i), dash: [], point: 'circle' };
+  const k = shown.findIndex((q) => q.key === s.key);
+  return { color: LR_COLORS[k % LR_COLORS.length], dash: dashOf(v), point: MODEL_POINT[v.model] ?? 'circle' };
+}
+
+// The settings of an experiment a view shows: all, or one optimiser's.
+const shownSettings = (experiment, optimizer) => settings(experiment.spec).filter((s) => !optimizer || s.optimizer === optimizer);
+
 // The plots of an experiment: per (variant, setting) and metric, its training and validation series.
-function plotsOf(experiment, charts, make) {
+function plotsOf(experiment, charts, make, optimizer = null) {
   const plots = [];
+  const shown = shownSettings(experiment, optimizer);
   const all = settings(experiment.spec);
   experiment.variants().forEach((v, i) => {
-    for (const s of all) {
+    for (const s of shown) {
       const name = variantLabel(v.model, v.wnInit) + (all.length > 1 ? ` ${s.key}` : '');
-      const color = colorOf(v.variant, i);
+      const style = styleOf(v, i, s, shown);
       for (const [chart, key, val] of charts) {
-        plots.push({ chart, experiment, variant: v.variant, setting: s.key, key, from: 'progress', sets: make(`${name} ${key}`, color, false) });
-        plots.push({ chart, experiment, variant: v.variant, setting: s.key, key: val, from: 'epoch', sets: make(`${name} ${val}`, color, true) });
+        const tags = { $variant: v.variant, $setting: s.key };
+        plots.push({ chart, experiment, variant: v.variant, setting: s.key, key, from: 'progress', sets: make(`${name} ${key}`, style, false, { ...tags, $kind: 'training' }) });
+        plots.push({ chart, experiment, variant: v.variant, setting: s.key, key: val, from: 'epoch', sets: make(`${name} ${val}`, style, true, { ...tags, $kind: 'validation' }) });
       }
     }
   });
   return plots;
 }
 
+// The legend's groups for several settings: learning rates by colour, models by line style,
+// validation dots, and earlier runs.
+function groupsOf(experiment, shown, ghosts) {
+  const many = new Set(shown.map((s) => s.optimizer)).size > 1;
+  const lr = (s) => (many ? `${s.optimizer} ${s.lr}` : `lr ${s.lr}`);
+  const groups = shown.map((s, k) => ({ text: lr(s), icon: () => icon(LR_COLORS[k % LR_COLORS.length]), match: (d) => d.$setting === s.key && !d.ghost }));
+  for (const v of experiment.variants())
+    groups.push({ text: variantLabel(v.model, v.wnInit), icon: (ink) => icon(ink, { dash: dashOf(v), dot: MODEL_POINT[v.model] }), match: (d) => d.$variant === v.variant && !d.ghost });
+  groups.push({ text: 'validation', icon: (ink) => icon(ink, { line: false, dot: 'circle' }), match: (d) => d.$kind === 'validation' && !d.ghost });
+  if (ghosts) groups.push({ text: 'earlier runs', icon: () => icon('rgba(128, 128, 128, 0.6)'), match: (d) => d.ghost });
+  return groups;
+}
+
 export class Charts {
   // options.ghosts: an experiment replaced by a new one stays on the charts, faded.
+  // The page's #curve-optimizer select, where there is one, picks the optimiser whose curves show.
   constructor(accuracyCanvas, lossCanvas, { ghosts = false } = {}) {
     themeCharts();
     globalThis.Chart.Interaction.modes.atX ??= atX;
     if (!Charts.themed) { followTheme(); Charts.themed = true; }
-    this.accuracy = lineChart(accuracyCanvas, 'Accuracy (training: solid, validation: dashed)', 'accuracy', { min: 0, suggestedMax: 0.7 });
+    this.accuracy = lineChart(accuracyCanvas, 'Accuracy', 'accuracy', { min: 0, suggestedMax: 0.7 });
     this.loss = lossCanvas ? lineChart(lossCanvas, 'Loss', 'categorical cross-entropy') : null;
     this.keepGhosts = ghosts;
     this.ghosts = [];       // earlier experiments, oldest first
-    this.view = { x: 'epochs', smoothing: 0 };
+    this.view = { x: 'epochs', smoothing: 0, optimizer: null };
     this.experiment = null;
+    this.optimizerSelect = document.getElementById('curve-optimizer');
+    this.optimizerSelect?.addEventListener('change', () => { this.view.optimizer = this.optimizerSelect.value; this.layout(); });
     // At most four draws a second: each run reports every few hundred milliseconds.
     this.frame = new FrameDraw(() => this.draw(), 250);
   }
@@ -171,7 +291,12 @@ export class Charts {
     const before = this.experiment;
     if (this.keepGhosts && before?.runs.some((r) => r.progress.length)) this.ghosts.push(before);
     this.experiment = experiment;
-    this.plots = plotsOf(experiment, this.metrics(), series);
+    const optimizers = [...new Set(experiment.spec.sweeps.map((s) => s.optimizer))];
+    this.view.optimizer = this.optimizerSelect && optimizers.length > 1 ? optimizers[0] : null;
+    if (this.optimizerSelect) {
+      this.optimizerSelect.replaceChildren(...optimizers.map((o) => new Option(o, o)));
+      this.optimizerSelect.closest('label').hidden = optimizers.length < 2;
+    }
     this.layout();
   }
 
@@ -181,22 +306,53 @@ export class Charts {
   }
 
   layout() {
+    const experiment = this.experiment;
+    this.plots = plotsOf(experiment, this.metrics(), series, this.view.optimizer);
     this.ghostPlots = this.ghosts.flatMap((ex, k) => plotsOf(ex, this.metrics(),
-      (label, color, validation) => [ghost(`${label} (earlier #${k + 1})`, color, validation)]));
-    for (const c of this.charts()) c.data.datasets = [...this.ghostPlots, ...this.plots].filter((p) => p.chart === c).flatMap((p) => p.sets);
+      (label, style, validation, tags) => ghost(`${label} (earlier #${k + 1})`, style, validation, tags)));
+    const shown = shownSettings(experiment, this.view.optimizer);
+    const groups = shown.length > 1 ? groupsOf(experiment, shown, this.ghosts.length > 0) : null;
+    // What is plotted: in the page's #curves-note where there is one (it wraps), else under each title.
+    const seeds = experiment.spec.seeds.length;
+    const note = ['Training: the mean over the steps between points (Keras\' running mean restarts each epoch).',
+      `Validation: a dot per epoch.${seeds > 1 ? ` Mean over ${seeds} seeds, band: min–max.` : ''}`];
+    const noteBox = document.getElementById('curves-note');
+    if (noteBox) noteBox.textContent = note.join(' ');
+    for (const c of this.charts()) {
+      c.data.datasets = [...this.ghostPlots, ...this.plots].filter((p) => p.chart === c).flatMap((p) => p.sets);
+      c.options.plugins.subtitle.display = !noteBox;
+      c.options.plugins.subtitle.text = note;
+      c.$groups = groups;
+      c.$onGroups = () => this.applyGroups();
+    }
+    this.applyGroups();
     this.setView({});
   }
 
-  // view: {x: 'epochs' | 'steps' | 'seconds', smoothing: 0 … <1}.
+  // A hidden legend group hides every dataset it matches (its bands too), on both charts: they
+  // share the groups.
+  applyGroups() {
+    const groups = this.accuracy.$groups;
+    for (const c of this.charts()) {
+      for (const d of c.data.datasets) d.hidden = groups ? groups.some((g) => g.hidden && g.match(d)) : false;
+      c.update('none');
+    }
+  }
+
+  // view: {x: 'epochs' | 'steps' | 'seconds', smoothing: 0 … <1}. The x axis fits the current
+  // experiment: earlier, longer runs are cut at its edge rather than squeezing it.
   setView(view) {
     Object.assign(this.view, view);
     const axis = X_AXES[this.view.x];
-    const epochs = Math.max(...[this.experiment, ...this.ghosts].filter(Boolean).map((ex) => ex.spec.epochs));
-    for (const c of this.charts()) {
-      c.options.scales.x.title.text = axis.title;
-      c.options.scales.x.max = this.view.x === 'epochs' ? epochs : undefined;
-    }
+    for (const c of this.charts()) c.options.scales.x.title.text = axis.title;
     this.redraw();
+  }
+
+  // The x axis' end: the current experiment's epochs, or its furthest point in steps or seconds.
+  xMax() {
+    if (this.view.x === 'epochs') return this.experiment.spec.epochs;
+    const xs = this.plots.flatMap((p) => p.sets[0].data.map((q) => q.x));
+    return xs.length ? Math.max(...xs) : undefined;
   }
 
   // A plot's bands with x in the view's unit: band i takes its x from the first run that has a
@@ -207,7 +363,7 @@ export class Charts {
     if (p.from === 'epoch') {
       return ex.epochBands(p.variant, p.setting, p.key).map((b, k) => ({ ...b, x: axis.epoch(runs.find((r) => r.epochs.length > k), k) }));
     }
-    return ex.progressBands(p.variant, p.setting, p.key).map((b, i) => {
+    return bandsByX(runs.map((r) => windowMeans(r.progress, p.key)), (q) => q.v).map((b, i) => {
       const r = runs.find((q) => q.progress.length > i);
       return { ...b, x: axis.progress(r, r.progress[i]) };
     });
@@ -220,7 +376,9 @@ export class Charts {
 
   draw() {
     for (const p of [...this.ghostPlots, ...this.plots]) this.fill(p);
+    const max = this.xMax();
     for (const c of this.charts()) {
+      c.options.scales.x.max = max;
       c.update('none');
       const table = document.getElementById(`${c.canvas.id}-data`);
       if (table) describeCharts(table, [{ name: c.options.plugins.title.text, chart: c }]);

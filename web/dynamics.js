@@ -45,12 +45,15 @@ export class Dynamics {
     this.layers = null;
     this.initTableRows = 0;
     $('dynamics-grid').replaceChildren();
+    $('dynamics-legend').replaceChildren();
     $('init-table').replaceChildren();
+    $('init-heading').hidden = true;
   }
 
   // Built once the first record names the layers.
   build(names) {
     this.layers = names;
+    this.legend();
     const grid = $('dynamics-grid');
     for (const [row, name] of names.entries()) {
       const label = document.createElement('div');
@@ -127,6 +130,19 @@ export class Dynamics {
     return sets;
   }
 
+  // The small multiples' own legend: one entry per series, as the norm plots draw them.
+  legend() {
+    $('dynamics-legend').replaceChildren(...this.datasets(PLOTS[0]).map((d) => {
+      const li = document.createElement('li');
+      const swatch = document.createElement('span');
+      swatch.className = 'swatch';
+      swatch.style.borderTopColor = d.borderColor;
+      if (d.borderDash.length) swatch.style.borderTopStyle = 'dashed';
+      li.append(swatch, d.label);
+      return li;
+    }));
+  }
+
   // Step 0 of the first seed of each variant (and the first setting): pre-activation mean and std
   // on the init batch, and the share of dead ReLUs.
   drawInitTable() {
@@ -136,6 +152,7 @@ export class Dynamics {
     // Step 0's records do not change once in: the table is redrawn only when another variant's arrives.
     if (!firsts.length || firsts.length === this.initTableRows) return;
     this.initTableRows = firsts.length;
+    $('init-heading').hidden = false;
     const table = $('init-table');
     const head = firsts.map(({ v }) => `<th scope="col" colspan="3">${variantLabel(v.model, v.wnInit)}</th>`).join('');
     const sub = firsts.map(() => '<th scope="col">mean</th><th scope="col">std</th><th scope="col">dead ReLU</th>').join('');

@@ -1,13 +1,13 @@
-// What an experiment adds up to: the experiment's progress and ETA, "weight norm ahead in k of
-// N seeds", the summary table, and for learning-rate sweeps the final accuracy against the
+// What an experiment adds up to: the experiment's progress and ETA, a headline verdict with its
+// numbers, "weight norm ahead in k of N seeds" (and why a seed is not counted), the summary table, and for learning-rate sweeps the final accuracy against the
 // learning rate, mean with min–max whiskers over the seeds. Reads the Experiment; never a worker.
-import { colorOf } from './charts.js';
-import { variantLabel } from './experiment.js';
+import { ICON_LABELS, colorOf, seriesLabels } from './charts.js';
+import { settings, variantLabel } from './experiment.js';
 import { duration } from './format.js';
 import { FrameDraw, changed, setText } from './frames.js';
 
 const $ = (id) => document.getElementById(id);
-const fixed = (v) => v.toFixed(4);
+const fixed = (v) => (v == null ? '—' : v.toFixed(4));
 
 // Draws each point's min–max whisker (dataset.whiskers[i] = {min, max}).
 const whiskers = {
@@ -32,6 +32,99 @@ const whiskers = {
   },
 };
 
+// Why a seed's run is not in a mean: it ended before its first epoch (or is still on its way).
+const ENDED = { diverged: 'diverged', error: 'failed', stopped: 'was stopped', waiting: 'has not run yet', running: 'is still running' };
+
+// "seed 2 diverged" for each run of (variant, setting) that has no epoch to count.
+export function uncounted(ex, variant, setting) {
+  return ex.runsOf(variant, setting).filter((r) => !r.epochs.length).map((r) => `seed ${r.job.seed} ${ENDED[r.status] ?? r.status}`);
+}
+
+// Why a seed is missing from "ahead in k of N": per seed of a setting, the variants that have not
+// finished as many epochs as the other.
+function unpaired(ex, wn, setting) {
+  const out = [];
+  for (const seed of ex.spec.seeds) {
+    const find = (variant) => ex.runsOf(variant, setting).find((r) => r.job.seed === seed);
+    const pair = [['regular', find('regular')], [wn.label, find(wn.variant)]];
+    if (pair.some(([, r]) => !r) || (pair[0][1].epochs.length && pair[0][1].epochs.length === pair[1][1].epochs.length)) continue;
+    const why = pair.filter(([, r]) => !['done', 'running'].includes(r.status) || !r.epochs.length).map(([name, r]) => `${name} ${ENDED[r.status] ?? r.status}`);
+    out.push(`seed ${seed}: ${why.join(', ') || 'epochs differ'}`);
+  }
+  return out;
+}
+
+// " — not counted: seed 2: weight norm diverged", once the experiment has ended.
+function notCounted(ex, a) {
+  const missing = ex.finished ? unpaired(ex, a, a.setting) : [];
+  return missing.length ? ` — not counted: ${missing.join('; ')}` : '';
+}
+
+// The summary's rows with why seeds are not counted (once the experiment has ended), and a row
+// for each (variant, setting) none of whose seeds finished an epoch.
+export function summaryRows(ex) {
+  const rows = ex.summary();
+  const why = (variant, setting) => (ex.finished ? uncounted(ex, variant, setting) : []);
+  const out = [];
+  for (const s of settings(ex.spec))
+    for (const v of ex.variants()) {
+      const r = rows.find((q) => q.variant === v.variant && q.optimizer === s.optimizer && q.lr === s.lr);
+      const reasons = why(v.variant, s.key);
+      if (r) out.push({ ...r, why: reasons });
+      else if (reasons.length) out.push({ variant: v.variant, model: v.model, wn_init: v.wnInit, optimizer: s.optimizer, lr: s.lr, runs: 0,
+        mean: null, sd: null, min: null, max: null, why: reasons });
+    }
+  return out;
+}
+
+const fmt = (r) => `${fixed(r.mean)} ± ${fixed(r.sd)}`;
+const seedsText = (n) => `${n} seed${n === 1 ? '' : 's'}`;
+
+// The headline: what the experiment shows so far, with its numbers. With one setting, per
+// weight-normalised variant: ahead in k of N seeds, and both final accuracies; with several, per
+// optimiser: each model's best learning rate and at how many rates weight norm is ahead.
+export function verdict(ex) {
+  const rows = ex.summary().filter((r) => r.mean != null);
+  if (!rows.length) return '';
+  const all = settings(ex.spec);
+  const so = ex.finished ? '' : 'So far: ';
+  const label = (r) => variantLabel(r.model, r.wn_init);
+  const regular = (key) => rows.find((r) => r.variant === 'regular' && `${r.optimizer} ${r.lr}` === key);
+  if (all.length === 1) {
+    const base = regular(all[0].key);
+    const parts = ex.ahead().map((a) => {
+      const wn = rows.find((r) => r.variant === a.variant);
+      if (!wn || !base) return null;
+      const counted = Math.min(base.runs, wn.runs);
+      return `${a.label} ahead of regular in ${a.k} of ${a.n} seed${a.n === 1 ? '' : 's'}: final validation accuracy ` +
+        `${fmt(wn)} against ${fmt(base)} (mean ± sd over ${seedsText(counted)})` + notCounted(ex, a);
+    }).filter(Boolean);
+    if (!parts.length) parts.push(rows.map((r) => `${label(r)}: final validation accuracy ${fmt(r)} over ${seedsText(r.runs)}`).join('; '));
+    return so + capital(`${parts.join('. ')}.`);
+  }
+  const parts = [];
+  for (const s of ex.spec.sweeps) {
+    const mine = rows.filter((r) => r.optimizer === s.optimizer);
+    if (!mine.length) continue;
+    const best = ex.variants().map((v) => mine.filter((r) => r.variant === v.variant).sort((a, b) => b.mean - a.mean)[0]).filter(Boolean)
+      .map((r) => `${label(r)} ${fixed(r.mean)} at lr ${r.lr}`);
+    const ahead = ex.variants().filter((v) => v.model !== 'regular').map((v) => {
+      const pairs = mine.filter((r) => r.variant === v.variant).map((r) => [r, regular(`${r.optimizer} ${r.lr}`)]).filter(([, b]) => b);
+      return pairs.length ? `${variantLabel(v.model, v.wnInit)} ahead at ${pairs.filter(([r, b]) => r.mean > b.mean).length} of ${pairs.length} learning rates` : null;
+    }).filter(Boolean);
+    // Rates where a model has no seed to count (all diverged): said, not left out in silence.
+    const none = summaryRows(ex).filter((r) => r.optimizer === s.optimizer && r.runs === 0)
+      .map((r) => `${label(r)} at lr ${r.lr}: ${r.why.join(', ')}`);
+    parts.push(`${s.optimizer}: best ${best.join(', ')}${ahead.length ? `; ${ahead.join(', ')}` : ''}${none.length ? `; no seed counted for ${none.join('; ')}` : ''}`);
+  }
+  return `${so}${parts.join('. ')} (final validation accuracy, mean over the seeds).`;
+}
+
+const capital = (text) => text[0].toUpperCase() + text.slice(1);
+
+// Tick labels of a learning-rate axis: the swept rates only, written short (3e-4, 0.01).
+const lrText = (v) => (v < 1e-3 ? v.toExponential().replace(/\.?0*e/, 'e') : String(Number(v.toPrecision(3))));
+
 export class Results {
   constructor() {
     this.sweep = null;
@@ -41,19 +134,33 @@ export class Results {
   reset(experiment) {
     this.experiment = experiment;
     $('ahead').replaceChildren();
+    setText($('verdict'), '');
+    $('verdict').hidden = true;
     $('summary').hidden = true;
     const lrs = experiment.spec.sweeps.reduce((n, s) => n + s.lrs.length, 0);
     $('sweep-box').hidden = lrs < 2;
     this.sweep?.destroy();
+    const rates = [...new Set(experiment.spec.sweeps.flatMap((s) => s.lrs))].sort((a, b) => a - b);
     this.sweep = lrs < 2 ? null : new globalThis.Chart($('sweep-chart'), {
       type: 'line',
       data: { datasets: [] },
       plugins: [whiskers],
       options: {
         animation: false, parsing: false, responsive: true, maintainAspectRatio: false,
-        plugins: { title: { display: true, text: 'Final validation accuracy against the learning rate (mean, min–max over seeds)' },
-          legend: { position: 'bottom' } },
-        scales: { x: { type: 'logarithmic', title: { display: true, text: 'learning rate' } },
+        layout: { padding: { left: 4, right: 12 } },
+        plugins: { title: { display: true, text: 'Final validation accuracy against the learning rate' },
+          subtitle: { display: true, text: 'Mean over the seeds that finished an epoch, whiskers: min–max. Line style: optimiser.' },
+          legend: { position: 'bottom', labels: { ...ICON_LABELS, generateLabels: seriesLabels } },
+          tooltip: { callbacks: { label: (item) => {
+            const d = item.dataset, r = d.rows[item.dataIndex];
+            return `${d.label}, lr ${lrText(r.lr)}: ${fixed(r.mean)} (${r.runs} of ${d.seeds} seeds${r.why.length ? `; ${r.why.join(', ')}` : ''})`;
+          } } } },
+        scales: {
+          x: { type: 'logarithmic', title: { display: true, text: 'learning rate (log scale)' },
+            min: rates[0] / 1.3, max: rates.at(-1) * 1.3,
+            // Ticks at the swept rates only: a log axis' own ticks (every 1, 2 … 9 × 10^k) overlap.
+            afterBuildTicks: (scale) => { scale.ticks = rates.map((value) => ({ value })); },
+            ticks: { callback: (v) => lrText(v), autoSkip: true, maxRotation: 0 } },
           y: { min: 0, suggestedMax: 0.6, title: { display: true, text: 'val_accuracy' } } },
       },
     });
@@ -69,21 +176,39 @@ export class Results {
     $('run-progress').value = f;
     setText($('run-eta'), ex.finished ? `done: ${ex.runs.length} run(s)` :
       `${Math.round(100 * f)} % of ${ex.runs.length} run(s)${eta != null ? ` · about ${duration(eta)} left` : ''}`);
+    const head = verdict(ex);
+    setText($('verdict'), head);
+    $('verdict').hidden = !head;
     const single = ex.spec.sweeps.length === 1 && ex.spec.sweeps[0].lrs.length === 1;
     const ahead = ex.ahead().map((a) =>
-      `${a.label} ahead of regular in ${a.k} of ${a.n} seed${a.n === 1 ? '' : 's'}${single ? '' : ` (${a.optimizer}, lr ${a.lr})`}`);
+      `${a.label} ahead of regular in ${a.k} of ${a.n} seed${a.n === 1 ? '' : 's'}${single ? '' : ` (${a.optimizer}, lr ${a.lr})`}${notCounted(ex, a)}`);
+    // With one setting the verdict says it all; the list is for several.
+    $('ahead').hidden = single;
     if (changed($('ahead'), ahead.join('\n'))) $('ahead').replaceChildren(...ahead.map((text) => Object.assign(document.createElement('li'), { textContent: text })));
-    const rows = ex.summary();
+    const rows = summaryRows(ex);
     $('summary').hidden = !rows.length;
     // The table and the sweep change when a run ends, not with each event.
     if (!changed($('summary'), JSON.stringify(rows))) return;
-    $('summary').innerHTML = '<caption>Final validation accuracy over the seeds</caption><thead><tr><th scope="col">model</th>' +
-      '<th scope="col">optimiser</th><th scope="col">lr</th><th scope="col">seeds</th><th scope="col">mean ± sd</th><th scope="col">min–max</th></tr></thead>';
+    // Columns that hold the same value in every row (one optimiser, one rate) go into the caption:
+    // a phone's width then holds the rest on one line each.
+    const seeds = ex.spec.seeds.length;
+    const columns = [
+      ['model', (r) => variantLabel(r.model, r.wn_init)],
+      ['optimiser', (r) => r.optimizer],
+      ['lr', (r) => r.lr],
+      ['seeds', (r) => (r.runs === seeds ? String(r.runs) : `${r.runs} of ${seeds}${r.why.length ? ` (${r.why.join(', ')})` : ''}`)],
+      ['mean ± sd', (r) => (r.mean == null ? '—' : fmt(r))],
+      ['min–max', (r) => (r.mean == null ? '—' : `${fixed(r.min)}–${fixed(r.max)}`)],
+    ];
+    const constant = columns.slice(1, 3).filter(([, get]) => new Set(rows.map(get)).size === 1);
+    const shown = columns.filter((c) => !constant.includes(c));
+    const given = constant.map(([name, get]) => `${name} ${get(rows[0])}`).join(', ');
+    $('summary').innerHTML = `<caption>Final validation accuracy over the seeds${given ? ` (${given})` : ''}</caption><thead><tr>` +
+      shown.map(([name]) => `<th scope="col">${name}</th>`).join('') + '</tr></thead>';
     const body = document.createElement('tbody');
     for (const r of rows) {
       const tr = body.insertRow();
-      for (const v of [variantLabel(r.model, r.wn_init), r.optimizer, r.lr, r.runs, `${fixed(r.mean)} ± ${fixed(r.sd)}`, `${fixed(r.min)}–${fixed(r.max)}`])
-        tr.insertCell().textContent = v;
+      for (const [name, get] of shown) Object.assign(tr.insertCell(), { textContent: get(r), className: name === 'seeds' && r.why.length ? 'why' : '' });
     }
     $('summary').append(body);
     if (this.sweep) this.drawSweep(rows);
@@ -93,12 +218,13 @@ export class Results {
     const sets = new Map();
     this.experiment.variants().forEach((v, i) => {
       for (const s of this.experiment.spec.sweeps) {
-        const points = rows.filter((r) => r.variant === v.variant && r.optimizer === s.optimizer).sort((a, b) => a.lr - b.lr);
+        const points = rows.filter((r) => r.variant === v.variant && r.optimizer === s.optimizer && r.mean != null).sort((a, b) => a.lr - b.lr);
         const color = colorOf(v.variant, i);
         sets.set(`${v.variant} ${s.optimizer}`, {
           label: `${variantLabel(v.model, v.wnInit)}, ${s.optimizer}`, borderColor: color, backgroundColor: color,
-          borderDash: s.optimizer === 'sgd' ? [6, 4] : [], pointRadius: 4, borderWidth: 2,
+          borderDash: s.optimizer === 'sgd' ? [6, 4] : [], pointRadius: 4, borderWidth: 2, pointStyle: s.optimizer === 'sgd' ? 'rect' : 'circle',
           data: points.map((p) => ({ x: p.lr, y: p.mean })), whiskers: points.map((p) => ({ min: p.min, max: p.max })),
+          rows: points, seeds: this.experiment.spec.seeds.length,
         });
       }
     });

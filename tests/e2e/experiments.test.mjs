@@ -43,6 +43,10 @@ test('a 2-seed SGD experiment: mean curves with min–max bands, k of N, dynamic
   const k = [0, 2].filter((i) => state.finals[i + 1] > state.finals[i]).length;
   assert.deepEqual(state.ahead.map((a) => [a.k, a.n]), [[k, 2]]);
   assert.equal(await text(page, '#ahead'), `weight norm ahead of regular in ${k} of 2 seeds`);
+  // The headline says the same with its numbers: the means and sds of the summary.
+  const summary = await page.evaluate(() => globalThis.wnTest.state.experiment.summary().map((r) => `${r.mean.toFixed(4)} ± ${r.sd.toFixed(4)}`));
+  assert.equal(await text(page, '#verdict'),
+    `Weight norm ahead of regular in ${k} of 2 seeds: final validation accuracy ${summary[1]} against ${summary[0]} (mean ± sd over 2 seeds).`);
   assert.match(await text(page, '#run-eta'), /done: 4 run/);
   assert.equal(await page.evaluate(() => document.getElementById('run-progress').value), 1);
 
@@ -52,7 +56,9 @@ test('a 2-seed SGD experiment: mean curves with min–max bands, k of N, dynamic
   const norms = await page.evaluate(() => globalThis.Chart.getChart(document.querySelector('#dynamics-grid .small-chart canvas')).data.datasets.map((d) => d.data.length));
   assert.deepEqual(norms, [4, 4]);
   assert.equal(await page.locator('#init-table tbody tr').count(), 5);
-  assert.match(await page.locator('#summary tbody tr').nth(1).innerText(), /^weight norm\s+sgd\s+0\.01\s+2\s/);
+  // One optimiser and one rate: said in the caption, not repeated in every row.
+  assert.match(await text(page, '#summary caption'), /\(optimiser sgd, lr 0\.01\)$/);
+  assert.match(await page.locator('#summary tbody tr').nth(1).innerText(), /^weight norm\s+2\s+0\.\d{4} ± 0\.\d{4}\s+0\.\d{4}–0\.\d{4}$/);
 
   // The export holds the four runs, each with its seed, optimiser and learning rate.
   const [json] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
