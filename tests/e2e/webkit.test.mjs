@@ -4,6 +4,7 @@
 //   - WebKitGTK as shipped: cross-origin isolated, but without SharedArrayBuffer, so the
 //     single-threaded SIMD build, and the page says that is what is missing;
 //   - with JSC_useSharedArrayBuffer=1 (as WebKit-based apps set it): the threaded build.
+// And on a host without COOP/COEP, web/coi.js's service worker isolates the page in WebKit as well.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './helpers.mjs';
@@ -111,3 +112,15 @@ for (const [label, sharedArrayBuffer] of [['as shipped (no SharedArrayBuffer)', 
     assertEmbed(e, sharedArrayBuffer);
   });
 }
+
+// A host without COOP/COEP: web/coi.js's service worker adds them, WebKit reloads once under its
+// control and is isolated; with SharedArrayBuffer the threaded build is announced.
+test('WebKit with JSC_useSharedArrayBuffer=1, without COOP/COEP: the service worker isolates the page', async (t) => {
+  const plain = await startServer({ isolation: false });
+  t.after(() => plain.close());
+  const session = await webkit(t, { sharedArrayBuffer: true });
+  await session.goto(`${plain.url}?hooks`);
+  await session.until('return crossOriginIsolated && navigator.serviceWorker.controller !== null', { timeout: 30000, what: 'isolation by the service worker' });
+  const isolation = await session.until("return document.getElementById('isolation')?.textContent", { what: "the page's line on its build" });
+  assert.match(isolation, /^Cross-origin isolated: each model trains in the threaded WebAssembly build/);
+});
