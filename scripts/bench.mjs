@@ -6,6 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { embedRun, launch, openPage, rendererPssMB, startServer, startTraining, waitForData } from '../tests/e2e/helpers.mjs';
+import { webkitBench } from './bench-webkit.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -81,6 +82,8 @@ const twoThreads = single['regular threaded build, 2 threads'];
 console.log(`  total throughput of both at once vs one model with 2 threads: ${(100 * total / twoThreads).toFixed(0)} %`);
 const wnCost = (a, b) => `${(100 * (single[`regular ${a}`] / single[`weightnorm ${a}`] - 1)).toFixed(1)} %`;
 console.log(`  weight norm slower than regular: ${wnCost('single-threaded build, 1 thread')} (single-threaded), ${wnCost('threaded build, 2 threads')} (threaded)`);
+
+ratios.push(...await webkitBench({ train, line }));
 
 // Memory: the full set loaded on the page and both models training, sampled over 15 s of training (the first
 // seconds still hold the loading's transient buffers). Two views: what the page reports (JS and WebAssembly

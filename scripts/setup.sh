@@ -15,6 +15,8 @@ case $profile in
   test) wanted=("${run[@]}" doctest-dev libxtensor-dev libxsimd-dev clang libclang-rt-dev chromium firefox-esr python3-numpy) ;;
   *) echo "usage: scripts/setup.sh [node|run|test]" >&2; exit 2 ;;
 esac
+# WebKit's smoke test (tests/e2e/webkit.test.mjs): WebKitWebDriver and MiniBrowser, which needs an X display.
+[[ $profile == test ]] && wanted+=(webkit2gtk-driver xvfb)
 missing=()
 # Node and npm by command, not by package: they may come from NodeSource or nvm, where
 # Debian's npm package is absent (and would conflict).

@@ -6,8 +6,26 @@ import './protocol.js';
 
 const { msg, finalEvents } = globalThis.WNProtocol;
 
+// The threaded build can run: SharedArrayBuffer, on a cross-origin isolated page.
 export function isolated() {
-  return Boolean(globalThis.crossOriginIsolated && typeof SharedArrayBuffer !== 'undefined');
+  return notThreadedBecause() === null;
+}
+
+// Why the threaded build cannot run here, in a few words (null where it can). Isolation is not
+// all it takes: WebKitGTK (2.50) reports crossOriginIsolated === true under COOP + COEP, yet leaves
+// SharedArrayBuffer out unless JSC_useSharedArrayBuffer=1 is in its environment (tests/webkit/driver.mjs).
+export function notThreadedBecause() {
+  if (!globalThis.crossOriginIsolated) return 'the page is not cross-origin isolated';
+  if (typeof SharedArrayBuffer === 'undefined') return 'the page is cross-origin isolated, but this browser does not provide SharedArrayBuffer';
+  return null;
+}
+
+// The page's line when the single-threaded build runs for want of SharedArrayBuffer, saying what is missing.
+export function singleThreadedNote() {
+  const why = globalThis.crossOriginIsolated
+    ? 'This page is cross-origin isolated, but this browser does not provide SharedArrayBuffer'
+    : 'This page is not cross-origin isolated (no COOP/COEP headers and no service worker), so SharedArrayBuffer is unavailable';
+  return `${why}: each model runs the single-threaded SIMD build.`;
 }
 
 export function cores() { return navigator.hardwareConcurrency || 2; }
@@ -30,7 +48,7 @@ export function plan(jobs, { threads = null, build = 'auto' } = {}) {
 export function threadsFor(asked, spec, build) {
   if (asked == null) return { threads: null, warning: null };
   if (!isolated() || build === 'st') {
-    const why = build === 'st' ? 'build=st' : 'the page is not cross-origin isolated';
+    const why = build === 'st' ? 'build=st' : notThreadedBecause();
     return { threads: 1, warning: asked > 1 ? `threads=${asked}: the single-threaded build (${why}) trains on 1 thread` : null };
   }
   if (asked > spec.batchSize) {
