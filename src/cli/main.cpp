@@ -18,6 +18,7 @@
 #include "../json.hpp"
 #include "../kernels/simd.hpp"
 #include "../train/history.hpp"
+#include "../train/shard.hpp"
 #include "../train/summary.hpp"
 #include "npz.hpp"
 #include "options.hpp"
@@ -52,6 +53,7 @@ std::string options_json(const CliOptions& o, int threads, const Dataset& train,
   w.key("epochs").value(o.run.epochs).key("batch_size").value(o.run.batch_size);
   w.key("train_samples").value(train.size()).key("test_samples").value(test.size());
   w.key("threads").value(threads).key("simd").value(simd::name()).key("progress_every").value(o.run.progress_every);
+  if (o.shard) w.key("shard").value(shard_name(*o.shard));
   return w.end().str();
 }
 
@@ -142,6 +144,11 @@ int main(int argc, char** argv) {
   }
   const int threads = o.threads.value_or(ThreadPool::hardware_threads());
   std::vector<RunConfig> grid = expand_grid(o, threads);
+  if (o.shard) {
+    grid = shard_of(grid, *o.shard);
+    if (grid.empty())  // its history (no runs) still merges, so an array job of too many tasks is no error
+      std::fprintf(stderr, "wn-train: warning: shard %s has no runs: the grid splits into fewer parts\n", shard_name(*o.shard).c_str());
+  }
   const bool tty = isatty(fileno(stdout));
   const std::vector<FileUse> files = file_uses(o, grid);
   if (Status s = check_distinct_files(files); !s) {

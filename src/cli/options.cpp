@@ -46,6 +46,8 @@ Usage: wn-train [options]
   --diagnostics FILE     write per-layer diagnostics as JSON lines, at step 0 and at every
                          progress report
   --progress-every N     steps between progress reports and diagnostics (default 25)
+  --shard K/N            run only the K-th of N parts of the grid (K from 0); the
+                         parts' --json files join with wn-merge (docs/cluster.md)
   --quiet                only the final summary
   --version              the version
   --help                 this text
@@ -254,6 +256,7 @@ Result<CliOptions> parse(int argc, const char* const* argv, bool run_only) {
       {"--load-weights", {path(o.load_weights, "--load-weights"), false}},
       {"--train-samples", {integer(o.train_samples, "--train-samples", 1, limits::kMaxTrain), false}},
       {"--test-samples", {integer(o.test_samples, "--test-samples", 1, limits::kMaxTest), false}},
+      {"--shard", {with(o.shard, parse_shard), false}},
       {"--experiment", {[&](const std::string&) -> Status { return {}; }, false}},  // applied first, below
       {"--model", {with(o.models, parse_models)}},
       {"--wn-init", {with(o.wn_inits, parse_inits)}},

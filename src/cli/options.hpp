@@ -11,6 +11,7 @@
 #include "../experiments.hpp"
 #include "../limits.hpp"
 #include "../train/run.hpp"
+#include "../train/shard.hpp"
 
 namespace wn {
 
@@ -35,6 +36,7 @@ struct CliOptions {
   std::string diagnostics;  // JSON lines of per-layer diagnostics
   std::string save_weights; // .npz per run; {model}, {init}, {seed}, {optimizer}, {lr} are filled in
   std::string load_weights; // .npz every run starts from
+  std::optional<Shard> shard;  // run only this part of the grid (train/shard.hpp)
   bool quiet = false;
   bool help = false;
   bool version = false;
