@@ -96,6 +96,7 @@ TEST_CASE("a history file that is not one is refused, naming the file and the re
   CHECK(contains(read_history_text("a.json", good.substr(0, good.size() / 2)).message(), "truncated"));
   CHECK(contains(read_history_text("b.json", R"({"format": "other", "version": 1})").message(), "b.json: not a history file"));
   CHECK(contains(read_history_text("c.json", "[1]").message(), "c.json: not a history file"));
+  CHECK(read_history_text("empty.json", "").message() == "empty.json: the file is empty");
   std::string v2 = good;
   v2.replace(v2.find("\"version\": 1"), 12, "\"version\": 2");
   CHECK(contains(read_history_text("d.json", v2).message(), "d.json: a history of version 2; this wn-merge reads version 1"));

@@ -147,7 +147,8 @@ int main(int argc, char** argv) {
   if (o.shard) {
     grid = shard_of(grid, *o.shard);
     if (grid.empty())  // its history (no runs) still merges, so an array job of too many tasks is no error
-      std::fprintf(stderr, "wn-train: warning: shard %s has no runs: the grid splits into fewer parts\n", shard_name(*o.shard).c_str());
+      std::fprintf(stderr, "wn-train: warning: shard %s has no runs: the grid has fewer blocks (a seed's paired runs) than shards\n",
+                   shard_name(*o.shard).c_str());
   }
   const bool tty = isatty(fileno(stdout));
   const std::vector<FileUse> files = file_uses(o, grid);

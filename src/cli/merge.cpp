@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   std::vector<FileUse> uses;
-  for (const std::string& in : inputs) uses.push_back({"a history to merge", in});
+  for (const std::string& in : inputs) uses.push_back({"the input", in});
   if (!out.empty()) uses.push_back({"--json", out, true});
   if (Status s = check_distinct_files(uses); !s) {
     std::fprintf(stderr, "wn-merge: %s\n", s.message().c_str());

@@ -90,6 +90,7 @@ std::string run_key(const RunConfig& c) {
 }  // namespace
 
 Result<HistoryFile> read_history_text(const std::string& path, const std::string& text) {
+  if (text.empty()) return Error{path + ": the file is empty"};
   auto doc = json::parse(text);
   if (!doc) return Error{path + ": not a JSON file (" + doc.message() + ")"};
   const Value& d = doc.value();
