@@ -13,7 +13,7 @@ build-fuzz/tests/fuzz/wn-fuzz-seeds build-fuzz/corpus
 # CI's runs are reproducible (a fixed libFuzzer seed): a red CI must mean a change broke something,
 # not that this run's dice found an old bug. Timed runs explore with fresh seeds each time.
 if [[ -n ${FUZZ_RUNS:-} ]]; then limit=(-runs="$FUZZ_RUNS" -seed="${FUZZ_SEED:-1}"); else limit=(-max_total_time="$seconds"); fi
-for target in tar gzip cifar options; do
+for target in tar gzip cifar options history; do
   printf '%-8s ' "$target"
   log=build-fuzz/fuzz_$target.log
   if ! build-fuzz/tests/fuzz/fuzz_$target "${limit[@]}" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 \

@@ -5,14 +5,15 @@
 #   run   + what `npm start` builds with: cmake, g++, zlib, libzip, emscripten
 #   test  + what only `npm test` needs: doctest, xtensor + xsimd (golden tests), clang and its
 #         sanitizer/libFuzzer runtime, chromium and firefox-esr (browser tests), numpy (weight
-#         files load in NumPy)
+#         files load in NumPy), GNU parallel (the cluster recipe's test) and slurm-wlm (npm run
+#         test:slurm: slurmctld, slurmd and munge)
 set -euo pipefail
 profile=${1:-test}
 run=(cmake make g++ pkg-config zlib1g-dev libzip-dev emscripten)
 case $profile in
   node) wanted=() ;;
   run) wanted=("${run[@]}") ;;
-  test) wanted=("${run[@]}" doctest-dev libxtensor-dev libxsimd-dev clang libclang-rt-dev chromium firefox-esr python3-numpy) ;;
+  test) wanted=("${run[@]}" doctest-dev libxtensor-dev libxsimd-dev clang libclang-rt-dev chromium firefox-esr python3-numpy parallel slurm-wlm) ;;
   *) echo "usage: scripts/setup.sh [node|run|test]" >&2; exit 2 ;;
 esac
 # WebKit's smoke test (tests/e2e/webkit.test.mjs): WebKitWebDriver and MiniBrowser, which needs an X display.

@@ -19,6 +19,7 @@
 #include "../json.hpp"
 #include "../kernels/simd.hpp"
 #include "../train/history.hpp"
+#include "../train/shard.hpp"
 #include "../train/summary.hpp"
 #include "npz.hpp"
 #include "options.hpp"
@@ -53,17 +54,13 @@ std::string options_json(const CliOptions& o, int threads, const Dataset& train,
   w.key("epochs").value(o.run.epochs).key("batch_size").value(o.run.batch_size);
   w.key("train_samples").value(train.size()).key("test_samples").value(test.size());
   w.key("threads").value(threads).key("simd").value(simd::name()).key("progress_every").value(o.run.progress_every);
+  if (o.shard) w.key("shard").value(shard_name(*o.shard));
   return w.end().str();
-}
-
-std::string setting(const RunConfig& c) {
-  std::string s = std::string(optimizer_name(c.optimizer)) + " lr " + json::number(c.learning_rate);
-  return c.momentum > 0 ? s + " momentum " + json::number(c.momentum) : s;
 }
 
 std::string run_label(const RunConfig& c, std::size_t i, std::size_t n) {
   return "run " + std::to_string(i + 1) + "/" + std::to_string(n) + ": " + variant_label(c) + ", seed " +
-         std::to_string(c.seed) + ", " + setting(c);
+         std::to_string(c.seed) + ", " + setting_label(c);
 }
 
 // Every run starts from the weights in path: each run's model must hold exactly its arrays,
@@ -130,30 +127,6 @@ void warn_if_short(const char* what, int asked, int got) {
                  asked, got);
 }
 
-void print_summary(const std::vector<RunOutcome>& runs, bool grid) {
-  std::printf("\n");
-  if (!grid) {
-    for (const RunOutcome& r : runs) {
-      if (r.history.epochs.empty()) continue;
-      const EpochLog& last = r.history.epochs.back();
-      if (last.epoch == 0)
-        std::printf("%-10s evaluated: val_loss %.4f, val_accuracy %.4f\n", variant_label(r.config).c_str(), last.val_loss,
-                    last.val_accuracy);
-      else
-        std::printf("%-10s test accuracy after %d epoch(s): %.4f (%.2f ms/step)\n", variant_label(r.config).c_str(),
-                    last.epoch, last.val_accuracy, r.history.ms_per_step);
-    }
-    return;
-  }
-  std::printf("final val_accuracy over seeds:\n");
-  for (const CellSummary& c : summarise_cells(runs))
-    std::printf("  %-26s %-16s %2d seed(s): %.4f ± %.4f  (min %.4f, max %.4f)\n", variant_label(c.config).c_str(),
-                setting(c.config).c_str(), c.runs, c.mean, c.sd, c.min, c.max);
-  for (const PairSummary& p : summarise_pairs(runs))
-    std::printf("  %-16s %s ahead of regular in %d/%d seeds\n", setting(p.config).c_str(), variant_label(p.config).c_str(),
-                p.ahead, p.pairs);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -173,6 +146,12 @@ int main(int argc, char** argv) {
   }
   const int threads = o.threads.value_or(ThreadPool::hardware_threads());
   std::vector<RunConfig> grid = expand_grid(o, threads);
+  if (o.shard) {
+    grid = shard_of(grid, *o.shard);
+    if (grid.empty())  // its history (no runs) still merges, so an array job of too many tasks is no error
+      std::fprintf(stderr, "wn-train: warning: shard %s has no runs: the grid has fewer blocks (a seed's paired runs) than shards\n",
+                   shard_name(*o.shard).c_str());
+  }
   const bool tty = isatty(fileno(stdout));
   const std::vector<FileUse> files = file_uses(o, grid);
   if (Status s = check_distinct_files(files); !s) {
@@ -330,7 +309,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  print_summary(outcomes, o.seeds.size() > 1 || o.sweeps.size() > 1 || o.sweeps[0].learning_rates.size() > 1);
+  std::printf("\n%s", summary_text(outcomes).c_str());
   if (Status s = save(); !s) {
     std::fprintf(stderr, "wn-train: %s\n", s.message().c_str());
     return kExitFailure;

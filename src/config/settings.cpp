@@ -362,6 +362,13 @@ std::vector<Setting> make_table() {
           .apply([](Draft& d, const Setting&, const std::string& name, const std::string& text) {
             return store(d.spec.diagnostics, path(name, text));
           }),
+      Def("shard", kFlag, T::text, nullptr,
+          "run only the K-th of N parts of the grid (K from 0); the parts' --json files join with wn-merge "
+          "(docs/cluster.md)")
+          .flag("--shard", "K/N")
+          .apply([](Draft& d, const Setting&, const std::string&, const std::string& text) {
+            return store(d.spec.shard, parse_shard(text));
+          }),
       Def("quiet", kFlag, T::toggle, nullptr, "only the final summary")
           .flag("--quiet").apply([](Draft& d, const Setting&, const std::string&, const std::string&) -> Status {
             d.spec.quiet = true;

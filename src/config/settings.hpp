@@ -14,6 +14,7 @@
 #include "../limits.hpp"
 #include "../status.hpp"
 #include "../train/run.hpp"
+#include "../train/shard.hpp"
 
 namespace wn {
 
@@ -36,6 +37,7 @@ struct GridSpec {
   std::string diagnostics;   // JSON lines of per-layer diagnostics
   std::string save_weights;  // .npz per run; {model}, {init}, {seed}, {optimizer}, {lr} are filled in
   std::string load_weights;  // .npz every run starts from
+  std::optional<Shard> shard;  // run only this part of the grid (train/shard.hpp)
   bool quiet = false;
   bool help = false;
   bool version = false;

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+
+#include "../json.hpp"
 
 namespace wn {
 
@@ -14,10 +17,12 @@ bool same_cell(const RunConfig& a, const RunConfig& b) {
   return a.model == b.model && (!uses_weight_norm(a.model) || a.wn_init == b.wn_init) && a.optimizer == b.optimizer &&
          a.learning_rate == b.learning_rate && a.momentum == b.momentum;
 }
-bool same_setting(const RunConfig& a, const RunConfig& b) {
-  return a.optimizer == b.optimizer && a.learning_rate == b.learning_rate && a.momentum == b.momentum && a.seed == b.seed;
+bool same_setting_but_seed(const RunConfig& a, const RunConfig& b) {
+  return a.optimizer == b.optimizer && a.learning_rate == b.learning_rate && a.momentum == b.momentum;
 }
 }  // namespace
+
+bool same_setting(const RunConfig& a, const RunConfig& b) { return same_setting_but_seed(a, b) && a.seed == b.seed; }
 
 std::string variant_label(const RunConfig& c) {
   std::string s = model_kind_name(c.model);
@@ -70,6 +75,53 @@ std::vector<PairSummary> summarise_pairs(const std::vector<RunOutcome>& runs) {
     it->ahead += final_accuracy(r) > final_accuracy(*plain);
   }
   out.erase(std::remove_if(out.begin(), out.end(), [](const PairSummary& s) { return s.pairs == 0; }), out.end());
+  return out;
+}
+
+std::string setting_label(const RunConfig& c) {
+  std::string s = std::string(optimizer_name(c.optimizer)) + " lr " + json::number(c.learning_rate);
+  return c.momentum > 0 ? s + " momentum " + json::number(c.momentum) : s;
+}
+
+bool is_grid(const std::vector<RunOutcome>& runs) {
+  for (const RunOutcome& r : runs)
+    if (r.config.seed != runs[0].config.seed || !same_setting_but_seed(r.config, runs[0].config)) return true;
+  return false;
+}
+
+namespace {
+template <class... T>
+std::string format(const char* f, T... values) {
+  const int n = std::snprintf(nullptr, 0, f, values...);
+  std::string out(std::size_t(n) + 1, '\0');
+  std::snprintf(out.data(), out.size(), f, values...);
+  out.pop_back();
+  return out;
+}
+}  // namespace
+
+std::string summary_text(const std::vector<RunOutcome>& runs) {
+  std::string out;
+  if (!is_grid(runs)) {
+    for (const RunOutcome& r : runs) {
+      if (r.history.epochs.empty()) continue;
+      const EpochLog& last = r.history.epochs.back();
+      if (last.epoch == 0)
+        out += format("%-10s evaluated: val_loss %.4f, val_accuracy %.4f\n", variant_label(r.config).c_str(), last.val_loss,
+                      last.val_accuracy);
+      else
+        out += format("%-10s test accuracy after %d epoch(s): %.4f (%.2f ms/step)\n", variant_label(r.config).c_str(), last.epoch,
+                      last.val_accuracy, r.history.ms_per_step);
+    }
+    return out;
+  }
+  out += "final val_accuracy over seeds:\n";
+  for (const CellSummary& c : summarise_cells(runs))
+    out += format("  %-26s %-16s %2d seed(s): %.4f ± %.4f  (min %.4f, max %.4f)\n", variant_label(c.config).c_str(),
+                  setting_label(c.config).c_str(), c.runs, c.mean, c.sd, c.min, c.max);
+  for (const PairSummary& p : summarise_pairs(runs))
+    out += format("  %-16s %s ahead of regular in %d/%d seeds\n", setting_label(p.config).c_str(), variant_label(p.config).c_str(),
+                  p.ahead, p.pairs);
   return out;
 }
 

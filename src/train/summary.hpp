@@ -28,7 +28,19 @@ struct PairSummary {
   int ahead = 0, pairs = 0;  // seeds where its final val_accuracy beat the plain net's
 };
 
+// Runs paired with each other: one seed and one optimiser setting, only the variant differs.
+bool same_setting(const RunConfig& a, const RunConfig& b);
+
 std::vector<CellSummary> summarise_cells(const std::vector<RunOutcome>& runs);
 std::vector<PairSummary> summarise_pairs(const std::vector<RunOutcome>& runs);
+
+// "adam lr 0.001", "sgd lr 0.01 momentum 0.9": a run's optimiser setting.
+std::string setting_label(const RunConfig& c);
+// More than one seed or optimiser setting: a grid, summarised per cell over its seeds.
+bool is_grid(const std::vector<RunOutcome>& runs);
+// What wn-train prints after its runs and wn-merge after merging, the same for the same runs:
+// for a grid, each cell's final val_accuracy (mean ± sd, min–max over seeds) and how many seeds
+// each weight-normalised variant was ahead in; otherwise each run's final accuracy.
+std::string summary_text(const std::vector<RunOutcome>& runs);
 
 }  // namespace wn

@@ -1,5 +1,5 @@
 // Writes the seed corpora for the fuzz targets: small valid inputs of each kind.
-//   wn-fuzz-seeds DIR   → DIR/{tar,gzip,cifar,options}/seed-*
+//   wn-fuzz-seeds DIR   → DIR/{tar,gzip,cifar,options,history}/seed-*
 #include <sys/stat.h>
 
 #include <string>
@@ -12,7 +12,7 @@ using namespace wn::test;
 int main(int argc, char** argv) {
   if (argc != 2) return 2;
   const std::string dir = argv[1];
-  for (const char* t : {"tar", "gzip", "cifar", "options"}) mkdir((dir + "/" + t).c_str(), 0755);
+  for (const char* t : {"tar", "gzip", "cifar", "options", "history"}) mkdir((dir + "/" + t).c_str(), 0755);
 
   const Bytes train = cifar_records(3, 10), test = cifar_records(2, 100);
   const Bytes tar = make_tar({{"cifar-10-batches-bin/", {}}, {"cifar-10-batches-bin/data_batch_1.bin", train},
@@ -49,5 +49,15 @@ int main(int argc, char** argv) {
     }
     write_file(dir + "/options/seed-" + std::to_string(k++), joined);
   }
+  // History files as wn-train writes them (docs/history.md): a shard, and a whole run with a NaN loss.
+  const std::string run = R"({"model": "weightnorm", "seed": 3, "optimizer": "sgd", "learning_rate": 0.0099999998, )"
+                          R"("momentum": 0.9, "wn_init": "paper", "ms_per_step": 1.5, "stopped": null, "history": [{"epoch": 1, )"
+                          R"("seconds": 0.5, "loss": null, "accuracy": 0.25, "val_loss": 2.1, "val_accuracy": 0.3}], )"
+                          R"("confusion_matrix": [[1, 0], [0, 1]], "per_class_accuracy": [1, 1]})";
+  const std::string head = R"({"format": "wn-history", "version": 1, "tool": "wn-train 0.1.0", "options": {"data": "d\u00e9", )"
+                           R"("experiment": null, "epochs": 1, "threads": 2)";
+  const std::string histories[] = {head + R"(, "shard": "1/4"}, "runs": [)" + run + "]}", head + R"(}, "runs": [)" + run + ", " +
+                                                                                              run + "]}"};
+  for (int i = 0; i < 2; ++i) write_file(dir + "/history/seed-" + std::to_string(i), Bytes(histories[i].begin(), histories[i].end()));
   return 0;
 }
