@@ -5,6 +5,7 @@
 // Springenberg et al. 2015); its slope 0.1 is the paper's, not Keras' LeakyReLU default of 0.3.
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "../kernels/simd.hpp"
 #include "layer.hpp"
@@ -44,9 +45,22 @@ inline float activation_grad(Activation a, float y, float dy) {
   return dy;
 }
 
+// f(std::integral_constant<Activation, a>{}): the activation a compile-time constant inside f, so the
+// per-value activate() and activation_grad() in f's loops fold to straight-line code and vectorise.
+template <class F>
+void with_activation(Activation a, F&& f) {
+  switch (a) {
+    case Activation::relu: f(std::integral_constant<Activation, Activation::relu>{}); return;
+    case Activation::leaky_relu: f(std::integral_constant<Activation, Activation::leaky_relu>{}); return;
+    case Activation::linear: break;
+  }
+  f(std::integral_constant<Activation, Activation::linear>{});
+}
+
 inline void activate(Activation a, float* y, std::size_t count) {
-  if (a == Activation::linear) return;
-  for (std::size_t i = 0; i < count; ++i) y[i] = activate(a, y[i]);
+  with_activation(a, [&](auto act) {
+    for (std::size_t i = 0; i < count; ++i) y[i] = activate(act, y[i]);
+  });
 }
 
 class ActivationLayer final : public Layer {

@@ -58,12 +58,14 @@ void BatchNorm::normalise(const float* params, const float* mean, const float* i
   const std::size_t C = channels(), R = rows(n);
   const float* gamma = params;
   const float* beta = params + C;
-  for (std::size_t r = 0; r < R; ++r)
-    for (std::size_t j = 0; j < C; ++j) {
-      const float h = (x[r * C + j] - mean[j]) * inv_std[j];
-      xhat[r * C + j] = h;
-      y[r * C + j] = activate(act, gamma[j] * h + beta[j]);
-    }
+  with_activation(act, [&](auto a) {
+    for (std::size_t r = 0; r < R; ++r)
+      for (std::size_t j = 0; j < C; ++j) {
+        const float h = (x[r * C + j] - mean[j]) * inv_std[j];
+        xhat[r * C + j] = h;
+        y[r * C + j] = activate(a, gamma[j] * h + beta[j]);
+      }
+  });
 }
 
 void BatchNorm::forward_partial(const float*, const float* x, float* y, int n, float*, double* sums) const {
@@ -140,10 +142,12 @@ void BatchNorm::backward_partial(const float* params, const float* y, const floa
   const float* xhat = scratch + s.xhat;
   float* du = scratch + s.du;
   std::fill(sums, sums + 2 * C, 0.0);
+  with_activation(act_, [&](auto a) {
+    for (std::size_t i = 0; i < R * C; ++i) du[i] = activation_grad(a, y[i], dy[i]);
+  });
   for (std::size_t r = 0; r < R; ++r)
     for (std::size_t j = 0; j < C; ++j) {
       const std::size_t i = r * C + j;
-      du[i] = activation_grad(act_, y[i], dy[i]);
       sums[j] += du[i];
       sums[C + j] += double(du[i]) * xhat[i];
     }

@@ -149,7 +149,7 @@ void Conv2D::backward_with(const float* kernel, const float* x, const float* y, 
     std::fill(dbias, dbias + N, 0.0f);
   }
   if (cfg_.activation == Activation::leaky_relu) {  // the kernels know ReLU's derivative alone
-    for (std::size_t i = 0; i < std::size_t(M) * N; ++i) D[i] = activation_grad(cfg_.activation, y[i], dy[i]);
+    for (std::size_t i = 0; i < std::size_t(M) * N; ++i) D[i] = activation_grad(Activation::leaky_relu, y[i], dy[i]);
     for (std::size_t r = 0; r < std::size_t(M); ++r)
       for (int j = 0; j < N; ++j) dbias[j] += D[r * N + j];
   } else {
