@@ -29,7 +29,9 @@ inline const char* activation_name(Activation a) {
 inline float activate(Activation a, float u) {
   switch (a) {
     case Activation::relu: return std::max(u, 0.0f);
-    case Activation::leaky_relu: return u > 0.0f ? u : kLeakySlope * u;
+    // max(u, 0.1·u) is the same value as u > 0 ? u : 0.1·u, without a branch: it vectorises, and
+    // half the signs of a normalised layer mispredicted cost more than the arithmetic.
+    case Activation::leaky_relu: return std::max(u, kLeakySlope * u);
     case Activation::linear: break;
   }
   return u;
@@ -39,7 +41,7 @@ inline float activate(Activation a, float u) {
 inline float activation_grad(Activation a, float y, float dy) {
   switch (a) {
     case Activation::relu: return simd::keep_if(y > 0.0f, dy);
-    case Activation::leaky_relu: return y > 0.0f ? dy : kLeakySlope * dy;
+    case Activation::leaky_relu: return dy * (y > 0.0f ? 1.0f : kLeakySlope);  // a blend, not a branch
     case Activation::linear: break;
   }
   return dy;
