@@ -18,5 +18,16 @@ constexpr int kMaxLearningRates = 20;
 constexpr long kMaxSeed = 2147483647L;
 // Learning rates well outside what either optimiser can use are typing errors (1e39, 0).
 constexpr double kMinLearningRate = 1e-9, kMaxLearningRate = 100;
+// Architectures (architecture.hpp): a spec's length in characters and its layers, the channels or
+// units of one layer, a kernel's or a pool's size, and the width multiplier of the presets.
+constexpr int kMaxArchitectureChars = 1000;
+constexpr int kMaxLayers = 100;
+constexpr int kMaxUnits = 4096;
+constexpr int kMaxKernel = 32;  // CIFAR-10's images are 32 × 32
+constexpr double kMinWidth = 1.0 / 96, kMaxWidth = 4;
+// A model's trainable parameters (Adam keeps three more floats per parameter: ~400 MB at this
+// bound), and one layer's output values per image (a trainer keeps them per image of a batch).
+constexpr long kMaxParams = 25'000'000L;
+constexpr long kMaxActivations = 1L << 20;
 
 }  // namespace wn::limits

@@ -31,7 +31,7 @@ TEST_CASE("wn-mobn: weight norm's parameters, and a running mean per hidden chan
   REQUIRE(built);
   const Model& m = *built.value();
   CHECK(model_kind_from_name("wn-mobn") == ModelKind::wn_mobn);
-  CHECK(model_kind_names() == "regular, weightnorm, wn-mobn");
+  CHECK(model_kind_names() == "regular, weightnorm, wn-mobn, batchnorm");
   CHECK(m.params().size() == 62006 + 236);  // the same as weightnorm's: the bias moved after the centring
   CHECK(m.state().size() == 6 + 16 + 120 + 84);  // the output layer is not centred
   CHECK(m.state_offset(2) == 6);

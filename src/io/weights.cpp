@@ -24,10 +24,12 @@ std::vector<Slot> slots(const Model& model) {
     if (w) {
       const auto at = [&](const float* p) { return std::size_t(p - params); };
       out.push_back({layer + (w.g ? "/v" : "/kernel"), w.kernel_shape, at(w.kernel)});
-      out.push_back({layer + "/bias", {w.cols}, at(w.bias)});
+      if (w.bias) out.push_back({layer + "/bias", {w.cols}, at(w.bias)});
       if (w.g) out.push_back({layer + "/g", {w.cols}, at(w.g)});
     }
-    if (l.state_size()) out.push_back({layer + "/moving_mean", {int(l.state_size())}, model.state_offset(i), true});
+    for (const Layer::NamedSlice& a : l.named_arrays())
+      out.push_back({layer + "/" + a.name, {int(a.size)}, (a.state ? model.state_offset(i) : model.param_offset(i)) + a.offset,
+                     a.state});
   }
   return out;
 }

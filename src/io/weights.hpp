@@ -2,7 +2,8 @@
 // A model's weights as named arrays, with Keras' names and layouts, so a weight file loads in
 // NumPy or Keras as it would from model.get_weights(): conv2d/kernel [kh, kw, cin, cout],
 // conv2d/bias, dense_1/kernel [in, out], weight_normalization/v, …/g, …/bias, and the
-// non-trainable state: mean_only_batch_normalization/moving_mean.
+// batch_normalization/gamma, …/beta, and the non-trainable state: batch_normalization/moving_mean,
+// …/moving_variance, mean_only_batch_normalization/moving_mean.
 #include <string>
 #include <vector>
 

@@ -42,7 +42,7 @@ std::string Conv2D::describe() const {
 
 Weights Conv2D::weights(const float* params) const {
   Weights w;
-  w.kernel = params, w.rows = fan_in(), w.cols = filters(), w.bias = params + kernel_size();
+  w.kernel = params, w.rows = fan_in(), w.cols = filters(), w.bias = bias(params);
   w.kernel_shape = {kh_, kw_, in_.c, filters()};
   return w;
 }
@@ -54,10 +54,10 @@ void Conv2D::init_params(float* params, Rng& rng) const {
 
 // Scratch of one slice, in floats: the padded input (only if the layer pads; forward leaves it
 // for backward) and its gradient with a vector of slack (direct_input_grad writes past runs),
-// the output gradient D, the kernel transposed (Wt) and padded to whole vectors (W), and the
-// padded kernel gradient.
+// the output gradient D, the kernel transposed (Wt) and padded to whole vectors (W), the
+// padded kernel gradient, and a bias for a call without one (zeros; backward drops its gradient).
 struct Conv2D::ScratchLayout {
-  std::size_t input, dinput, d, wt, w, dw, total;
+  std::size_t input, dinput, d, wt, w, dw, bias, total;
 };
 
 Conv2D::ScratchLayout Conv2D::layout(int n) const {
@@ -69,7 +69,8 @@ Conv2D::ScratchLayout Conv2D::layout(int n) const {
   s.wt = s.d + std::size_t(rows(n)) * filters() + simd::kLanes;
   s.w = s.wt + std::size_t(filters()) * kh_ * kernels::vec_stride(pixels().run_len);
   s.dw = s.w + std::size_t(fan_in()) * ldw;
-  s.total = s.dw + std::size_t(fan_in()) * ldw;
+  s.bias = s.dw + std::size_t(fan_in()) * ldw;
+  s.total = s.bias + ldw;
   return s;
 }
 
@@ -101,12 +102,12 @@ void Conv2D::from_padded(const float* padded, int n, float* x) const {
 }
 
 void Conv2D::forward(const float* params, const float* x, float* y, int n, float* scratch) const {
-  forward_with(params, params + kernel_size(), cfg_.activation, x, y, n, scratch);
+  forward_with(params, bias(params), cfg_.activation, x, y, n, scratch);
 }
 
 void Conv2D::backward(const float* params, const float* x, const float* y, const float* dy, float* dx, float* dparams,
                       int n, float* scratch) const {
-  backward_with(params, x, y, dy, dx, dparams, dparams + kernel_size(), n, scratch);
+  backward_with(params, x, y, dy, dx, dparams, bias(dparams), n, scratch);
 }
 
 void Conv2D::forward_with(const float* kernel, const float* bias, Activation act, const float* x, float* y, int n,
@@ -125,7 +126,14 @@ void Conv2D::forward_with(const float* kernel, const float* bias, Activation act
     }
     W = w;
   }
+  if (!bias) {
+    float* zero = scratch + s.bias;
+    std::fill(zero, zero + ldw, 0.0f);
+    bias = zero;
+  }
   kernels::direct_forward(pixels(), image, rows(n), W, ldw, N, bias, act == Activation::relu, y);
+  // The kernels fuse ReLU alone; leaky ReLU is one more pass over the output.
+  if (act == Activation::leaky_relu) activate(act, y, std::size_t(rows(n)) * N);
 }
 
 void Conv2D::backward_with(const float* kernel, const float* x, const float* y, const float* dy, float* dx,
@@ -136,7 +144,17 @@ void Conv2D::backward_with(const float* kernel, const float* x, const float* y, 
 
   // D = dy ⊙ act'(y), db += Σ D;  dW += Aᵀ·D;  dA = D·Wᵀ, scattered back onto the receptive fields.
   float* D = scratch + s.d;
-  kernels::direct_output_grad(dy, y, cfg_.activation == Activation::relu, M, N, D, dbias);
+  if (!dbias) {
+    dbias = scratch + s.bias;
+    std::fill(dbias, dbias + N, 0.0f);
+  }
+  if (cfg_.activation == Activation::leaky_relu) {  // the kernels know ReLU's derivative alone
+    for (std::size_t i = 0; i < std::size_t(M) * N; ++i) D[i] = activation_grad(Activation::leaky_relu, y[i], dy[i]);
+    for (std::size_t r = 0; r < std::size_t(M); ++r)
+      for (int j = 0; j < N; ++j) dbias[j] += D[r * N + j];
+  } else {
+    kernels::direct_output_grad(dy, y, cfg_.activation == Activation::relu, M, N, D, dbias);
+  }
   if (ldw == N) {
     kernels::direct_kernel_grad(pixels(), image, M, D, N, dkernel);
   } else {  // into whole vectors of channels, then the real ones onto dkernel

@@ -1,5 +1,6 @@
 #pragma once
-// Conv2D, NHWC, kernel [kh][kw][cin][cout] (Keras layout), bias [cout], fused activation.
+// Conv2D, NHWC, kernel [kh][kw][cin][cout] (Keras layout), bias [cout] unless use_bias is off (a layer
+// that batch norm follows: its β is the bias, Keras' use_bias=False), fused activation.
 // The kernels (kernels/direct.hpp) read each output pixel's receptive field where it lies
 // in the NHWC input and vectorise over output channels: no im2col matrix. A padding layer
 // copies its input once into a zero-padded NHWC buffer first.
@@ -20,6 +21,7 @@ struct Conv2DConfig {
   int stride = 1;
   Padding padding = Padding::valid;
   Activation activation = Activation::linear;
+  bool use_bias = true;
 };
 
 class Conv2D : public Layer {
@@ -30,7 +32,7 @@ class Conv2D : public Layer {
   std::string keras_name() const override { return "conv2d"; }
   Shape input_shape() const override { return in_; }
   Shape output_shape() const override { return out_; }
-  std::size_t param_count() const override { return kernel_size() + filters(); }
+  std::size_t param_count() const override { return kernel_size() + (cfg_.use_bias ? filters() : 0); }
   // Glorot-uniform kernel (Keras' default), zero bias.
   void init_params(float* params, Rng& rng) const override;
   std::size_t scratch_floats(int n) const override;
@@ -41,12 +43,13 @@ class Conv2D : public Layer {
                 float* dparams, int n, float* scratch) const override;
   Weights weights(const float* params) const override;
   bool preactivation(const float* params, const float* x, float* z, int n, float* scratch) const override {
-    forward_with(params, params + kernel_size(), Activation::linear, x, z, n, scratch);
+    forward_with(params, bias(params), Activation::linear, x, z, n, scratch);
     return true;
   }
 
   // The same computation with the kernel and bias given explicitly, for wrappers
   // that derive the kernel (WeightNorm) or need the pre-activation (its data init).
+  // bias may be null (none); so may dbias (its gradient is not wanted).
   void forward_with(const float* kernel, const float* bias, Activation act, const float* x,
                     float* y, int n, float* scratch) const;
   void backward_with(const float* kernel, const float* x, const float* y, const float* dy,
@@ -67,7 +70,9 @@ class Conv2D : public Layer {
   struct ScratchLayout;
   ScratchLayout layout(int n) const;
   bool pads() const { return padded_h_ != in_.h || padded_w_ != in_.w; }
-  int rows(int n) const { return n * out_.h * out_.w; }  // output pixels: rows of the im2col matrix
+  int rows(int n) const { return n * out_.h * out_.w; }
+  const float* bias(const float* params) const { return cfg_.use_bias ? params + kernel_size() : nullptr; }
+  float* bias(float* params) const { return cfg_.use_bias ? params + kernel_size() : nullptr; }  // output pixels: rows of the im2col matrix
   kernels::PixelRows pixels() const;                      // the receptive fields, as the kernels read them
   template <class F>
   void for_each_padded_row(int n, F&& f) const;

@@ -11,8 +11,8 @@ namespace wn {
 
 class Dense final : public Conv2D {
  public:
-  Dense(Shape in, int units, Activation act)
-      : Conv2D(in, Conv2DConfig{units, in.h, in.w, 1, Padding::valid, act}) {
+  Dense(Shape in, int units, Activation act, bool use_bias = true)
+      : Conv2D(in, Conv2DConfig{units, in.h, in.w, 1, Padding::valid, act, use_bias}) {
     glorot_limit_ = std::sqrt(6.0f / float(fan_in() + units));
   }
   std::string keras_name() const override { return "dense"; }

@@ -4,6 +4,7 @@
 // different slices of a batch at once (see train/trainer.cpp).
 //
 // Shapes are per sample, NHWC (src/tensor.hpp). `n` is the number of samples.
+#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -64,6 +65,15 @@ class Layer {
 
   // The trainable weights in params, or empty for a layer without any.
   virtual Weights weights(const float* /*params*/) const { return {}; }
+  // The arrays a weight file holds for this layer besides weights()' kernel, bias and g, under
+  // Keras' names (batch norm's gamma and beta; a moving mean in the state vector). Offsets are
+  // within the layer's parameters, or its state.
+  struct NamedSlice {
+    std::string name;
+    std::size_t offset, size;
+    bool state;
+  };
+  virtual std::vector<NamedSlice> named_arrays() const { return {}; }
   // z = the layer's output before its activation, for a layer with weights (what weight
   // norm's data init normalises); false, z untouched, for any other. After prepare().
   virtual bool preactivation(const float* /*params*/, const float* /*x*/, float* /*z*/, int /*n*/,
@@ -96,8 +106,9 @@ class Layer {
                                float* /*scratch*/) const {}
 
   // Non-trainable state (Keras' non-trainable variables, e.g. a running mean): floats in the
-  // model's state vector, never in the optimiser's. It starts at zero.
+  // model's state vector, never in the optimiser's. It starts as init_state leaves it (zeros).
   virtual std::size_t state_size() const { return 0; }
+  virtual void init_state(float* state) const { std::fill(state, state + state_size(), 0.0f); }
   // Once per training step, with the whole batch's forward sums (see stats_size()).
   virtual void update_state(float* /*state*/, const double* /*sums*/, int /*batch*/) const {}
   // Evaluation: forward with the statistics from state instead of the batch's, so a sample's

@@ -49,11 +49,13 @@ void MeanOnlyBN::centre(const float* params, const float* mean, Activation act, 
   const float* b = params + inner_->bias_offset();
   const std::size_t rows = std::size_t(n) * output_shape().h * output_shape().w;
   // Centred first, then the bias: the centred value is exactly t − μ, as §2.2 writes it.
-  for (std::size_t r = 0; r < rows; ++r)
-    for (int j = 0; j < N; ++j) {
-      const float u = (y[r * N + j] - mean[j]) + b[j];
-      y[r * N + j] = act == Activation::relu ? std::max(u, 0.0f) : u;
-    }
+  with_activation(act, [&](auto a) {
+    for (std::size_t r = 0; r < rows; ++r)
+      for (int j = 0; j < N; ++j) {
+        const float u = (y[r * N + j] - mean[j]) + b[j];
+        y[r * N + j] = activate(a, u);
+      }
+  });
 }
 
 void MeanOnlyBN::forward_partial(const float* params, const float* x, float* y, int n, float* scratch,
@@ -107,7 +109,9 @@ void MeanOnlyBN::backward_partial(const float* params, const float* y, const flo
   // du = dy ⊙ φ'(u), u = t − μ + b; the bias gradient is Σ du (the bias is not centred).
   const std::size_t count = output_shape().size() * n;
   float* du = scratch + layout(n).du;
-  for (std::size_t i = 0; i < count; ++i) du[i] = act_ == Activation::relu ? simd::keep_if(y[i] > 0.0f, dy[i]) : dy[i];
+  with_activation(act_, [&](auto a) {
+    for (std::size_t i = 0; i < count; ++i) du[i] = activation_grad(a, y[i], dy[i]);
+  });
   column_sums(du, count / channels(), channels(), sums);
   float* db = dparams + inner_->bias_offset();
   for (int j = 0; j < channels(); ++j) db[j] += float(sums[j]);

@@ -65,6 +65,7 @@ class MeanOnlyBN final : public Layer {
                        float* dparams, int n, float* scratch) const override;
 
   std::size_t state_size() const override { return std::size_t(channels()); }
+  std::vector<NamedSlice> named_arrays() const override { return {{"moving_mean", 0, state_size(), true}}; }
   void update_state(float* state, const double* sums, int batch) const override;
   void forward_eval(const float* params, const float* state, const float* x, float* y, int n,
                     float* scratch) const override;
