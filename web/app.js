@@ -11,7 +11,7 @@ import { Inspect } from './inspect.js';
 import { parseParams, specErrors, specFrom } from './params.js';
 import { Results } from './results.js';
 import { Session } from './session.js';
-import { isolated, plan } from './scheduler.js';
+import { isolated, plan, singleThreadedNote } from './scheduler.js';
 
 const { msg, pageDefaults, finalEvents } = globalThis.WNProtocol;
 const catalog = await globalThis.WNWasm.catalog();
@@ -29,7 +29,7 @@ function showIsolation({ build, threads }) {
     el.textContent = `Cross-origin isolated: each model trains in the threaded WebAssembly build (SIMD + pthreads) with ${plan(2, { threads }).threads} thread(s).`;
   } else {
     el.classList.add('warn');
-    el.textContent = 'This page is not cross-origin isolated (no COOP/COEP headers and no service worker), so SharedArrayBuffer is unavailable: each model runs the single-threaded SIMD build.';
+    el.textContent = singleThreadedNote();
   }
 }
 

@@ -101,8 +101,8 @@ for (const [label, sharedArrayBuffer] of [['as shipped (no SharedArrayBuffer)', 
     t.diagnostic(`WebKit ${label}, page: ${builds(r)}`);
     assertPage(r, sharedArrayBuffer);
     if (sharedArrayBuffer) assert.match(r.isolation, /threaded WebAssembly build/);
-    // The line comes from singleThreadedNote() (web/scheduler.js) once web/app.js's showIsolation uses it.
-    else await t.test('the page says what is missing: SharedArrayBuffer, not isolation', { todo: 'web/app.js: el.textContent = singleThreadedNote()' }, () =>
+    // The line comes from singleThreadedNote() (web/scheduler.js).
+    else await t.test('the page says what is missing: SharedArrayBuffer, not isolation', () =>
       assert.match(r.isolation, /^This page is cross-origin isolated, but this browser does not provide SharedArrayBuffer.*single-threaded SIMD build/));
   });
 
