@@ -25,6 +25,8 @@ struct Experiment {
   std::vector<Sweep> sweeps;
   int seeds;  // runs 1..seeds
   int epochs, train_samples, test_samples, batch_size = 32;
+  std::string arch = "lenet";  // architecture.hpp
+  float width = 1;
 };
 
 const std::vector<Experiment>& experiments();

@@ -54,7 +54,7 @@ TEST_CASE("the run JSON is refused with the flags' messages, and the CLI's own s
   CHECK(parse_run_json(R"({"model": "regular", "epochs": 1001})").message() == "epochs must be between 0 and 1000, got 1001");
   CHECK(parse_run_json(R"({"model": "regular", "epochs": 2.5})").message() == "epochs expects an integer, got '2.5'");
   CHECK(parse_run_json(R"({"model": "regular", "momentum": 0.9})").message() == "--momentum applies to --optimizer sgd only");
-  CHECK(parse_run_json(R"({"model": "nope"})").message() == "model takes regular, weightnorm, wn-mobn or both, got 'nope'");
+  CHECK(parse_run_json(R"({"model": "nope"})").message() == "model takes regular, weightnorm, wn-mobn, batchnorm or both, got 'nope'");
 }
 
 TEST_CASE("the run JSON must be one flat object of numbers and strings") {

@@ -36,7 +36,11 @@ function showIsolation({ build, threads }) {
 // ---- controls: an experiment preset (or the URL's parameters, with the embed's names) fills
 // the form; every edit is mirrored back into the URL, so a link reproduces the run.
 const fallback = { train: pageDefaults.trainSamples, test: pageDefaults.testSamples };
-const controls = new Controls(catalog, fallback, () => history.replaceState(null, '', `?${mirrored()}`));
+// The form's architecture, checked and costed by the page's module: each model kind of the spec once.
+const pageApi = await globalThis.WNWasm.pageModule();
+const costOf = (spec) => [...new Set(spec.variants.map((v) => v.model))].map((model) =>
+  ({ model, cost: pageApi.cost(JSON.stringify({ arch: spec.arch, width: spec.width, model })) }));
+const controls = new Controls(catalog, fallback, () => history.replaceState(null, '', `?${mirrored()}`), costOf);
 
 // The form's parameters, plus what the URL carries that the form does not (sw, hooks, build, threads).
 function mirrored() {

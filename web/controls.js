@@ -19,17 +19,20 @@ const checked = (name) => [...document.querySelectorAll(`input[name=${name}]:che
 
 export class Controls {
   // fallback: the data sizes when no experiment sets them ({train, test}).
-  constructor(catalog, fallback, onChange) {
+  // costOf(spec): the cost of the spec's first model ({params, train_flops}), or throws why the
+  // architecture is refused; the module answers (web/wasm.js), so the rules live in the core only.
+  constructor(catalog, fallback, onChange, costOf = null) {
     this.catalog = catalog;
+    this.costOf = costOf;
     this.fallback = fallback;
     const table = paramTable(catalog);
     $('experiment').replaceChildren(...catalog.experiments.map((e) => new Option(e.title, e.name)), new Option('Custom', ''));
-    checkboxes($('models-box'), 'model', catalog.models, { weightnorm: 'weight norm', 'wn-mobn': 'weight norm + mean-only BN' });
+    checkboxes($('models-box'), 'model', catalog.models, { weightnorm: 'weight norm', 'wn-mobn': 'weight norm + mean-only BN', batchnorm: 'batch norm' });
     checkboxes($('wninit-box'), 'wninit', catalog.wn_inits);
     // The number fields' bounds: the settings table's (the catalog's settings with a form field).
-    for (const { field, param } of catalog.settings.filter((t) => t.field && t.type === 'integer')) {
+    for (const { field, param } of catalog.settings.filter((t) => t.field && (t.type === 'integer' || t.type === 'number'))) {
       const rule = table[param];
-      Object.assign($(field), { min: rule.lo, max: rule.hi });
+      Object.assign($(field), { min: rule.lo, max: rule.hi ?? rule.below });
     }
     $('add-sweep').addEventListener('click', () => { this.addSweep({ optimizer: this.unusedOptimizer(), momentum: 0, lrs: [catalog.defaults.lr] }); onChange(); });
     $('experiment').addEventListener('change', () => {
@@ -87,6 +90,8 @@ export class Controls {
     for (const s of spec.sweeps) this.addSweep(s);
     $('seed').value = spec.seeds[0];
     $('seeds').value = spec.seeds.length;
+    $('arch').value = spec.arch;
+    $('width').value = spec.width;
     $('epochs').value = spec.epochs;
     $('batch-size').value = spec.batchSize;
     $('train-samples').value = spec.trainSamples;
@@ -136,6 +141,7 @@ export class Controls {
         : twice ? `${s.optimizer} is listed twice.` : '');
       s.momentumInput.setCustomValidity(s.momentum >= momentum.below ? `Momentum must be below ${momentum.below}: at ${momentum.below} old gradients never fade.` : '');
     }
+    this.checkArchitecture();
     // Each field may be in range while the last seed is not (2147483647 and 3 seeds).
     $('seeds').setCustomValidity('');
     const seeds = $('seed').validity.valid && $('seeds').validity.valid ? seedRangeError(Number($('seed').value), Number($('seeds').value), this.catalog) : null;
@@ -152,9 +158,28 @@ export class Controls {
         : inits.map((wnInit) => ({ model, wnInit })))),
       seeds: Array.from({ length: num('seeds') }, (_, i) => seed + i),
       sweeps: this.sweeps().map(({ optimizer, momentum, lrs }) => ({ optimizer, momentum, lrs })),
+      arch: $('arch').value.trim(), width: num('width'),
       epochs: num('epochs'), batchSize: num('batch-size'), trainSamples: num('train-samples'), testSamples: num('test-samples'),
       initSamples: $('init-samples').value ? num('init-samples') : undefined,
     };
+  }
+
+  // The architecture as the core reads it, with its size and cost per training image.
+  checkArchitecture() {
+    if (!this.costOf) return;
+    let why = '', text = '';
+    if ($('width').validity.valid) {
+      try {
+        const costs = this.costOf(this.spec());
+        text = costs.map(({ model, cost }) =>
+          `${model}: ${cost.params.toLocaleString('en')} parameters, ${(cost.train_flops / 1e6).toFixed(1)} MFLOPs per training image`).join('; ');
+      } catch (e) {
+        why = e.message;
+      }
+    }
+    $('arch').setCustomValidity(why);
+    $('arch-cost').textContent = why || text;
+    $('arch-cost').classList.toggle('error', Boolean(why));
   }
 
   // The form as URL parameters with the embed's names.
@@ -173,6 +198,8 @@ export class Controls {
     }
     p.set('seed', s.seeds[0]);
     p.set('seeds', s.seeds.length);
+    p.set('arch', s.arch);
+    p.set('width', s.width);
     p.set('epochs', s.epochs);
     p.set('batch', s.batchSize);
     p.set('train', s.trainSamples);

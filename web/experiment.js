@@ -27,7 +27,7 @@ export function settings(spec) {
 }
 
 // spec: {variants: [{model, wnInit}], seeds: [..], sweeps: [{optimizer, momentum, lrs}], epochs,
-// batchSize, trainSamples, testSamples, initSamples?}. The grid of wn-train (src/cli/options.cpp
+// batchSize, trainSamples, testSamples, initSamples?}. The grid of wn-train (src/config/settings.cpp
 // expand_grid), in the same order: settings, seeds, then variants, so paired runs are adjacent.
 export function expandJobs(spec) {
   const jobs = [];
@@ -39,7 +39,7 @@ export function expandJobs(spec) {
           id: jobs.length, model, wnInit, seed, lr: s.lr, optimizer: s.optimizer, momentum: s.momentum,
           variant: variantKey(model, wnInit), setting: s.key,
           label: `${variantLabel(model, wnInit)}, seed ${seed}${all.length > 1 ? `, ${s.key}` : ''}`,
-          epochs: spec.epochs, batchSize: spec.batchSize, initSamples: spec.initSamples,
+          arch: spec.arch, width: spec.width, epochs: spec.epochs, batchSize: spec.batchSize, initSamples: spec.initSamples,
         });
       }
   return jobs;

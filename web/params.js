@@ -38,7 +38,9 @@ function ruleOf(s, catalog) {
       return { kind: 'sweeps', optimizers: catalog.optimizers, lo: lr.lo, hi: lr.hi, most: lr.most, momentumBelow: momentum.hi };
     }
   }
-  return { kind: 'text' };
+  // Free text (an architecture spec) follows a grammar the catalog cannot carry: the core checks it
+  // (catalog.checkText, the module's settings table on the page; web/wasm.js).
+  return { kind: 'text', check: (text) => catalog.checkText?.(s.key, text) ?? null };
 }
 
 // Plain decimal notation, as wn-train reads it (src/config/settings.cpp): Number() would also take
@@ -89,8 +91,10 @@ function parseOne(name, text, rule) {
       const [v, error] = numbers(text, rule.lo, rule.hi, rule.most);
       return error ? bad(error) : [v, null];
     }
-    case 'text':
-      return [text, null];
+    case 'text': {
+      const error = rule.check?.(text);
+      return error ? bad(error) : [text, null];
+    }
     case 'oneOf':
       return rule.values.includes(text) ? [text, null] : bad(`must be one of ${names(rule.values)}`);
     case 'list': {
@@ -169,6 +173,8 @@ export function specFrom(values, catalog, fallback = {}) {
     variants: models.flatMap((model) => (model === 'regular' ? [{ model, wnInit: inits[0] }] : inits.map((wnInit) => ({ model, wnInit })))),
     seeds: Array.from({ length: count }, (_, i) => first + i),
     sweeps,
+    arch: values.arch ?? preset.arch ?? d.arch,
+    width: values.width ?? preset.width ?? d.width,
     epochs: values.epochs ?? preset.epochs ?? fallback.epochs ?? d.epochs,
     batchSize: values.batch ?? preset.batch ?? d.batch_size,
     trainSamples: values.train ?? preset.train ?? fallback.train,

@@ -42,7 +42,7 @@
       }),
       // The URL parameters (the catalog's settings with a `param`; tests/unit keeps the two lists equal):
       // the attributes <wn-trainer> passes on to the frame.
-      params: Object.freeze(['experiment', 'models', 'wninit', 'epochs', 'batch', 'train', 'test', 'seed', 'seeds',
+      params: Object.freeze(['experiment', 'models', 'wninit', 'arch', 'width', 'epochs', 'batch', 'train', 'test', 'seed', 'seeds',
         'initsamples', 'lr', 'momentum', 'optimizer', 'sweeps', 'threads', 'build', 'autostart']),
       // What an embed trains unless an experiment or a parameter says otherwise: small, so that a
       // tutorial's first run is short.
@@ -53,9 +53,9 @@
     // history's run records and shared settings, checked by the core's settings table
     // (src/config/settings.cpp), the same parsers as wn-train's flags, so the page and the CLI accept
     // and refuse exactly the same settings. job: {model, seed, lr, optimizer, momentum, epochs,
-    // batchSize, wnInit, threads, initSamples?, progressEvery?}.
+    // batchSize, wnInit, threads, arch, width, initSamples?, progressEvery?}.
     runConfig(job) {
-      const config = { model: job.model, wn_init: job.wnInit, seed: job.seed, optimizer: job.optimizer, learning_rate: job.lr,
+      const config = { arch: job.arch, width: job.width, model: job.model, wn_init: job.wnInit, seed: job.seed, optimizer: job.optimizer, learning_rate: job.lr,
         epochs: job.epochs, batch_size: job.batchSize, threads: job.threads };
       if (job.optimizer === 'sgd') config.momentum = job.momentum ?? 0;
       if (job.initSamples != null) config.init_samples = job.initSamples;
@@ -63,9 +63,9 @@
       return JSON.stringify(config);
     },
     // A model on its own (wn_model_create): which net, its weight-norm init and the seed its weights
-    // are drawn from; nothing about training. job: {model, wnInit, seed}.
+    // are drawn from; nothing about training. job: {arch, width, model, wnInit, seed}.
     modelConfig(job) {
-      return JSON.stringify({ model: job.model, wn_init: job.wnInit, seed: job.seed });
+      return JSON.stringify({ arch: job.arch, width: job.width, model: job.model, wn_init: job.wnInit, seed: job.seed });
     },
   });
   root.WNProtocol = WNProtocol;

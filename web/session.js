@@ -164,7 +164,7 @@ export class Session {
   shared(spec = this.experiment?.spec) {
     const data = this.experiment ? this.trained : null;
     return {
-      data: data?.source ?? null, experiment: spec.experiment ?? null, epochs: spec.epochs, batch_size: spec.batchSize,
+      data: data?.source ?? null, experiment: spec.experiment ?? null, arch: spec.arch, width: spec.width, epochs: spec.epochs, batch_size: spec.batchSize,
       train_samples: data?.train.count ?? spec.trainSamples, test_samples: data?.test.count ?? spec.testSamples,
       // What the runs report they train on, before what was planned for them.
       threads: this.experiment?.runs.find((r) => r.started)?.started.threads ?? this.scheduler?.plan?.threads ?? null,

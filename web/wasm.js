@@ -67,6 +67,27 @@
       return p;
     }
     free(p) { this.mod._free(p); }
+    // Whether the settings table takes text for the run setting key: null, or the reason.
+    checkSetting(key, text) {
+      const p = this.string(JSON.stringify({ [key]: text }));
+      try {
+        return this.mod._wn_run_check(p) === WN_OK ? null : this.lastError();
+      } finally {
+        this.free(p);
+      }
+    }
+    // What a model costs ({params, state, train_flops} per image), or throws why the settings
+    // describe no model (src/wasm/bindings.cpp wn_model_cost). config: a run configuration's JSON.
+    cost(config) {
+      const p = this.string(config);
+      try {
+        const out = this.json(this.mod._wn_model_cost(p));
+        if (!out) throw new Error(this.lastError());
+        return out;
+      } finally {
+        this.free(p);
+      }
+    }
   }
 
   // One single-threaded module per page, loaded once: the catalog, and the page's own uses of
@@ -76,7 +97,8 @@
     shared ??= loadTrainerModule(false);
     return shared;
   }
-  const catalog = () => pageModule().then((api) => Object.freeze(api.catalog));
+  // The catalog, with the core's check of free-text settings (web/params.js): null or why not.
+  const catalog = () => pageModule().then((api) => Object.freeze({ ...api.catalog, checkText: (key, text) => api.checkSetting(key, text) }));
 
   root.WNWasm = { loadTrainerModule, pageModule, catalog, WN_OK, WN_ERROR };
 })(typeof globalThis !== 'undefined' ? globalThis : self);

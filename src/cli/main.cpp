@@ -51,6 +51,7 @@ std::string options_json(const CliOptions& o, int threads, const Dataset& train,
   w.begin_object();
   w.key("data").value(o.data).key("experiment");
   o.experiment.empty() ? w.null() : w.value(o.experiment);
+  w.key("arch").value(o.run.arch).key("width").value(o.run.width);
   w.key("epochs").value(o.run.epochs).key("batch_size").value(o.run.batch_size);
   w.key("train_samples").value(train.size()).key("test_samples").value(test.size());
   w.key("threads").value(threads).key("simd").value(simd::name()).key("progress_every").value(o.run.progress_every);
@@ -71,7 +72,7 @@ Status load_initial_weights(const std::string& path, std::vector<RunConfig>& gri
   for (RunConfig& c : grid) {
     auto& shared = loaded[c.model];
     if (!shared) {
-      auto model = Model::build(lenet(c.model, WnInit::none), c.seed);
+      auto model = build_run_model(c, WnInit::none);
       if (!model) return model.status();
       auto arrays = npz_read(path, *model.value());
       if (!arrays) return arrays.status();
@@ -89,7 +90,7 @@ std::size_t initial_weights_bytes(const std::vector<RunConfig>& grid) {
   std::map<ModelKind, std::size_t> sizes;
   for (const RunConfig& c : grid)
     if (!sizes.count(c.model))
-      if (auto model = Model::build(lenet(c.model, WnInit::none), c.seed))
+      if (auto model = build_run_model(c, WnInit::none))
         sizes[c.model] = (model.value()->params().size() + model.value()->state().size()) * sizeof(float);
   std::size_t total = 0;
   for (const auto& [kind, bytes] : sizes) total += bytes;

@@ -65,6 +65,7 @@ std::string catalog_json(const std::string& version) {
   for (WnInit i : kWnInits) w.value(wn_init_name(i));
   w.end().key("optimizers").array(settings::find_key("optimizer")->choices());
   w.key("defaults").begin_object();
+  w.key("arch").value(d.arch).key("width").value(d.width);
   w.key("epochs").value(d.epochs).key("batch_size").value(d.batch_size).key("lr").value(d.learning_rate);
   w.key("optimizer").value(optimizer_name(d.optimizer)).key("momentum").value(d.momentum);
   w.key("wn_init").value(wn_init_name(d.wn_init)).key("seed").value(d.seed).key("progress_every").value(d.progress_every);
@@ -85,7 +86,8 @@ std::string catalog_json(const std::string& version) {
       w.key("lrs").array(s.learning_rates).end();
     }
     w.end().key("seeds").value(e.seeds).key("epochs").value(e.epochs).key("train").value(e.train_samples);
-    w.key("test").value(e.test_samples).key("batch").value(e.batch_size).end();
+    w.key("test").value(e.test_samples).key("batch").value(e.batch_size);
+    w.key("arch").value(e.arch).key("width").value(e.width).end();
   }
   w.end();
   return w.end().str();

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <unordered_set>
 
+#include "../architecture.hpp"
 #include "../json.hpp"
 
 namespace wn::settings {
@@ -172,6 +173,8 @@ void apply_experiment(const Experiment& e, GridSpec& o) {
   o.sweeps = e.sweeps;
   o.run.epochs = e.epochs;
   o.run.batch_size = e.batch_size;
+  o.run.arch = e.arch;
+  o.run.width = e.width;
   o.train_samples = e.train_samples;
   o.test_samples = e.test_samples;
 }
@@ -263,6 +266,20 @@ std::vector<Setting> make_table() {
           .flag("--wn-init", "LIST").param("wninit", "wninit-box", true).list().choices(init_choices)
           .apply([](Draft& d, const Setting&, const std::string& name, const std::string& text) {
             return store(d.spec.wn_inits, parse_inits(name, text));
+          }),
+      Def("arch", kEvery, T::text, "lenet",
+          "the net: lenet (the tutorial's), convpool-c (the paper's CIFAR-10 net), or a spec such as "
+          "c32k3s-p2-c64k3s-p2-gap-d10 (docs/architectures.md)")
+          .flag("--arch", "SPEC").param("arch", "arch")
+          .apply([](Draft& d, const Setting&, const std::string& name, const std::string& text) -> Status {
+            if (auto a = parse_architecture(text); !a) return Error{name + ": " + a.message()};
+            d.spec.run.arch = text;
+            return {};
+          }),
+      Def("width", kEvery, T::number, "1", "multiplies every hidden layer's filters and units (convpool-c at 0.25: C1 = 24, C2 = 48)")
+          .flag("--width", "W").param("width", "width").bounds(limits::kMinWidth, limits::kMaxWidth)
+          .apply([](Draft& d, const Setting& s, const std::string& name, const std::string& text) {
+            return store(d.spec.run.width, number(s, name, text));
           }),
       Def("epochs", kEvery, T::integer, "10", "epochs to train; 0 only evaluates, the page trains at least 1")
           .flag("--epochs", "N").param("epochs", "epochs").bounds(0, limits::kMaxEpochs).param_lo(1)
@@ -413,6 +430,11 @@ Result<GridSpec> finish(Draft& d) {
   for (const Sweep& sweep : o.sweeps)
     if (sweep.momentum > 0 && sweep.optimizer != OptimizerKind::sgd) return Error{"--momentum applies to --optimizer sgd only"};
   o.run.diagnostics = !o.diagnostics.empty();
+  for (ModelKind kind : o.models) {  // the net at this width, for each kind: within the bounds (limits.hpp)?
+    RunConfig c = o.run;
+    c.model = kind;
+    if (auto m = run_model_spec(c, WnInit::none); !m) return Error{m.message()};
+  }
   if (!o.save_weights.empty()) {  // one file per run: the placeholders must tell the runs apart
     std::unordered_set<std::string> paths;
     for (const RunConfig& c : expand_grid(o, 1))

@@ -1,10 +1,23 @@
 #include "run.hpp"
 
+#include "../architecture.hpp"
 #include "../io/weights.hpp"
 
 namespace wn {
 
 const char* optimizer_name(OptimizerKind kind) { return kind == OptimizerKind::adam ? "adam" : "sgd"; }
+
+Result<ModelSpec> run_model_spec(const RunConfig& c, WnInit init) {
+  auto arch = parse_architecture(c.arch);
+  if (!arch) return Error{arch.message()};
+  return architecture_model(arch.value(), c.width, c.model, init);
+}
+
+Result<std::unique_ptr<Model>> build_run_model(const RunConfig& c, WnInit init) {
+  auto spec = run_model_spec(c, init);
+  if (!spec) return Error{spec.message()};
+  return Model::build(spec.value(), c.seed);
+}
 
 namespace {
 TrainerOptions trainer_options(const RunConfig& c) { return {c.batch_size, c.threads}; }
@@ -13,7 +26,7 @@ TrainerOptions trainer_options(const RunConfig& c) { return {c.batch_size, c.thr
 Result<std::unique_ptr<Run>> Run::create(const RunConfig& c, const ImageSource& train, const ImageSource& test) {
   // Saved weights replace the drawn ones, and a data init would overwrite their g and bias:
   // such a model is built with init 'none', which has none.
-  auto model = Model::build(lenet(c.model, c.initial_weights ? WnInit::none : c.wn_init), c.seed);
+  auto model = build_run_model(c, c.initial_weights ? WnInit::none : c.wn_init);
   if (!model) return Error{model.message()};
   if (c.initial_weights) {
     Status s = restore(*model.value(), c.initial_weights->data(), c.initial_weights->size());
@@ -44,7 +57,7 @@ std::vector<std::string> run_warnings(const RunConfig& c, int train_images) {
 }
 
 std::size_t Run::memory_bytes(const RunConfig& c) {
-  auto model = Model::build(lenet(c.model, c.wn_init), c.seed);
+  auto model = build_run_model(c, c.wn_init);
   return model ? Trainer::memory_bytes(*model.value(), trainer_options(c)) : 0;
 }
 

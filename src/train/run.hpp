@@ -18,6 +18,8 @@ enum class OptimizerKind { adam, sgd };
 const char* optimizer_name(OptimizerKind kind);
 
 struct RunConfig {
+  std::string arch = "lenet";  // a preset or a spec (architecture.hpp)
+  float width = 1;             // multiplies the hidden layers' filters and units
   ModelKind model = ModelKind::regular;
   WnInit wn_init = WnInit::tfa;
   OptimizerKind optimizer = OptimizerKind::adam;
@@ -35,6 +37,11 @@ struct RunConfig {
   // drawing them; no data init then.
   std::shared_ptr<const std::vector<float>> initial_weights;
 };
+
+// The model c describes: its architecture at its width, as its kind, with weight norm's init.
+Result<ModelSpec> run_model_spec(const RunConfig& c, WnInit init);
+// That model, its weights drawn from c.seed.
+Result<std::unique_ptr<Model>> build_run_model(const RunConfig& c, WnInit init);
 
 // Weight norm's data init estimates each unit's mean and variance on its init batch; a Dense
 // unit has only one value per image, so below this many images the estimates (and the scale

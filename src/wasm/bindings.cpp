@@ -14,6 +14,7 @@
 #include <new>
 #include <string>
 
+#include "architecture.hpp"
 #include "config/catalog.hpp"
 #include "config/settings.hpp"
 #include "data/cifar.hpp"
@@ -261,6 +262,29 @@ EMSCRIPTEN_KEEPALIVE int wn_run_param_count(RunHandle* h) { return int(h->snapsh
 
 EMSCRIPTEN_KEEPALIVE void wn_run_destroy(RunHandle* h) { delete h; }
 
+// Whether the settings table takes a run configuration (JSON, any subset of its keys): WN_OK, or
+// WN_ERROR and the reason in wn_last_error. The page checks free-text settings (an architecture)
+// with it before it starts anything (web/params.js).
+EMSCRIPTEN_KEEPALIVE int wn_run_check(const char* json) {
+  auto config = settings::parse_run_json(json);
+  return config ? WN_OK : fail(config.message());
+}
+
+// What the model a run configuration describes costs, before anything trains: the form shows it
+// (web/controls.js). config: run JSON ({"arch": "convpool-c", "width": 0.25, "model": "batchnorm"});
+// {"params", "state", "train_flops"} per image, or null and the reason in wn_last_error.
+EMSCRIPTEN_KEEPALIVE const char* wn_model_cost(const char* json) {
+  static std::string text;
+  auto config = settings::parse_run_json(json);
+  if (!config) return fail(config.message()), nullptr;
+  auto cost = architecture_cost(config->arch, config->width, config->model);
+  if (!cost) return fail(cost.message()), nullptr;
+  json::Writer w;
+  w.begin_object().key("params").value(std::uint64_t(cost->params)).key("state").value(std::uint64_t(cost->state));
+  text = w.key("train_flops").value(cost->train_flops).end().str();
+  return text.c_str();
+}
+
 // ---- Models on their own: predictions, weight files.
 
 // config: JSON of the model's settings, {"model": "weightnorm", "wn_init": "tfa", "seed": 0}, checked
@@ -269,7 +293,7 @@ EMSCRIPTEN_KEEPALIVE ModelHandle* wn_model_create(const char* json) {
   auto config = settings::parse_run_json(json);
   if (!config) return fail(config.message()), nullptr;
   auto h = std::make_unique<ModelHandle>();
-  auto model = Model::build(lenet(config->model, config->wn_init), config->seed);
+  auto model = build_run_model(config.value(), config->wn_init);
   if (!model) return fail(model.message()), nullptr;
   h->model = std::move(model.value());
   return h.release();

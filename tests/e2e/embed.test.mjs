@@ -43,13 +43,15 @@ test('asking the single-threaded build for 2 threads trains on 1, and says singl
 
 test('bad parameters: an error event, the message in the frame, nothing trains', async (t) => {
   for (const [query, message] of [
-    ['models=x&autostart=1', /models=x: unknown entry x \(known: regular, weightnorm, wn-mobn\)/],
+    ['models=x&autostart=1', /models=x: unknown entry x \(known: regular, weightnorm, wn-mobn, batchnorm\)/],
     ['models=regular,regular&autostart=1', /models=regular,regular: lists regular twice/],
     ['batch=1.5&autostart=1', /batch=1\.5: must be a whole number from 1 to 1024/],
     ['wninit=xavier&autostart=1', /wninit=xavier: unknown entry xavier \(known: tfa, paper, none\)/],
     ['experiment=nope&autostart=1', /experiment=nope: must be one of tutorial, sgd, high-lr, breaking, init, mobn, lr-sweep/],
     ['momentum=0.9&autostart=1', /momentum applies to optimizer=sgd only/],
     ['seed=2147483646&seeds=3&autostart=1', /seeds 2147483646…2147483648 go past the largest seed, 2147483647/],
+    ['arch=c8k3s-p64-d10&autostart=1', /arch=c8k3s-p64-d10: .*a pool size must be from 1 to 32/],
+    ['width=9&autostart=1', /width=9: must be a number from 0\.0104\d* to 4/],
   ]) {
     const { page, context, events: all } = await embedRun(t, browser, server, query, { timeout: 60000 });
     const events = all.filter((e) => e.type !== 'resize');
@@ -80,7 +82,8 @@ const v = (spec) => spec.variants.map((x) => `${x.model}/${x.wnInit}`);
 test('experiment presets fill the runs; explicit parameters override them as wn-train --experiment does', async (t) => {
   const sgd = await announced(t, 'experiment=sgd');
   assert.deepEqual(sgd, { experiment: 'sgd', variants: [{ model: 'regular', wnInit: 'tfa' }, { model: 'weightnorm', wnInit: 'tfa' }],
-    seeds: [1, 2, 3], sweeps: [{ optimizer: 'sgd', momentum: 0, lrs: [0.01] }], epochs: 1, batchSize: 32, trainSamples: 20000, testSamples: 2000 });
+    seeds: [1, 2, 3], sweeps: [{ optimizer: 'sgd', momentum: 0, lrs: [0.01] }], arch: 'lenet', width: 1, epochs: 1, batchSize: 32,
+    trainSamples: 20000, testSamples: 2000 });
   const sweep = await announced(t, 'experiment=lr-sweep');
   assert.deepEqual(sweep.sweeps.map((s) => [s.optimizer, s.lrs.length]), [['adam', 5], ['sgd', 5]]);
   // An optimiser parameter makes one sweep: the first sweep's, changed where it says.

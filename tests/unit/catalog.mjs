@@ -8,7 +8,11 @@ export const wnTrain = process.env.WN_TRAIN ?? fileURLToPath(new URL('../../buil
 
 export function loadCatalog() {
   if (!existsSync(wnTrain)) throw new Error(`${wnTrain} is missing: build it first (bash scripts/build.sh native)`);
-  return JSON.parse(execFileSync(wnTrain, ['--catalog'], { encoding: 'utf8' }));
+  const catalog = JSON.parse(execFileSync(wnTrain, ['--catalog'], { encoding: 'utf8' }));
+  // The page asks the module's settings table about free text (web/wasm.js); here wn-train's table.
+  const flagOf = (key) => catalog.settings.find((s) => s.key === key).flag;
+  catalog.checkText = (key, text) => { const r = cliAccepts([flagOf(key), text]); return r.ok ? null : r.message; };
+  return catalog;
 }
 
 // Whether wn-train takes these flags: it parses them all before --help answers.

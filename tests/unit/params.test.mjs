@@ -28,7 +28,7 @@ test('good values parse to numbers and lists; bad ones are errors naming the par
   assert.deepEqual(values, { epochs: 3, lr: [0.001, 0.01], models: ['regular', 'wn-mobn'], momentum: 0.9, seed: 7, build: 'st' });
   const bad = parse('epochs=0&batch=1025&lr=1e-3,1e-3&models=regular,nope&momentum=1&optimizer=rmsprop').errors;
   assert.deepEqual(bad, [
-    'models=regular,nope: unknown entry nope (known: regular, weightnorm, wn-mobn)',
+    'models=regular,nope: unknown entry nope (known: regular, weightnorm, wn-mobn, batchnorm)',
     'epochs=0: must be a whole number from 1 to 1000',
     'batch=1025: must be a whole number from 1 to 1024',
     'lr=1e-3,1e-3: a value is listed twice',
