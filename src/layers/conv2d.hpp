@@ -3,7 +3,7 @@
 // The kernels (kernels/direct.hpp) read each output pixel's receptive field where it lies
 // in the NHWC input and vectorise over output channels: no im2col matrix. A padding layer
 // copies its input once into a zero-padded NHWC buffer first.
-// kernels/reference.hpp holds the direct loops this is tested against.
+// tests/reference.hpp holds the direct loops this is tested against.
 #include <vector>
 
 #include "../kernels/direct.hpp"
