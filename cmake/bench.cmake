@@ -27,6 +27,8 @@ endfunction()
 
 # wn-bench: where a training step's time goes, per layer and per step (npm run bench).
 wn_bench(wn-bench bench/bench.cpp)
+# wn-conv-bench: ConvPool-CNN-C's convolutions, forward + dx + dW per layer (npm run bench, bench.mjs --conv).
+wn_bench(wn-conv-bench bench/conv_bench.cpp)
 
 # wn-simd-bench: simd.hpp's vector types against xsimd 8.1 on the kernels' loops, the measurement behind
 # docs/design.md's "xsimd is not used" (run by hand). Built where Debian's libxsimd-dev is installed.
