@@ -55,7 +55,7 @@ double now_ms() {
 }
 
 struct Timing {
-  double fwd_ms, bwd_ms;
+  double fwd_ms, bwd_ms, dw_ms;  // dw_ms: backward without dx, so dx's share is bwd_ms − dw_ms
 };
 
 // The best of `reps` timed runs (after 3 untimed), forward and backward timed apart.
@@ -80,28 +80,31 @@ Timing time_layer(const ConvShape& s, int batch, ThreadPool& pool, int reps) {
       if (a < b) conv.forward(params.data(), x.data() + a * in, y.data() + a * out, b - a, scratch[t].data());
     });
   };
-  auto backward = [&] {
+  auto backward = [&](bool with_dx) {
     pool.run([&](int t) {
       const auto [a, b] = range(t);
       std::fill(grads[t].begin(), grads[t].end(), 0.0f);
       if (a < b)
         conv.backward(params.data(), x.data() + a * in, y.data() + a * out, dy.data() + a * out,
-                      s.dx ? dx.data() + a * in : nullptr, grads[t].data(), b - a, scratch[t].data());
+                      with_dx ? dx.data() + a * in : nullptr, grads[t].data(), b - a, scratch[t].data());
     });
     std::fill(grad.begin(), grad.end(), 0.0f);  // summed in thread order, as the trainer does
     for (int t = 0; t < T; ++t)
       for (std::size_t i = 0; i < grad.size(); ++i) grad[i] += grads[t][i];
   };
-  for (int i = 0; i < 3; ++i) forward(), backward();
-  Timing best{1e30, 1e30};
+  for (int i = 0; i < 3; ++i) forward(), backward(s.dx);
+  Timing best{1e30, 1e30, 1e30};
   for (int r = 0; r < reps; ++r) {
     const double t0 = now_ms();
     forward();
     const double t1 = now_ms();
-    backward();
+    backward(s.dx);
     const double t2 = now_ms();
+    backward(false);
+    const double t3 = now_ms();
     best.fwd_ms = std::min(best.fwd_ms, t1 - t0);
     best.bwd_ms = std::min(best.bwd_ms, t2 - t1);
+    best.dw_ms = std::min(best.dw_ms, t3 - t2);
   }
   return best;
 }
@@ -134,7 +137,8 @@ int main(int argc, char** argv) {
   ThreadPool pool(threads);
   std::printf("wn-conv-bench: SIMD %s, %d lanes, %d thread(s), batch %d, ConvPool-CNN-C width %g, best of %d%s\n",
               simd::name(), simd::kLanes, threads, batch, width, reps, cpu_time ? ", CPU time" : "");
-  std::printf("  %-8s %-22s %9s %9s %12s %8s\n", "layer", "shape", "fwd ms", "bwd ms", "samples/s", "GFLOP/s");
+  std::printf("  %-8s %-22s %9s %9s %9s %12s %8s\n", "layer", "shape", "fwd ms", "bwd ms", "(dW ms)", "samples/s",
+              "GFLOP/s");
   double total_ms = 0, total_flop = 0;
   for (const ConvShape& s : convpool_c(width)) {
     const Timing t = time_layer(s, batch, pool, reps);
@@ -144,11 +148,11 @@ int main(int argc, char** argv) {
     char shape[64];
     std::snprintf(shape, sizeof shape, "%dx%dx%d->%d k%d %s", s.size, s.size, s.cin, s.cout, s.k,
                   s.padding == Padding::same ? "same" : "valid");
-    std::printf("  %-8s %-22s %9.3f %9.3f %12.0f %8.1f\n", s.name, shape, t.fwd_ms, t.bwd_ms, batch * 1000 / ms,
-                flop / ms / 1e6);
+    std::printf("  %-8s %-22s %9.3f %9.3f %9.3f %12.0f %8.1f\n", s.name, shape, t.fwd_ms, t.bwd_ms, t.dw_ms,
+                batch * 1000 / ms, flop / ms / 1e6);
     total_ms += s.count * ms, total_flop += s.count * flop;
   }
-  std::printf("  %-8s %-22s %9s %9s %12.0f %8.1f\n", "stack", "all 9 convolutions", "", "", batch * 1000 / total_ms,
+  std::printf("  %-8s %-22s %9s %9s %9s %12.0f %8.1f\n", "stack", "all 9 convolutions", "", "", "", batch * 1000 / total_ms,
               total_flop / total_ms / 1e6);
   return 0;
 }
