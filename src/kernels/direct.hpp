@@ -43,14 +43,13 @@ struct PixelRows {
   std::size_t row(int r) const {
     return std::size_t(r / rows_per_image) * image_floats + pixel_offset[r % rows_per_image];
   }
-  // f(row(r)) for r0 ≤ r < r1, in order, without a division per row.
+  // f(row(r)) for r0 ≤ r < r1, in order, without a division per row. Two nested loops: a wrap test per
+  // row instead made LeNet's conv1 kernel gradient 25 % slower in V8.
   template <class F>
   void for_each_row(int r0, int r1, F&& f) const {
-    std::size_t image = std::size_t(r0 / rows_per_image) * image_floats;
-    for (int r = r0, p = r0 % rows_per_image; r < r1; ++r) {
-      f(image + pixel_offset[p]);
-      if (++p == rows_per_image) p = 0, image += image_floats;
-    }
+    int r = r0, p = r0 % rows_per_image;
+    for (std::size_t image = std::size_t(r0 / rows_per_image) * image_floats; r < r1; image += image_floats, p = 0)
+      for (; p < rows_per_image && r < r1; ++p, ++r) f(image + pixel_offset[p]);
   }
 };
 
