@@ -41,31 +41,3 @@ endfunction()
 
 wn_wasm_module(wn-trainer-mt ON)
 wn_wasm_module(wn-trainer-st OFF)
-
-# The native benchmark, compiled to WebAssembly for node: per-layer times as V8 runs them.
-add_executable(wn-bench-wasm ${WN_CORE_SOURCES} src/cli/bench.cpp)
-target_include_directories(wn-bench-wasm PRIVATE src)
-target_compile_options(wn-bench-wasm PRIVATE -O3 -msimd128 ${WN_WARNINGS})
-target_compile_definitions(wn-bench-wasm PRIVATE ${WN_WASM_DEFINES})
-target_link_options(wn-bench-wasm PRIVATE ${WN_WASM_LINK_OPT} -msimd128 -sENVIRONMENT=node -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=${WN_WASM_MAX_MEMORY})
-set_target_properties(wn-bench-wasm PROPERTIES SUFFIX ".cjs")
-
-# wn-simd-bench (src/cli/simd_bench.cpp) for node: simd.hpp's vector types against xsimd 8.1, which has no
-# WebAssembly architecture. Its SSE code compiles through Emscripten's SSE→simd128 headers: -msse4.2 (emcc
-# requires -msimd128 with it) only defines __SSE__ … __SSE4_2__ and puts those headers on the include path, so
-# xsimd picks its sse4_2 arch (sse2 is measured too) and the rest compiles as in the other targets. (-mavx
-# does not compile: Emscripten 3.1.6 has no 256-bit types.) Debian's headers lie outside Emscripten's sysroot
-# and search paths: looked for in the host's include folders (cmake/header_links.cmake).
-# --profiling-funcs keeps the function names, for reading the kernels' code (llvm-objdump -d), and changes
-# no code.
-find_path(WN_HAVE_XSIMD xsimd/xsimd.hpp PATHS /usr/include /usr/local/include NO_CMAKE_FIND_ROOT_PATH)
-if(WN_HAVE_XSIMD)
-  add_executable(wn-simd-bench-wasm src/kernels/direct.cpp src/cli/simd_bench.cpp)
-  target_include_directories(wn-simd-bench-wasm PRIVATE src)
-  wn_header_links(wn-simd-bench-wasm xsimd)
-  target_compile_options(wn-simd-bench-wasm PRIVATE -O3 -msimd128 -msse4.2 ${WN_WARNINGS})
-  target_compile_definitions(wn-simd-bench-wasm PRIVATE ${WN_WASM_DEFINES})
-  target_link_options(wn-simd-bench-wasm PRIVATE ${WN_WASM_LINK_OPT} -msimd128 --profiling-funcs -sENVIRONMENT=node
-    -sALLOW_MEMORY_GROWTH=1)
-  set_target_properties(wn-simd-bench-wasm PROPERTIES SUFFIX ".cjs")
-endif()

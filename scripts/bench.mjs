@@ -2,7 +2,8 @@
 // npm run bench: where the time goes and how fast an epoch is, natively, in WebAssembly
 // under node, and in headless Chromium (the real page), each also as a ratio to PyTorch training the
 // same nets on this machine (when /usr/bin/python3 has torch). Prints figures; asserts nothing.
-//   node scripts/bench.mjs [--quick]     (--quick: fewer steps, 5,000-image browser epochs)
+//   node scripts/bench.mjs [--quick] [--conv]   (--quick: fewer steps, 5,000-image browser epochs;
+//   --conv: only ConvPool-CNN-C's convolutions, natively, in node and in PyTorch, with their ratios)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { embedRun, launch, openPage, rendererPssMB, startServer, startTraining, waitForData } from '../tests/e2e/helpers.mjs';
@@ -10,6 +11,7 @@ import { webkitBench } from './bench-webkit.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.argv.includes('--quick');
+const convOnly = process.argv.includes('--conv');
 const train = quick ? 5000 : 10000;
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 
@@ -22,6 +24,35 @@ function stepRates(output, threads) {
   return rates;
 }
 
+// The benchmarks are developer tools that the product build leaves out: build them (incremental).
+execFileSync('bash', ['scripts/build.sh', 'bench'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+
+// ConvPool-CNN-C's convolutions (issue 20), forward + dx + dW per distinct layer shape and for the stack of
+// nine: wn-conv-bench natively on 2 threads and in node on 1, bench/conv_bench_torch.py on 2, same run.
+const python = '/usr/bin/python3';
+const haveTorch = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+{
+  const reps = quick ? '5' : '10';
+  // samples/s per layer name from wn-conv-bench's table (the torch script prints the same table).
+  const convRates = (output) => Object.fromEntries([...output.matchAll(/^ {2}(conv[\w-]+|stack) .*? (\d+) +[\d.]+$/gm)].map(([, l, sps]) => [l, Number(sps)]));
+  console.log('== ConvPool-CNN-C width 0.25, convolutions only (build/wn-conv-bench) ==');
+  const cNative = run('build/wn-conv-bench', ['--threads', '2', '--reps', reps]);
+  console.log(cNative);
+  const cNode = run(process.execPath, ['--no-experimental-fetch', '--no-liftoff', 'build-wasm/wn-conv-bench-wasm.cjs', '--threads', '1', '--reps', reps]);
+  console.log(cNode);
+  if (haveTorch) {
+    const cTorch = run(python, ['bench/conv_bench_torch.py', '--threads', '2', '--reps', reps]);
+    console.log(cTorch);
+    const [n, w, t] = [cNative, cNode, cTorch].map(convRates);
+    console.log('  as ratios to PyTorch (2 threads), samples/s ours ÷ PyTorch\'s:');
+    console.log(`  ${'layer'.padEnd(9)} ${'native, 2 threads'.padStart(18)} ${'node, 1 thread'.padStart(15)}`);
+    for (const l of Object.keys(t))
+      console.log(`  ${l.padEnd(9)} ${(n[l] / t[l]).toFixed(2).padStart(17)}× ${(w[l] / t[l]).toFixed(2).padStart(14)}×`);
+    console.log('');
+  }
+}
+if (convOnly) process.exit(0);
+
 console.log('== native (build/wn-bench) ==');
 const native = run('build/wn-bench', ['--steps', quick ? '100' : '300']);
 console.log(native);
@@ -32,9 +63,8 @@ console.log(node);
 
 // The yardstick: the same nets in PyTorch (tests/golden/torch_nets.py), 2 threads, timed as wn-bench times ours.
 console.log('== PyTorch, the same nets (tests/golden/bench_torch.py) ==');
-const python = '/usr/bin/python3';
 let torch = null;
-if (spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) {
+if (haveTorch) {
   const output = run(python, ['tests/golden/bench_torch.py', '--threads', '2', '--steps', quick ? '100' : '300']);
   console.log(output);
   torch = stepRates(output, 2);

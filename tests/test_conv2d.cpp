@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "gradcheck.hpp"
-#include "kernels/reference.hpp"
+#include "reference.hpp"
 #include "layers/conv2d.hpp"
 
 using namespace wn;

@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "gradcheck.hpp"
-#include "kernels/reference.hpp"
+#include "reference.hpp"
 #include "layers/dense.hpp"
 #include "layers/mean_only_bn.hpp"
 #include "optim/optimizer.hpp"

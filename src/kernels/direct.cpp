@@ -53,9 +53,10 @@ inline void forward_tile(const PixelRows& g, const float* const (&a)[R], const f
 
 // acc[kk][v] = Σ_r A(r, k0+kk)·D[r][v·kLanes …]: KT taps × V channel vectors over every pixel.
 template <int KT, int V>
-inline void kernel_grad_tile(const PixelRows& g, const float* A, int M, const std::size_t (&tap)[KT], const float* D,
-                             int ldd, vfloat (&acc)[KT][V]) {  // ldd: D's row stride
-  g.for_each_row(M, [&](std::size_t row) {
+inline void kernel_grad_tile(const PixelRows& g, const float* A, int r0, int r1, const std::size_t (&tap)[KT],
+                             const float* D, int ldd, vfloat (&acc)[KT][V]) {  // ldd: D's row stride
+  D += std::size_t(r0) * ldd;
+  g.for_each_row(r0, r1, [&](std::size_t row) {
     const float* a = A + row;
     vfloat d[V];
     for (int v = 0; v < V; ++v) d[v] = load(D + v * kLanes);
@@ -123,20 +124,21 @@ void direct_output_grad(const float* dy, const float* y, bool relu, int M, int N
   }
 }
 
-void direct_kernel_grad(const PixelRows& g, const float* A, int M, const float* D, int N, float* dW) {
-  const int ldw = vec_stride(N);
-  for_each_tile(g.taps(), ldw / kLanes, [&](auto taps, auto vecs, int k0, int j0) {
-    constexpr int KT = decltype(taps)::value, V = decltype(vecs)::value;
-    std::size_t tap[KT];
-    for (int kk = 0; kk < KT; ++kk) tap[kk] = g.tap(k0 + kk);
-    vfloat acc[KT][V] = {};
-    kernel_grad_tile<KT, V>(g, A, M, tap, D + j0, N, acc);
-    for (int kk = 0; kk < KT; ++kk)
-      for (int v = 0; v < V; ++v) {
-        float* w = dW + std::size_t(k0 + kk) * ldw + j0 + v * kLanes;
-        store(w, load(w) + acc[kk][v]);
-      }
-  });
+void direct_kernel_grad(const PixelRows& g, const float* A, int M, const float* D, int N, float* dW, int row_block) {
+  const int ldw = vec_stride(N), block = row_block > 0 ? row_block : M;
+  for (int r0 = 0; r0 < M; r0 += block)
+    for_each_tile(g.taps(), ldw / kLanes, [&](auto taps, auto vecs, int k0, int j0) {
+      constexpr int KT = decltype(taps)::value, V = decltype(vecs)::value;
+      std::size_t tap[KT];
+      for (int kk = 0; kk < KT; ++kk) tap[kk] = g.tap(k0 + kk);
+      vfloat acc[KT][V] = {};
+      kernel_grad_tile<KT, V>(g, A, r0, std::min(M, r0 + block), tap, D + j0, N, acc);
+      for (int kk = 0; kk < KT; ++kk)
+        for (int v = 0; v < V; ++v) {
+          float* w = dW + std::size_t(k0 + kk) * ldw + j0 + v * kLanes;
+          store(w, load(w) + acc[kk][v]);
+        }
+    });
 }
 
 void direct_input_grad(const float* D, int M, int N, const float* Wt, const PixelRows& g, float* dA) {

@@ -4,7 +4,7 @@
 // The kernels (kernels/direct.hpp) read each output pixel's receptive field where it lies
 // in the NHWC input and vectorise over output channels: no im2col matrix. A padding layer
 // copies its input once into a zero-padded NHWC buffer first.
-// kernels/reference.hpp holds the direct loops this is tested against.
+// tests/reference.hpp holds the direct loops this is tested against.
 #include <vector>
 
 #include "../kernels/direct.hpp"
@@ -84,6 +84,14 @@ class Conv2D : public Layer {
   int kh_, kw_, pad_top_ = 0, pad_left_ = 0;
   int padded_h_, padded_w_;        // the input plus its zero padding
   std::vector<int> pixel_offset_;  // per output pixel: its receptive field in a padded image
+  // Wide stride-1 layers compute dx as a convolution of the padded output gradient with the flipped
+  // kernel (conv2d.cpp): per input pixel, its receptive field in that padded gradient image.
+  bool flipped_dx() const { return in_.c >= 8 && cfg_.stride == 1; }
+  int dpad_h() const { return out_.h + 2 * (kh_ - 1); }
+  int dpad_w() const { return out_.w + 2 * (kw_ - 1); }
+  kernels::PixelRows dx_pixels() const;
+  void input_grad_flipped(const float* kernel, const float* D, float* dx, int n, float* scratch) const;
+  std::vector<int> dx_offset_;
 };
 
 }  // namespace wn

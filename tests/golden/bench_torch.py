@@ -1,4 +1,4 @@
-"""Training steps of both nets in PyTorch, timed the way wn-bench times ours (src/cli/bench.cpp): batch 32,
+"""Training steps of both nets in PyTorch, timed the way wn-bench times ours (bench/bench.cpp): batch 32,
 Adam, 64 batches of random pixels taken in turn and staged as x/255 inside the step, 20 warm-up steps (the
 weight-norm net's data init first), the best of 3 runs of N steps. scripts/bench.mjs runs it and reads the
 lines, which have wn-bench's format.

@@ -4,7 +4,7 @@
 // standalone program, run by hand, natively and in node (wn-simd-bench-wasm):
 //   node --no-experimental-fetch --no-liftoff build-wasm/wn-simd-bench-wasm.cjs
 // xsimd 8.1 has no WebAssembly architecture. In the WASM build its SSE code compiles through
-// Emscripten's SSE→simd128 headers (-msimd128 -msse4.2, see cmake/wasm.cmake), so both its SSE4.2
+// Emscripten's SSE→simd128 headers (-msimd128 -msse4.2, see cmake/bench.cmake), so both its SSE4.2
 // and SSE2 back ends are measured there; natively it is AVX2+FMA, the 8 lanes our kernels use.
 //
 // Each loop is written twice, (a) with simd.hpp, as the trainer writes it, and (b) with xsimd

@@ -1,11 +1,11 @@
 #pragma once
-// Plain loops for convolution: the oracle the fast kernels (direct.hpp) are tested
-// against (tests/test_conv2d.cpp). Written for reading, not speed.
+// Plain loops for convolution: the oracle the fast kernels (src/kernels/direct.hpp) are tested
+// against (test_conv2d.cpp). Written for reading, not speed.
 //   x  [n][H][W][C]        kernel [kh][kw][C][F]      y [n][OH][OW][F]
 #include <algorithm>
 #include <vector>
 
-#include "../tensor.hpp"
+#include "tensor.hpp"
 
 namespace wn::reference {
 
