@@ -113,3 +113,14 @@ TEST_CASE("--help and the catalog list every setting of the table") {
   CHECK(parse({"--catalog"})->catalog);
   CHECK(parse({"--catalog=1"}).message() == "--catalog takes no value");
 }
+
+TEST_CASE("check_setting: one setting's text, as its flag takes it; the page asks it about free text") {
+  using settings::check_setting;
+  CHECK(check_setting("arch", "convpool-c"));
+  CHECK(check_setting("arch", "lrelu-c8k3s-p2-gap-d10"));
+  CHECK(check_setting("arch", "c8k3s-p64-d10").message() == "arch: 'p64': a pool size must be from 1 to 32");
+  CHECK_FALSE(check_setting("arch", ""));
+  CHECK_FALSE(check_setting("width", "9"));
+  CHECK(check_setting("width", "0.25"));
+  CHECK(check_setting("nope", "1").message() == "unknown setting 'nope'");
+}

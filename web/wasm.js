@@ -69,10 +69,11 @@
     free(p) { this.mod._free(p); }
     // Whether the settings table takes text for the run setting key: null, or the reason.
     checkSetting(key, text) {
-      const p = this.string(JSON.stringify({ [key]: text }));
+      const k = this.string(key), p = this.string(text);
       try {
-        return this.mod._wn_run_check(p) === WN_OK ? null : this.lastError();
+        return this.mod._wn_setting_check(k, p) === WN_OK ? null : this.lastError();
       } finally {
+        this.free(k);
         this.free(p);
       }
     }

@@ -642,6 +642,13 @@ Result<GridSpec> parse_args(int argc, const char* const* argv) {
   return finish(d);
 }
 
+Status check_setting(const std::string& key, const std::string& text) {
+  const Setting* s = find_key(key);
+  if (!s || !s->apply) return Error{"unknown setting '" + key + "'"};
+  Draft d;
+  return s->apply(d, *s, key, text);
+}
+
 Result<RunConfig> parse_run_json(const std::string& text) {
   auto object = read_object(text);
   if (!object) return Error{object.message()};

@@ -107,6 +107,9 @@ Result<GridSpec> parse_args(int argc, const char* const* argv);
 // of the kRunJson settings (as the history's run records and shared settings name them), each a
 // number or a string; checked by the same parsers as the flags. Exactly one grid cell.
 Result<RunConfig> parse_run_json(const std::string& text);
+// Whether one setting (by key) takes this text, as its flag and run-JSON key do; the page asks it
+// about free text, whose grammar the catalog cannot carry (an architecture spec).
+Status check_setting(const std::string& key, const std::string& text);
 std::vector<RunConfig> expand_grid(const GridSpec& spec, int threads);
 // The --save-weights file of a run: the template with its placeholders filled in.
 std::string weights_path(const std::string& pattern, const RunConfig& c);

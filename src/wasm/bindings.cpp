@@ -262,12 +262,11 @@ EMSCRIPTEN_KEEPALIVE int wn_run_param_count(RunHandle* h) { return int(h->snapsh
 
 EMSCRIPTEN_KEEPALIVE void wn_run_destroy(RunHandle* h) { delete h; }
 
-// Whether the settings table takes a run configuration (JSON, any subset of its keys): WN_OK, or
-// WN_ERROR and the reason in wn_last_error. The page checks free-text settings (an architecture)
-// with it before it starts anything (web/params.js).
-EMSCRIPTEN_KEEPALIVE int wn_run_check(const char* json) {
-  auto config = settings::parse_run_json(json);
-  return config ? WN_OK : fail(config.message());
+// Whether the settings table takes text for one setting (key): WN_OK, or WN_ERROR and the reason
+// in wn_last_error. The page checks free-text settings (an architecture) with it (web/params.js).
+EMSCRIPTEN_KEEPALIVE int wn_setting_check(const char* key, const char* text) {
+  Status s = settings::check_setting(key, text);
+  return s ? WN_OK : fail(s.message());
 }
 
 // What the model a run configuration describes costs, before anything trains: the form shows it

@@ -18,14 +18,16 @@ before(async () => { server = await startServer(); browser = await launch(); });
 after(async () => { await browser?.close(); await server?.close(); rmSync(scratch, { recursive: true, force: true }); });
 
 // Each model's epoch logs from wn-train (binary under root) and from the page's module, same settings.
-async function both(t, binary, { epochs, train, test: testN, seed, threads }) {
-  const json = join(scratch, `${binary.replace('/', '-')}-${threads}.json`);
-  execFileSync(join(root, binary), ['--data', join(root, 'data/cifar-10-batches-bin'), '--model', 'regular,weightnorm',
+// arch and width: the net (a preset or a spec) and its width, as both front ends take them.
+async function both(t, binary, { epochs, train, test: testN, seed, threads, models = ['regular', 'weightnorm'], arch = 'lenet', width = 1 }) {
+  const json = join(scratch, `${binary.replace('/', '-')}-${threads}-${arch}.json`);
+  execFileSync(join(root, binary), ['--data', join(root, 'data/cifar-10-batches-bin'), '--model', models.join(','),
+    '--arch', arch, '--width', String(width),
     '--epochs', String(epochs), '--train-samples', String(train), '--test-samples', String(testN),
     '--threads', String(threads), '--seed', String(seed), '--json', json, '--quiet']);
   const native = Object.fromEntries(JSON.parse(readFileSync(json, 'utf8')).runs.map((r) => [r.model, r.history]));
-  const run = await embedRun(t, browser, server,
-    `epochs=${epochs}&train=${train}&test=${testN}&seed=${seed}&threads=${threads}&autostart=1`, { runs: 2, timeout: 240000 });
+  const run = await embedRun(t, browser, server, `models=${models}&arch=${arch}&width=${width}` +
+    `&epochs=${epochs}&train=${train}&test=${testN}&seed=${seed}&threads=${threads}&autostart=1`, { runs: models.length, timeout: 240000 });
   assert.deepEqual(run.events.filter((e) => e.type === 'error'), []);
   const wasm = Object.fromEntries(run.events.filter((e) => e.type === 'done').map((e) => [e.model, e.run.history]));
   return { native, wasm };
@@ -43,6 +45,18 @@ for (const threads of [1, 2]) {
     }
   });
 }
+
+// ConvPool-CNN-C's layers take the kernels' wide paths (≥ 8 input channels: blocked dW, dx as a
+// convolution), and batch norm sums its statistics across threads: the same bit for bit too.
+test('ConvPool-CNN-C with batch norm and weight norm: the page equals build-portable bit for bit (threads=2)', async (t) => {
+  const models = ['regular', 'batchnorm', 'weightnorm', 'wn-mobn'];
+  const { native, wasm } = await both(t, 'build-portable/wn-train',
+    { epochs: 1, train: 256, test: 100, seed: 5, threads: 2, models, arch: 'convpool-c', width: 0.125 });
+  for (const m of models) {
+    assert.equal(wasm[m].length, 1, `${m}: one epoch in the page`);
+    assert.deepEqual(wasm[m].map(numbers), native[m].map(numbers), `${m}: page and build-portable/wn-train`);
+  }
+});
 
 test('the CPU-tuned build agrees with the page to rounding on the first 10 steps', async (t) => {
   const { native, wasm } = await both(t, 'build/wn-train', { epochs: 1, train: 320, test: 200, seed: 3, threads: 1 });
