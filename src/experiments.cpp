@@ -59,7 +59,10 @@ const std::vector<Experiment>& experiments() {
        "so that a browser trains it: the plain net, batch norm, weight norm, and weight norm with mean-only batch norm. "
        "Adam lr 1e-3, 2 epochs on 4,000 images. The paper (full width, 200 epochs) reports test errors of 8.43 % plain, "
        "8.05 % batch norm, 8.46 % weight norm and 7.31 % wn-mobn, and that batch norm makes more progress per update "
-       "but costs about 16 % more per update. Compare the curves against steps and the time per step of each model.",
+       "but costs about 16 % more per update. Natively, 5 seeds: wn-mobn 0.366 ± 0.025, weight norm 0.290 ± 0.035, "
+       "plain 0.225 ± 0.029, batch norm 0.144 ± 0.031. Batch norm learns fastest per update (training accuracy 0.358, "
+       "with batch statistics) but evaluates worst: its moving averages (momentum 0.99) lag a net that changes this "
+       "fast, a pitfall weight norm has not. It costs 50 % more per step than the plain net here (79 vs 53 ms).",
        {ModelKind::regular, ModelKind::batchnorm, ModelKind::weightnorm, ModelKind::wn_mobn}, {WnInit::tfa},
        {{adam, 0.0f, {1e-3f}}}, 3, 2, 4000, 1000, 32, "convpool-c", 0.125f},
   };

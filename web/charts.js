@@ -6,9 +6,9 @@
 import { bandsByX, decimate, settings, variantLabel } from './experiment.js';
 import { FrameDraw, changed, setText } from './frames.js';
 
-const COLORS = { regular: '#d62728', 'weightnorm/tfa': '#1f77b4', 'weightnorm/paper': '#2ca02c',
+const COLORS = { regular: '#d62728', batchnorm: '#17becf', 'weightnorm/tfa': '#1f77b4', 'weightnorm/paper': '#2ca02c',
   'weightnorm/none': '#9467bd', 'wn-mobn/tfa': '#ff7f0e', 'wn-mobn/paper': '#8c564b', 'wn-mobn/none': '#e377c2' };
-const FALLBACK = ['#17becf', '#bcbd22', '#7f7f7f'];
+const FALLBACK = ['#bcbd22', '#7f7f7f'];
 
 export function colorOf(variant, i = 0) { return COLORS[variant] ?? FALLBACK[i % FALLBACK.length]; }
 

@@ -1,6 +1,7 @@
 // The experiment form: an experiment preset fills it, every field stays editable, and the form
 // reads back as an experiment spec (web/experiment.js) and as URL parameters with the embed's
 // names (web/params.js), so a link reproduces a run. Bounds and choices come from the catalog.
+import { hasInit, variantsOf } from './experiment.js';
 import { formatSweeps, paramTable, seedRangeError, specFrom } from './params.js';
 
 const $ = (id) => document.getElementById(id);
@@ -82,7 +83,7 @@ export class Controls {
     const preset = this.catalog.experiments.find((e) => e.name === spec.experiment);
     $('experiment-text').textContent = preset?.text ?? 'Your own settings.';
     const models = new Set(spec.variants.map((v) => v.model));
-    const inits = new Set(spec.variants.filter((v) => v.model !== 'regular').map((v) => v.wnInit));
+    const inits = new Set(spec.variants.filter((v) => hasInit(v.model)).map((v) => v.wnInit));
     if (!inits.size) inits.add(spec.variants[0]?.wnInit ?? this.catalog.defaults.wn_init);
     for (const i of document.querySelectorAll('input[name=model]')) i.checked = models.has(i.value);
     for (const i of document.querySelectorAll('input[name=wninit]')) i.checked = inits.has(i.value);
@@ -130,7 +131,7 @@ export class Controls {
     const { lr, momentum } = paramTable(this.catalog);
     const models = checked('model');
     document.querySelector('input[name=model]').setCustomValidity(models.length ? '' : 'Choose at least one model.');
-    const needsInit = models.some((m) => m !== 'regular');
+    const needsInit = models.some(hasInit);
     document.querySelector('input[name=wninit]').setCustomValidity(!needsInit || checked('wninit').length ? '' : 'Choose at least one weight-norm init.');
     const seen = new Set();
     for (const s of this.sweeps()) {
@@ -154,8 +155,7 @@ export class Controls {
     const seed = num('seed');
     return {
       experiment: $('experiment').value || null,
-      variants: checked('model').flatMap((model) => (model === 'regular' ? [{ model, wnInit: inits[0] ?? this.catalog.defaults.wn_init }]
-        : inits.map((wnInit) => ({ model, wnInit })))),
+      variants: variantsOf(checked('model'), inits.length ? inits : [this.catalog.defaults.wn_init]),
       seeds: Array.from({ length: num('seeds') }, (_, i) => seed + i),
       sweeps: this.sweeps().map(({ optimizer, momentum, lrs }) => ({ optimizer, momentum, lrs })),
       arch: $('arch').value.trim(), width: num('width'),

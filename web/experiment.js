@@ -11,11 +11,22 @@ import './protocol.js';
 
 const { msg } = globalThis.WNProtocol;
 
-export function variantKey(model, wnInit) { return model === 'regular' ? model : `${model}/${wnInit}`; }
+// The models without weight norm, which have no weight-norm init: one variant each, whatever the
+// inits (src/model.cpp uses_weight_norm; the catalog's weight_norm_models, tests/unit keep them equal).
+export const PLAIN_MODELS = Object.freeze(['regular', 'batchnorm']);
+export const hasInit = (model) => !PLAIN_MODELS.includes(model);
 
+export function variantKey(model, wnInit) { return hasInit(model) ? `${model}/${wnInit}` : model; }
+
+const NAMES = { weightnorm: 'weight norm', batchnorm: 'batch norm' };
 export function variantLabel(model, wnInit, defaultInit = 'tfa') {
-  const name = model === 'weightnorm' ? 'weight norm' : model;
-  return model === 'regular' || wnInit === defaultInit ? name : `${name} (${wnInit} init)`;
+  const name = NAMES[model] ?? model;
+  return !hasInit(model) || wnInit === defaultInit ? name : `${name} (${wnInit} init)`;
+}
+
+// The variants of models × inits: a plain model once, with the first init (which it ignores).
+export function variantsOf(models, inits) {
+  return models.flatMap((model) => (hasInit(model) ? inits.map((wnInit) => ({ model, wnInit })) : [{ model, wnInit: inits[0] }]));
 }
 
 // An optimiser setting: the optimiser with one learning rate (and its momentum).

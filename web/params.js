@@ -1,3 +1,5 @@
+import { variantsOf } from './experiment.js';
+
 // The URL parameters of the page and of the embed, checked by the rules of the C++ core's settings
 // table, which the catalog carries (paramTable). A bad value is an error to show, never
 // silently clamped or replaced; parameters this table does not know (sw, hooks) are left alone.
@@ -170,7 +172,7 @@ export function specFrom(values, catalog, fallback = {}) {
   const count = values.seeds ?? preset.seeds ?? 1;
   return {
     experiment: values.experiment ?? preset.name ?? null,
-    variants: models.flatMap((model) => (model === 'regular' ? [{ model, wnInit: inits[0] }] : inits.map((wnInit) => ({ model, wnInit })))),
+    variants: variantsOf(models, inits),
     seeds: Array.from({ length: count }, (_, i) => first + i),
     sweeps,
     arch: values.arch ?? preset.arch ?? d.arch,

@@ -61,6 +61,9 @@ std::string catalog_json(const std::string& version) {
   w.end();
   w.key("models").begin_array();
   for (ModelKind p : kModelKinds) w.value(model_kind_name(p));
+  w.end().key("weight_norm_models").begin_array();
+  for (ModelKind p : kModelKinds)
+    if (uses_weight_norm(p)) w.value(model_kind_name(p));
   w.end().key("wn_inits").begin_array();
   for (WnInit i : kWnInits) w.value(wn_init_name(i));
   w.end().key("optimizers").array(settings::find_key("optimizer")->choices());

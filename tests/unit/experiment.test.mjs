@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { bandsByX, decimate, expandJobs, Experiment, MAX_POINTS, settings, variantKey, variantLabel } from '../../web/experiment.js';
+import { bandsByX, decimate, expandJobs, Experiment, MAX_POINTS, PLAIN_MODELS, settings, variantKey, variantLabel, variantsOf } from '../../web/experiment.js';
+import { loadCatalog } from './catalog.mjs';
 
 const spec = {
   experiment: null, variants: [{ model: 'regular', wnInit: 'tfa' }, { model: 'weightnorm', wnInit: 'tfa' }, { model: 'weightnorm', wnInit: 'paper' }],
@@ -58,4 +59,12 @@ test('an experiment follows its runs: epochs, progress bounded at MAX_POINTS, fr
 test('bandsByX: mean, min and max over the series at each x', () => {
   const bands = bandsByX([[{ x: 1, y: 1 }, { x: 2, y: 3 }], [{ x: 1, y: 3 }, { x: 2, y: null }]], (p) => p.y);
   assert.deepEqual(bands, [{ x: 1, mean: 2, min: 1, max: 3, n: 2 }, { x: 2, mean: 3, min: 3, max: 3, n: 1 }]);
+});
+
+test('the models without weight norm are the catalog\'s: one variant each, whatever the inits', () => {
+  const catalog = loadCatalog();
+  assert.deepEqual([...PLAIN_MODELS].sort(), catalog.models.filter((m) => !catalog.weight_norm_models.includes(m)).sort());
+  assert.deepEqual(variantsOf(['regular', 'batchnorm', 'weightnorm'], ['tfa', 'paper']).map((v) => variantKey(v.model, v.wnInit)),
+    ['regular', 'batchnorm', 'weightnorm/tfa', 'weightnorm/paper']);
+  assert.equal(variantLabel('batchnorm', 'paper'), 'batch norm');
 });
