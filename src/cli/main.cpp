@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -234,6 +235,7 @@ int main(int argc, char** argv) {
                                               history_json("wn-train " WN_VERSION, options_json(o, threads, train, test), records));
   };
   catch_interrupts();
+  std::set<std::pair<ModelKind, WnInit>> summarised;  // variants whose summary was printed
   for (std::size_t i = 0; i < grid.size(); ++i) {
     // Give the previous run's freed buffers back: glibc's dynamic mmap threshold moves large
     // blocks onto the heap after the first free, and over a grid the resident size grew without
@@ -247,8 +249,11 @@ int main(int argc, char** argv) {
     Run& run = *created.value();
     if (!o.quiet) {
       if (grid.size() > 1) std::printf("\n%s\n", run_label(grid[i], i, grid.size()).c_str());
-      std::printf("\n%s  softmax: fused into the categorical cross-entropy (the last Dense gives logits)\n%s\n",
-                  run.model().summary().c_str(), run.optimizer().describe().c_str());
+      // Each variant's summary once: a grid's runs of one variant differ only in seed and optimiser.
+      if (summarised.insert({grid[i].model, grid[i].wn_init}).second)
+        std::printf("\n%s  softmax: fused into the categorical cross-entropy (the last Dense gives logits)\n",
+                    run.model().summary().c_str());
+      std::printf("%s\n", run.optimizer().describe().c_str());
     }
     for (const std::string& w : run_warnings(run.config(), train.size())) std::fprintf(stderr, "wn-train: warning: %s\n", w.c_str());
     records.push_back(run_json(run.config(), run.history()));

@@ -110,7 +110,7 @@ std::string summary_text(const std::vector<RunOutcome>& runs) {
         out += format("%-10s evaluated: val_loss %.4f, val_accuracy %.4f\n", variant_label(r.config).c_str(), last.val_loss,
                       last.val_accuracy);
       else
-        out += format("%-10s test accuracy after %d epoch(s): %.4f (%.2f ms/step)\n", variant_label(r.config).c_str(), last.epoch,
+        out += format("%-10s val_accuracy after %d epoch(s): %.4f (%.2f ms/step)\n", variant_label(r.config).c_str(), last.epoch,
                       last.val_accuracy, r.history.ms_per_step);
     }
     return out;
