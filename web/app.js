@@ -151,7 +151,7 @@ function log(job, line) {
 const charts = new Charts($('accuracy-chart'), $('loss-chart'), { ghosts: true });
 const results = new Results();
 const dynamics = new Dynamics();
-const inspect = new Inspect(catalog, () => session.data);
+const inspect = new Inspect(catalog, () => session.data, () => { const { arch, width } = controls.spec(); return { arch, width }; });
 
 // Screen readers hear the run's state change (started, an epoch, done), not every progress report.
 function announce(text) { $('run-status').textContent = text; }

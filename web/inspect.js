@@ -100,8 +100,10 @@ function showError(id, message) {
 
 export class Inspect {
   // data(): the page's loaded data ({train, test}) or null.
-  constructor(catalog, data) {
+  // data(): the loaded data; net(): the architecture weight files are for ({arch, width}, the form's).
+  constructor(catalog, data, net = () => ({})) {
     this.catalog = catalog;
+    this.net = net;
     this.names = catalog.class_names;
     this.data = data;
     this.experiment = null;
@@ -351,13 +353,14 @@ export class Inspect {
     if (!data) return showError('weights-error', `No test images are loaded yet: load the data, then ${file.name} again.`);
     $('weights-status').textContent = `Reading ${file.name}…`;
     try {
-      const { model, params } = await loadWeights(new Uint8Array(await file.arrayBuffer()), this.catalog);
+      const net = this.net();
+      const { model, params } = await loadWeights(new Uint8Array(await file.arrayBuffer()), this.catalog, net);
       const d = this.catalog.defaults;
       const label = `${variantLabel(model, d.wn_init)} from ${file.name}`;
       $('weights-status').textContent = `Evaluating ${label} on ${data.test.count.toLocaleString('en')} test images…`;
       // epochs 0: the fit loop validates once (epoch 0) with the given parameters; the weight-norm
       // init is none, so nothing is drawn or initialised from data.
-      const job = { id: this.loaded.length, model, wnInit: model === 'regular' ? d.wn_init : 'none', seed: 0, lr: d.lr, optimizer: d.optimizer,
+      const job = { ...net, id: this.loaded.length, model, wnInit: model === 'regular' ? d.wn_init : 'none', seed: 0, lr: d.lr, optimizer: d.optimizer,
         momentum: d.momentum, epochs: 0, batchSize: d.batch_size, params, variant: 'loaded', setting: '', label };
       const event = await this.evaluate(job, data);
       const source = { key: `loaded-${job.id}`, label, file: file.name, color: colorOf(`loaded ${job.id}`, job.id), job, event,

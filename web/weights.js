@@ -132,15 +132,16 @@ export async function modelOf(job, params = null) {
   return model;
 }
 
-// Which of the catalog's models a weight file is for: the first that takes it. The file is
-// unzipped once for all of them. A file with just the arrays of one model is that model's, so
-// that model's refusal (a shape, NaN) is the file's, not one among every model's.
-export async function loadWeights(bytes, catalog) {
+// Which of the catalog's models of the architecture net ({arch, width}; the form's) a weight file
+// is for: the first that takes it. The file is unzipped once for all of them. A file with just the
+// arrays of one model is that model's, so that model's refusal (a shape, NaN) is the file's, not
+// one among every model's.
+export async function loadWeights(bytes, catalog, net = {}) {
   const arrays = await unzipArrays(bytes);
   const names = arrays.map((a) => a.name).sort().join('\n');
   const errors = [];
   for (const model of catalog.models) {
-    const m = await modelOf({ model, wnInit: model === 'regular' ? 'tfa' : 'none', seed: 0 });
+    const m = await modelOf({ ...net, model, wnInit: model === 'regular' ? 'tfa' : 'none', seed: 0 });
     try {
       m.load(arrays);
       return { model, params: m.params() };
@@ -151,5 +152,6 @@ export async function loadWeights(bytes, catalog) {
       m.dispose();
     }
   }
-  throw new Error(`the file fits none of the models (${errors.join('; ')})`);
+  const which = net.arch ? ` of ${net.arch}${net.width && net.width !== 1 ? ` at width ${net.width}` : ''}` : '';
+  throw new Error(`the file fits none of the models${which} (${errors.join('; ')})`);
 }

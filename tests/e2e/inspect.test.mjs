@@ -469,3 +469,25 @@ test('with several seeds the panel shows the first seed of each model, and says 
   assert.equal(await page.locator('#filters .filter-row').count(), 2);
   assert.deepEqual(errors, []);
 });
+
+// A weight file of another architecture: the form's architecture says which net it is for. The page
+// evaluates it on the same 100 test images as build-portable/wn-train (WebAssembly's arithmetic) did.
+test('weights of a batch-norm ConvPool-CNN-C load for the form\'s architecture and evaluate as natively', async (t) => {
+  const root = new URL('../../', import.meta.url).pathname;
+  const dir = mkdtempSync(join(tmpdir(), 'wn-arch-weights-'));
+  t.after(() => rm(dir, { recursive: true }));
+  const [npz, json] = [join(dir, 'cp.npz'), join(dir, 'cp.json')];
+  execFileSync(join(root, 'build-portable/wn-train'), ['--data', join(root, 'data/cifar-10-batches-bin'), '--arch', 'convpool-c',
+    '--width', '0.0625', '--model', 'batchnorm', '--epochs', '1', '--train-samples', '256', '--test-samples', '100', '--threads', '1',
+    '--save-weights', npz, '--json', json, '--quiet']);
+  const native = JSON.parse(await readFile(json, 'utf8')).runs[0].history.at(-1).val_accuracy;
+
+  const lenet = await freshPage(t);
+  assert.match(await refused(lenet.page, 'cp.npz', await readFile(npz)), /fits none of the models of lenet/);
+
+  const { page } = await openPage(browser, `${server.url}?hooks&arch=convpool-c&width=0.0625&train=640&test=100`, t);
+  await waitForData(page);
+  await page.setInputFiles('#weights-file', npz);
+  await page.waitForFunction(() => /validation accuracy/.test(document.querySelector('#weights-status').textContent), null, { timeout: 60000 });
+  assert.match(await page.textContent('#weights-status'), new RegExp(`^batch norm from cp\\.npz: validation accuracy ${native.toFixed(4)} on 100 test images`));
+});
