@@ -200,12 +200,15 @@ export class Experiment {
     const out = [];
     for (const s of settings(this.spec))
       for (const v of this.variants()) {
-        const finals = this.runsOf(v.variant, s.key).filter((r) => r.epochs.length).map((r) => r.epochs.at(-1).val_accuracy);
+        const runs = this.runsOf(v.variant, s.key);
+        const finals = runs.filter((r) => r.epochs.length).map((r) => r.epochs.at(-1).val_accuracy);
         if (!finals.length) continue;
+        // A model's cost: the mean time per step of its finished runs (batch norm's extra passes show here).
+        const times = runs.map((r) => r.record?.ms_per_step).filter((t) => t > 0);
         const m = mean(finals);
         const sd = finals.length > 1 ? Math.sqrt(finals.reduce((a, x) => a + (x - m) ** 2, 0) / (finals.length - 1)) : 0;
         out.push({ variant: v.variant, model: v.model, wn_init: v.wnInit, optimizer: s.optimizer, lr: s.lr, runs: finals.length,
-          mean: m, sd, min: Math.min(...finals), max: Math.max(...finals) });
+          mean: m, sd, min: Math.min(...finals), max: Math.max(...finals), ms: times.length ? mean(times) : null });
       }
     return out;
   }

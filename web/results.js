@@ -199,16 +199,20 @@ export class Results {
       ['seeds', (r) => (r.runs === seeds ? String(r.runs) : `${r.runs} of ${seeds}${r.why.length ? ` (${r.why.join(', ')})` : ''}`)],
       ['mean ± sd', (r) => (r.mean == null ? '—' : fmt(r))],
       ['min–max', (r) => (r.mean == null ? '—' : `${fixed(r.min)}–${fixed(r.max)}`)],
+      ['ms/step', (r) => (r.ms == null ? '—' : r.ms.toFixed(1))],
     ];
     const constant = columns.slice(1, 3).filter(([, get]) => new Set(rows.map(get)).size === 1);
     const shown = columns.filter((c) => !constant.includes(c));
     const given = constant.map(([name, get]) => `${name} ${get(rows[0])}`).join(', ');
     $('summary').innerHTML = `<caption>Final validation accuracy over the seeds${given ? ` (${given})` : ''}</caption><thead><tr>` +
-      shown.map(([name]) => `<th scope="col">${name}</th>`).join('') + '</tr></thead>';
+      shown.map(([name]) => `<th scope="col"${name === 'ms/step' ? ' class="cost"' : ''}>${name}</th>`).join('') + '</tr></thead>';
     const body = document.createElement('tbody');
     for (const r of rows) {
       const tr = body.insertRow();
-      for (const [name, get] of shown) Object.assign(tr.insertCell(), { textContent: get(r), className: name === 'seeds' && r.why.length ? 'why' : '' });
+      for (const [name, get] of shown) {
+        const className = name === 'seeds' && r.why.length ? 'why' : name === 'ms/step' ? 'cost' : '';
+        Object.assign(tr.insertCell(), { textContent: get(r), className });
+      }
     }
     $('summary').append(body);
     if (this.sweep) this.drawSweep(rows);

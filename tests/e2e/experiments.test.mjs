@@ -58,7 +58,11 @@ test('a 2-seed SGD experiment: mean curves with min–max bands, k of N, dynamic
   assert.equal(await page.locator('#init-table tbody tr').count(), 5);
   // One optimiser and one rate: said in the caption, not repeated in every row.
   assert.match(await text(page, '#summary caption'), /\(optimiser sgd, lr 0\.01\)$/);
-  assert.match(await page.locator('#summary tbody tr').nth(1).innerText(), /^weight norm\s+2\s+0\.\d{4} ± 0\.\d{4}\s+0\.\d{4}–0\.\d{4}$/);
+  // The last column: the mean time per step of the model's runs, as their records give it.
+  const row = await page.locator('#summary tbody tr').nth(1).innerText();
+  assert.match(row, /^weight norm\s+2\s+0\.\d{4} ± 0\.\d{4}\s+0\.\d{4}–0\.\d{4}\s+\d+\.\d$/);
+  const ms = await page.evaluate(() => globalThis.wnTest.state.experiment.runs.filter((r) => r.job.model === 'weightnorm').map((r) => r.record.ms_per_step));
+  assert.equal(Number(row.split(/\s+/).at(-1)), Number(((ms[0] + ms[1]) / 2).toFixed(1)));
 
   // The export holds the four runs, each with its seed, optimiser and learning rate.
   const [json] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
