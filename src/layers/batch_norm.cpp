@@ -101,9 +101,7 @@ void BatchNorm::finish(const float* params, const double* sums, int batch, Activ
 }
 
 void BatchNorm::forward(const float* params, const float* x, float* y, int n, float* scratch) const {
-  std::vector<double> sums(stats_size());
-  forward_partial(params, x, y, n, scratch, sums.data());
-  forward_finish(params, sums.data(), n, y, n, scratch);
+  forward_whole_batch(params, x, y, n, scratch);
 }
 
 bool BatchNorm::preactivation(const float* params, const float* x, float* z, int n, float* scratch) const {
@@ -185,9 +183,7 @@ void BatchNorm::backward_finish(const float* params, const double* sums, int bat
 
 void BatchNorm::backward(const float* params, const float* x, const float* y, const float* dy, float* dx,
                          float* dparams, int n, float* scratch) const {
-  std::vector<double> sums(stats_size());
-  backward_partial(params, y, dy, dparams, n, scratch, sums.data());
-  backward_finish(params, sums.data(), n, x, y, dx, dparams, n, scratch);
+  backward_whole_batch(params, x, y, dy, dx, dparams, n, scratch);
 }
 
 }  // namespace wn

@@ -117,6 +117,21 @@ class Layer {
                             float* scratch) const {
     forward(params, x, y, n, scratch);
   }
+
+ protected:
+  // forward/backward of a layer with whole-batch statistics: both halves on its n samples, which
+  // are the whole batch (the data init and the gradient checks run these).
+  void forward_whole_batch(const float* params, const float* x, float* y, int n, float* scratch) const {
+    std::vector<double> sums(stats_size());
+    forward_partial(params, x, y, n, scratch, sums.data());
+    forward_finish(params, sums.data(), n, y, n, scratch);
+  }
+  void backward_whole_batch(const float* params, const float* x, const float* y, const float* dy, float* dx,
+                            float* dparams, int n, float* scratch) const {
+    std::vector<double> sums(stats_size());
+    backward_partial(params, y, dy, dparams, n, scratch, sums.data());
+    backward_finish(params, sums.data(), n, x, y, dx, dparams, n, scratch);
+  }
 };
 
 }  // namespace wn

@@ -75,9 +75,7 @@ void MeanOnlyBN::forward_finish(const float* params, const double* sums, int bat
 }
 
 void MeanOnlyBN::forward(const float* params, const float* x, float* y, int n, float* scratch) const {
-  std::vector<double> sums(channels());
-  forward_partial(params, x, y, n, scratch, sums.data());
-  forward_finish(params, sums.data(), n, y, n, scratch);
+  forward_whole_batch(params, x, y, n, scratch);
 }
 
 bool MeanOnlyBN::preactivation(const float* params, const float* x, float* z, int n, float* scratch) const {
@@ -136,9 +134,7 @@ void MeanOnlyBN::backward_finish(const float* params, const double* sums, int ba
 
 void MeanOnlyBN::backward(const float* params, const float* x, const float* y, const float* dy, float* dx,
                           float* dparams, int n, float* scratch) const {
-  std::vector<double> sums(channels());
-  backward_partial(params, y, dy, dparams, n, scratch, sums.data());
-  backward_finish(params, sums.data(), n, x, y, dx, dparams, n, scratch);
+  backward_whole_batch(params, x, y, dy, dx, dparams, n, scratch);
 }
 
 void MeanOnlyBN::data_init(float* params, const float* x, int n, float* scratch) {
