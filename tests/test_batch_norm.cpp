@@ -107,25 +107,14 @@ TEST_CASE("batchnorm model: BN after every hidden Conv2D/Dense, which lose their
 }
 
 TEST_CASE("batchnorm: 1, 2 and 3 threads compute the same step (statistics of the whole batch, not a slice)") {
-  Rng rng(12);
-  const std::vector<float> x = test::random_vector(32 * 3072, rng, 0, 1);
-  std::vector<std::uint8_t> labels(32);
-  for (auto& l : labels) l = std::uint8_t(rng.below(10));
   for (int n : {32, 2}) {
     CAPTURE(n);
-    Floats grads[3], state[3];
-    for (int threads : {1, 2, 3}) {
-      auto model = std::move(Model::build(lenet(ModelKind::batchnorm), 1).value());
-      auto sgd = make_sgd({0.1f});
-      Trainer trainer(*model, *sgd, {32, threads});
-      trainer.train_batch(x.data(), labels.data(), n);
-      grads[threads - 1] = trainer.grads();
-      state[threads - 1] = model->state();
-    }
+    const test::StepOnThreads s = test::step_on_threads(ModelKind::batchnorm, n);
+    for (int t : {0, 1, 2}) REQUIRE(s.threads[t] == t + 1);
     for (int t : {1, 2}) {
       CAPTURE(t + 1);
-      CHECK(test::rel_error({grads[t].begin(), grads[t].end()}, {grads[0].begin(), grads[0].end()}) < 1e-4);
-      CHECK(test::rel_error({state[t].begin(), state[t].end()}, {state[0].begin(), state[0].end()}) < 1e-6);
+      CHECK(test::rel_error({s.grads[t].begin(), s.grads[t].end()}, {s.grads[0].begin(), s.grads[0].end()}) < 1e-4);
+      CHECK(test::rel_error({s.state[t].begin(), s.state[t].end()}, {s.state[0].begin(), s.state[0].end()}) < 1e-6);
     }
   }
 }

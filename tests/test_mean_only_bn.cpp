@@ -214,30 +214,18 @@ TEST_CASE("the running mean: momentum 0.9 over the training steps, and evaluatio
 }
 
 TEST_CASE("wn-mobn: 1, 2 and 3 threads compute the same step (the mean is the whole batch's, not a slice's)") {
-  Rng rng(12);
-  const std::vector<float> x = test::random_vector(32 * 3072, rng, 0, 1);
-  std::vector<std::uint8_t> labels(32);
-  for (auto& l : labels) l = std::uint8_t(rng.below(10));
   // n = 2 on 3 threads leaves thread 0 without samples: it adds zeros to the sums.
   for (int n : {32, 2}) {
     CAPTURE(n);
-    Floats grads[3], state[3];
-    for (int threads : {1, 2, 3}) {  // 3 splits 32 unevenly
-      auto model = std::move(Model::build(lenet(ModelKind::wn_mobn), 1).value());
-      auto sgd = make_sgd({0.1f});
-      Trainer trainer(*model, *sgd, {32, threads});
-      REQUIRE(trainer.threads() == threads);
-      trainer.train_batch(x.data(), labels.data(), n);
-      grads[threads - 1] = trainer.grads();
-      state[threads - 1] = model->state();
-    }
+    const test::StepOnThreads s = test::step_on_threads(ModelKind::wn_mobn, n);
+    for (int t : {0, 1, 2}) REQUIRE(s.threads[t] == t + 1);
     for (int t : {1, 2}) {
       CAPTURE(t + 1);
       // Float sums in another order only (1e-5 here, 2e-6 for weightnorm: the first layer's kernel
       // gradient Σ x·dt cancels, x/255 having mean ≈ 0.5 and Σ dt = 0); means of a slice instead
       // of the batch are off by more than 50 %.
-      CHECK(test::rel_error({grads[t].begin(), grads[t].end()}, {grads[0].begin(), grads[0].end()}) < 1e-4);
-      CHECK(test::rel_error({state[t].begin(), state[t].end()}, {state[0].begin(), state[0].end()}) < 1e-6);
+      CHECK(test::rel_error({s.grads[t].begin(), s.grads[t].end()}, {s.grads[0].begin(), s.grads[0].end()}) < 1e-4);
+      CHECK(test::rel_error({s.state[t].begin(), s.state[t].end()}, {s.state[0].begin(), s.state[0].end()}) < 1e-6);
     }
   }
 }

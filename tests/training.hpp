@@ -5,9 +5,12 @@
 #include <vector>
 
 #include "data/dataset.hpp"
+#include "gradcheck.hpp"
+#include "optim/optimizer.hpp"
 #include "rng.hpp"
 #include "train/batch.hpp"
 #include "train/run.hpp"
+#include "train/trainer.hpp"
 
 namespace wn::test {
 
@@ -55,6 +58,32 @@ inline Dataset quadrants(int n, std::uint64_t seed) {
         }
   }
   return d;
+}
+
+// One SGD step of kind's LeNet on the first n of 32 random images, on 1, 2 and 3 threads (3 splits
+// 32 unevenly; n = 2 on 3 threads leaves a thread without samples): the gradients and the state
+// after it, and the threads the trainer ran, per thread count. A layer with whole-batch statistics
+// gives the same on each.
+struct StepOnThreads {
+  Floats grads[3], state[3];
+  int threads[3] = {};
+};
+inline StepOnThreads step_on_threads(ModelKind kind, int n) {
+  Rng rng(12);
+  const std::vector<float> x = random_vector(32 * 3072, rng, 0, 1);
+  std::vector<std::uint8_t> labels(32);
+  for (auto& l : labels) l = std::uint8_t(rng.below(10));
+  StepOnThreads out;
+  for (int threads : {1, 2, 3}) {
+    auto model = std::move(Model::build(lenet(kind), 1).value());
+    auto sgd = make_sgd({0.1f});
+    Trainer trainer(*model, *sgd, {32, threads});
+    out.threads[threads - 1] = trainer.threads();
+    trainer.train_batch(x.data(), labels.data(), n);
+    out.grads[threads - 1] = trainer.grads();
+    out.state[threads - 1] = model->state();
+  }
+  return out;
 }
 
 }  // namespace wn::test
