@@ -9,6 +9,18 @@
 
 namespace wn {
 
+void Tally::add(const float* logits, const std::uint8_t* labels, int n, int classes) {
+  for (int i = 0; i < n; ++i, ++seen) {
+    const float* z = logits + std::size_t(i) * std::size_t(classes);
+    ++confusion[labels[i]][std::max_element(z, z + classes) - z];  // the loss's rule: the first index on ties
+    if (seen >= kInspectSamples) continue;
+    Prediction p;
+    p.label = labels[i];
+    softmax(z, 1, classes, p.probs.data());
+    predictions.push_back(p);
+  }
+}
+
 void forward_logits(Model& model, const float* x, int n, float* logits) {
   model.prepare();  // weight norm's w = g·v/‖v‖ from the parameters as they are now
   const float* params = model.params().data();
@@ -73,6 +85,7 @@ Evaluation evaluate(Model& model, const ImageSource& source, int n, int batch_si
     const LossSums s = softmax_cross_entropy(logits.data(), batch.labels(), m, classes, 1.0f, nullptr);
     loss_sum += s.loss;
     correct += s.correct;
+    e.tally.add(logits.data(), batch.labels(), m, classes);
   }
   e.count = n;
   e.loss = n ? loss_sum / n : 0;

@@ -2,6 +2,8 @@
 // one-thread evaluation gives, without an optimiser.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "loss.hpp"
 #include "predict.hpp"
 #include "training.hpp"
@@ -36,5 +38,20 @@ TEST_CASE("predict and evaluate give the trainer's one-thread evaluation, bit fo
     CHECK(e.count == 32);
     CHECK(e.loss == doctest::Approx(r.loss_sum / 32).epsilon(1e-6));
     CHECK(e.accuracy == doctest::Approx(double(r.correct) / 32));
+    // What the page's inspection shows of weights loaded from a file: the first images'
+    // probabilities and the confusion matrix, as the trainer's validation tallies them.
+    REQUIRE(e.tally.predictions.size() == 32);
+    ConfusionMatrix confusion{};
+    long hits = 0;
+    for (int i = 0; i < 32; ++i) {
+      const float* row = probs_expected.data() + i * 10;
+      CHECK(e.tally.predictions[i].label == data.labels[i]);
+      CHECK(std::equal(row, row + 10, e.tally.predictions[i].probs.begin()));
+      const int guess = int(std::max_element(row, row + 10) - row);
+      ++confusion[data.labels[i]][guess];
+      hits += guess == data.labels[i];
+    }
+    CHECK(e.tally.confusion == confusion);
+    CHECK(hits == r.correct);
   }
 }

@@ -3,8 +3,8 @@
 // image, conv1's filters — and its weights, out as .npz and back in. It redraws from each epoch
 // event the runs keep (run.inspect: predictions, filters, params, and the run record with its
 // confusion matrix), so it is live while training and final at the end. A loaded weight file is
-// evaluated on the loaded test set by an evaluation job (epochs 0) on a scheduler of its own,
-// and from then on shows like a trained model. Never reaches into a worker.
+// evaluated on the loaded test set by an evaluation job (the model alone, no optimiser) on a
+// scheduler of its own, and from then on shows like a trained model. Never reaches into a worker.
 import './protocol.js';
 import { colorOf } from './charts.js';
 import { settings, variantLabel } from './experiment.js';
@@ -358,10 +358,9 @@ export class Inspect {
       const d = this.catalog.defaults;
       const label = `${variantLabel(model, d.wn_init)} from ${file.name}`;
       $('weights-status').textContent = `Evaluating ${label} on ${data.test.count.toLocaleString('en')} test images…`;
-      // epochs 0: the fit loop validates once (epoch 0) with the given parameters; the weight-norm
-      // init is none, so nothing is drawn or initialised from data.
-      const job = { ...net, id: this.loaded.length, model, wnInit: model === 'regular' ? d.wn_init : 'none', seed: 0, lr: d.lr, optimizer: d.optimizer,
-        momentum: d.momentum, epochs: 0, batchSize: d.batch_size, params, variant: 'loaded', setting: '', label };
+      // The weight-norm init is none: nothing is drawn or initialised from data.
+      const job = { ...net, id: this.loaded.length, evaluate: true, model, wnInit: model === 'regular' ? d.wn_init : 'none', seed: 0,
+        params, variant: 'loaded', setting: '', label };
       const event = await this.evaluate(job, data);
       const source = { key: `loaded-${job.id}`, label, file: file.name, color: colorOf(`loaded ${job.id}`, job.id), job, event,
         when: `loaded, ${data.test.count.toLocaleString('en')} test images` };

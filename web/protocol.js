@@ -3,18 +3,20 @@
 // (importScripts). Limits, model names and hyperparameter defaults are not here: they come
 // from the C++ core through the module's catalog (WNWasm.catalog(), src/wasm/bindings.cpp).
 //
-// Page → trainer worker:  init {build, threads, data} · run {job} · pause · resume
+// Page → trainer worker:  init {build, threads, data} · run {job} · evaluate {job: a model and its params}
+//                         · pause · resume
 // Trainer worker → page:  ready {simd, threaded} · started {job, threads} · error {job?, message}
 //                         and the fit loop's events, each with the job's id:
 //                         progress · diagnostics {layers} · epoch {log, run, predictions, filters, params}
-//                         · diverged {message, run} · done {run}
+//                         · diverged {message, run} · done {run}; an evaluation posts one epoch event
+//                         (no training metrics) and done
 // Page → data worker:     load {sources, limits, shared}
 // Data worker → page:     progress {phase, loaded, total} · loaded {train, test, bytesRead} · error {message, bytesRead}
 // Embed ↔ parent:         see `embed` below (web/embed.js in the frame, web/wn-trainer.js around it)
 (function (root) {
   const WNProtocol = Object.freeze({
     msg: Object.freeze({
-      init: 'init', ready: 'ready', run: 'run', started: 'started', pause: 'pause', resume: 'resume',
+      init: 'init', ready: 'ready', run: 'run', evaluate: 'evaluate', started: 'started', pause: 'pause', resume: 'resume',
       progress: 'progress', epoch: 'epoch', diagnostics: 'diagnostics', diverged: 'diverged', done: 'done', error: 'error',
       load: 'load', loaded: 'loaded',
     }),

@@ -1,4 +1,4 @@
-// Runs a queue of training jobs on a pool of trainer workers: as many at once as the cores
+// Runs a queue of training jobs (and evaluations of loaded weights: job.evaluate) on a pool of trainer workers: as many at once as the cores
 // allow, never more threads than cores, all reading one dataset (shared when the page is
 // cross-origin isolated). A worker takes the next job when its run ends, and is terminated,
 // freeing its module's memory, when none is left.
@@ -115,7 +115,7 @@ export class Scheduler {
     const job = this.queue.shift();
     if (!job) return this.retire(worker);
     this.active.set(worker, job);
-    worker.postMessage({ type: msg.run, job: { ...job, threads: this.plan.threads } });
+    worker.postMessage({ type: job.evaluate ? msg.evaluate : msg.run, job: { ...job, threads: this.plan.threads } });
   }
 
   retire(worker) {

@@ -1,10 +1,10 @@
-// Runs training jobs, one at a time, in the WebAssembly module's FitLoop (src/train/fit_loop.hpp):
+// Runs training jobs (and evaluations of given weights), one at a time, in the WebAssembly module's FitLoop (src/train/fit_loop.hpp):
 // the loop owns the data order, metrics, validation, timing and history. What stays here is
 // JavaScript's part: holding the shared dataset, copying each batch the loop asks for into the
 // module (Module.wnGather), and posting the loop's events between slices, so that pause and
 // resume messages get through.
 importScripts('protocol.js', 'wasm.js');
-const { msg, runConfig } = WNProtocol;
+const { msg, runConfig, modelConfig } = WNProtocol;
 
 // Batches per slice: a few milliseconds of work between looks at the message queue.
 const SLICE = 8;
@@ -15,6 +15,7 @@ self.onmessage = ({ data }) => {
   switch (data.type) {
     case msg.init: init(data).catch((e) => fail(null, e)); break;
     case msg.run: run(data.job).catch((e) => fail(data.job, e)); break;
+    case msg.evaluate: evaluate(data.job).catch((e) => fail(data.job, e)); break;
     case msg.pause: paused = true; break;
     case msg.resume: paused = false; wake?.(); break;
   }
@@ -87,5 +88,29 @@ async function run(job) {
     }
   } finally {
     m._wn_run_destroy(handle);
+  }
+}
+
+// A model with given weights (job.params, e.g. from a weight file), judged on the test set
+// without training and without an optimiser (wn_model_evaluate): one epoch event with what the
+// inspection shows, then done, as a run ends.
+async function evaluate(job) {
+  const m = api.mod;
+  const config = api.string(modelConfig(job));
+  const handle = m._wn_model_create(config);
+  api.free(config);
+  if (!handle) throw new Error(api.lastError());
+  try {
+    const at = api.malloc(job.params.byteLength);
+    new Float32Array(m.HEAPU8.buffer, at, job.params.length).set(job.params);
+    const rc = m._wn_model_set_params(handle, at, job.params.length);
+    api.free(at);
+    api.check(rc);
+    const result = api.json(m._wn_model_evaluate(handle, dataset.test.count));
+    if (!result) throw new Error(api.lastError());
+    self.postMessage({ type: msg.epoch, id: job.id, ...result, params: job.params });
+    self.postMessage({ type: msg.done, id: job.id });
+  } finally {
+    m._wn_model_destroy(handle);
   }
 }

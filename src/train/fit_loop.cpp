@@ -13,14 +13,6 @@ namespace wn {
 namespace {
 using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
-
-// argmax with the loss's rule: the first index on ties.
-int argmax(const float* z, int n) {
-  int arg = 0;
-  for (int c = 1; c < n; ++c)
-    if (z[c] > z[arg]) arg = c;
-  return arg;
-}
 }  // namespace
 
 std::string divergence(const BatchResult& batch, int classes) {
@@ -157,7 +149,7 @@ FitEvent FitLoop::train_step() {
     phase_ = Phase::validate;
     val_at_ = 0;
     val_ = {};
-    confusion_ = {};
+    tally_ = {};
   }
   if (!last && step_ % options_.progress_every != 0) return event(FitEvent::Kind::none);
   sample_diagnostics();
@@ -171,13 +163,7 @@ FitEvent FitLoop::validate_step() {
   if (n > 0) {
     batch_.stage(test_, test_order_.data() + val_at_, n);
     val_.add(trainer_.eval_batch(batch_.x(), batch_.labels(), n, logits_.data()));
-    for (int i = 0; i < n; ++i) ++confusion_[batch_.labels()[i]][argmax(logits_.data() + std::size_t(i) * classes, classes)];
-    for (int i = 0; i < n && val_at_ + i < kInspectSamples; ++i) {
-      Prediction p;
-      p.label = batch_.labels()[i];
-      softmax(logits_.data() + std::size_t(i) * classes, 1, classes, p.probs.data());
-      next_predictions_.push_back(p);
-    }
+    tally_.add(logits_.data(), batch_.labels(), n, classes);
     val_at_ += n;
   }
   epoch_ms_ += ms_since(t0);
@@ -188,11 +174,10 @@ FitEvent FitLoop::validate_step() {
   const double untrained = std::nan("");
   e.log = {epoch_, epoch_ms_ / 1000.0, epoch_ ? metrics_.loss() : untrained, epoch_ ? metrics_.accuracy() : untrained,
            val_.loss(), val_.accuracy()};
-  predictions_ = std::move(next_predictions_);
-  next_predictions_.clear();
+  predictions_ = std::move(tally_.predictions);
   history_.epochs.push_back(e.log);
   history_.ms_per_step = e.ms_per_step;
-  history_.confusion = confusion_;
+  history_.confusion = tally_.confusion;
   step_ = 0;
   begun_ = false;
   phase_ = ++epoch_ > options_.epochs ? Phase::finished : Phase::train;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../data/dataset.hpp"
+#include "../predict.hpp"
 #include "../rng.hpp"
 #include "batch.hpp"
 #include "diagnostics.hpp"
@@ -23,17 +24,6 @@ struct EpochLog {
   int epoch = 0;  // 1-based
   double seconds = 0;  // busy time of the epoch: its training steps and its validation
   double loss = 0, accuracy = 0, val_loss = 0, val_accuracy = 0;
-};
-
-// rows: true class, columns: predicted class (argmax, first index on ties).
-using ConfusionMatrix = std::array<std::array<long, Dataset::kClasses>, Dataset::kClasses>;
-
-// What the page shows of the first test images after each validation: the true label and the
-// predicted class probabilities.
-constexpr int kInspectSamples = 32;
-struct Prediction {
-  int label = 0;
-  std::array<float, Dataset::kClasses> probs{};
 };
 
 struct History {
@@ -135,13 +125,13 @@ class FitLoop {
   Phase phase_ = Phase::train;
   int epoch_ = 1, step_ = 0, val_at_ = 0;
   RunningMetrics metrics_, val_;
-  ConfusionMatrix confusion_{};
+  Tally tally_;  // of the validation under way
   double epoch_ms_ = 0, train_ms_ = 0, diagnostics_ms_ = 0;
   long train_steps_ = 0, train_samples_ = 0;
   bool begun_ = false;  // this epoch's order is drawn
   Diagnostics diagnostics_;
   std::optional<DiagnosticsRecord> pending_;  // sampled, not yet returned
-  std::vector<Prediction> predictions_, next_predictions_;
+  std::vector<Prediction> predictions_;
   History history_;
 };
 

@@ -1,5 +1,7 @@
 #include "history.hpp"
 
+#include <cmath>
+
 #include "../io/weights.hpp"
 #include "../json.hpp"
 
@@ -14,6 +16,14 @@ std::vector<double> per_class_accuracy(const ConfusionMatrix& m) {
   }
   return out;
 }
+
+namespace {
+void confusion_fields(json::Writer& w, const ConfusionMatrix& m) {
+  w.key("confusion_matrix").begin_array();
+  for (const auto& row : m) w.array(std::vector<long>(row.begin(), row.end()));
+  w.end().key("per_class_accuracy").array(per_class_accuracy(m));
+}
+}  // namespace
 
 std::string epoch_json(const EpochLog& e) {
   json::Writer w;
@@ -36,16 +46,11 @@ std::string run_json(const RunConfig& c, const History& h) {
   w.key("history").begin_array();
   for (const EpochLog& e : h.epochs) w.raw(epoch_json(e));
   w.end();
-  w.key("confusion_matrix");
   if (h.epochs.empty()) {
-    w.null();
+    w.key("confusion_matrix").null().key("per_class_accuracy").null();
   } else {
-    w.begin_array();
-    for (const auto& row : h.confusion) w.array(std::vector<long>(row.begin(), row.end()));
-    w.end();
+    confusion_fields(w, h.confusion);
   }
-  w.key("per_class_accuracy");
-  h.epochs.empty() ? w.null() : w.array(per_class_accuracy(h.confusion));
   return w.end().str();
 }
 
@@ -89,12 +94,11 @@ void diagnostics_fields(json::Writer& w, const DiagnosticsRecord& d) {
 
 // What the page shows of the model after a validation: the first test images' predicted
 // probabilities, and the first layer's filters as applied (w = g·v/‖v‖ for weight norm).
-void inspection_fields(json::Writer& w, const Run& run) {
+void inspection_fields(json::Writer& w, const std::vector<Prediction>& predictions, const Model& m) {
   w.key("predictions").begin_array();
-  for (const Prediction& p : run.loop().predictions())
+  for (const Prediction& p : predictions)
     w.begin_object().key("label").value(p.label).key("probs").array(std::vector<float>(p.probs.begin(), p.probs.end())).end();
   w.end();
-  const Model& m = run.model();
   for (std::size_t i = 0; i < m.layer_count(); ++i) {
     const Weights weights = m.layer(i).weights(m.params().data() + m.param_offset(i));
     if (!weights) continue;
@@ -134,12 +138,22 @@ std::string event_json(const FitEvent& e, const Run& run) {
   if (e.kind == FitEvent::Kind::epoch) {
     w.key("log").raw(epoch_json(e.log));
     w.key("val_accuracy").value(e.log.val_accuracy);
-    inspection_fields(w, run);
+    inspection_fields(w, run.loop().predictions(), run.model());
   }
   if (!e.message.empty()) w.key("message").value(e.message);
   if (e.kind == FitEvent::Kind::epoch || e.kind == FitEvent::Kind::diverged || e.kind == FitEvent::Kind::done)
     w.key("run").raw(run_json(run.config(), run.history()));
   return w.end().str();
+}
+
+std::string evaluation_json(const Evaluation& e, const Model& model) {
+  const EpochLog log{0, 0, std::nan(""), std::nan(""), e.loss, e.accuracy};  // nothing trained: null
+  json::Writer w;
+  w.begin_object().key("log").raw(epoch_json(log)).key("val_accuracy").value(e.accuracy).key("count").value(e.count);
+  inspection_fields(w, e.tally.predictions, model);
+  w.key("run").begin_object();
+  confusion_fields(w, e.tally.confusion);
+  return w.end().end().str();
 }
 
 }  // namespace wn

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "../predict.hpp"
 #include "run.hpp"
 
 namespace wn {
@@ -26,5 +27,9 @@ std::string diagnostics_json(const DiagnosticsRecord& d, const RunConfig& config
 // An event as the worker posts it: {type, epoch, step, …}, with the run record on epoch,
 // diverged and done events.
 std::string event_json(const FitEvent& e, const Run& run);
+// A model evaluated on its own (weights from a file): the fields of an epoch event that the
+// page's inspection reads — {log (epoch 0, no training metrics), val_accuracy, count,
+// predictions, filters, run: {confusion_matrix, per_class_accuracy}}.
+std::string evaluation_json(const Evaluation& e, const Model& model);
 
 }  // namespace wn

@@ -89,6 +89,7 @@ struct ModelHandle {
   std::unique_ptr<Model> model;
   std::vector<NamedArray> incoming;      // arrays of a weight file being loaded
   std::string manifest, blob;            // the last export
+  std::string evaluation;                // the last wn_model_evaluate
   std::vector<float> snapshot;           // the last wn_model_params
 };
 
@@ -314,6 +315,16 @@ EMSCRIPTEN_KEEPALIVE int wn_model_predict(ModelHandle* h, const std::uint8_t* im
   if (n < 1 || n > kInspectSamples) return fail("predict takes 1 to " + std::to_string(kInspectSamples) + " images");
   predict(*h->model, images, n, probs);
   return WN_OK;
+}
+
+// The model on the first test_count images of the worker's test set (web/trainer.worker.js):
+// evaluation_json, the fields of an epoch event, valid until the next call. One thread, no
+// optimiser: weights loaded from a file are judged as the trainer's validation would.
+EMSCRIPTEN_KEEPALIVE const char* wn_model_evaluate(ModelHandle* h, int test_count) {
+  if (test_count < 1 || test_count > limits::kMaxTest) return fail("an evaluation needs 1-10000 test images"), nullptr;
+  constexpr int kBatch = 32;  // the forward's activations stay small on wide nets
+  h->evaluation = evaluation_json(evaluate(*h->model, WorkerImages(Split::test, test_count), 0, kBatch), *h->model);
+  return h->evaluation.c_str();
 }
 
 // The weights as .npy files: a JSON manifest [{name, offset, size}] of the blob wn_model_blob returns.
