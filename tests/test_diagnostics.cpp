@@ -181,3 +181,24 @@ TEST_CASE("diagnostics: step 0 after the data init, then at every progress repor
     CHECK(run->loop().diagnostics_ms() > 0.0);
   }
 }
+
+TEST_CASE("diagnostics of a normalised block: batch norm's output, not the raw conv before it") {
+  const Dataset train = test::quadrants(64, 5), valid = test::quadrants(32, 6);
+  for (ModelKind p : {ModelKind::batchnorm, ModelKind::wn_mobn}) {
+    CAPTURE(std::string(model_kind_name(p)));
+    RunConfig c = test::config(p, 1, 1, 1, 1e-3f, WnInit::none);
+    c.diagnostics = true;
+    auto run = test::make_run(c, train, valid);
+    FitEvent e = run->loop().advance(1);
+    REQUIRE(e.kind == FitEvent::Kind::diagnostics);
+    const auto& layers = e.diagnostics.layers;
+    REQUIRE(layers.size() == 5);
+    for (std::size_t k = 0; k + 1 < layers.size(); ++k) {  // the hidden layers, each with its normaliser
+      CAPTURE(k);
+      CHECK(std::abs(*layers[k].preact_mean) < 1e-4);  // centred over the batch
+      if (p == ModelKind::batchnorm) CHECK(*layers[k].preact_std == doctest::Approx(1.0).epsilon(0.05));  // γ = 1 at init
+      CHECK(*layers[k].dead_relu > 0.2);  // the ReLU after the normaliser, not the linear layer before it
+      CHECK(*layers[k].dead_relu < 0.8);
+    }
+  }
+}

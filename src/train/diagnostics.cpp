@@ -74,27 +74,30 @@ DiagnosticsRecord Diagnostics::sample(const Model& model, int epoch, int step) {
 DiagnosticsRecord Diagnostics::first(const Model& model, const float* x0, int n) {
   DiagnosticsRecord record = sample(model, 1, 0);
   std::vector<float> x(x0, x0 + model.input_shape().size() * n), y, z, scratch;
-  auto out = record.layers.begin();
+  // A weight layer's statistics are those of its block: with batch norm (or mean-only batch
+  // norm) after it, the layer itself is linear and the normalising layer's output, activation
+  // included, is what the next layer sees, so that layer's numbers replace the raw ones.
+  auto next = record.layers.begin();
+  LayerDiagnostics* block = nullptr;
   for (std::size_t i = 0; i < model.layer_count(); ++i) {
     const Layer& layer = model.layer(i);
     const float* p = model.params().data() + model.param_offset(i);
     const std::size_t count = layer.output_shape().size() * n;
+    if (layer.weights(p)) block = &*next++;
     scratch.assign(layer.scratch_floats(n), 0.0f);
     z.assign(count, 0.0f);
-    if (layer.preactivation(p, x.data(), z.data(), n, scratch.data())) {
+    const bool measured = block && layer.preactivation(p, x.data(), z.data(), n, scratch.data());
+    if (measured) {
       double sum = 0, ss = 0;
       for (float v : z) sum += v;
       const double mean = sum / double(count);
       for (float v : z) ss += (v - mean) * (v - mean);
-      out->preact_mean = mean;
-      out->preact_std = std::sqrt(ss / double(count));
+      block->preact_mean = mean;
+      block->preact_std = std::sqrt(ss / double(count));
     }
     y.assign(count, 0.0f);
     layer.forward(p, x.data(), y.data(), n, scratch.data());
-    if (layer.weights(p)) {
-      out->dead_relu = double(std::count(y.begin(), y.end(), 0.0f)) / double(count);
-      ++out;
-    }
+    if (measured) block->dead_relu = double(std::count(y.begin(), y.end(), 0.0f)) / double(count);
     std::swap(x, y);
   }
   return record;
