@@ -3,7 +3,8 @@
 # slurm-wlm): munged, slurmctld and slurmd are started here with a slurm.conf in a temporary
 # folder, scripts/slurm/submit.sh submits a grid as a 4-task job array plus the merge job that
 # waits for it (--dependency=afterok), and the merged history must equal the same grid run whole
-# by one wn-train (timings aside). Everything started is stopped again, whatever happens.
+# by one wn-train (timings aside). Then the page's Slurm lines for a two-optimiser form (web/command.js)
+# run verbatim and must give its local command's history. Everything started is stopped again.
 # Needs root (SlurmUser=root) and build/wn-train + build/wn-merge (scripts/build.sh native).
 # Not in `npm test`: it starts system daemons, which a shared CI machine may not allow.
 set -euo pipefail
@@ -98,25 +99,26 @@ grid=(--data "$root/data/cifar-10-batches-bin" --threads 1 --quiet --train-sampl
   --epochs 1 --model both --seeds 1-3 --lr 1e-3,1e-2)
 build/wn-train "${grid[@]}" --json "$tmp/whole.json" >"$tmp/whole.out"
 
-submitted=$SECONDS
-read -r array merge < <(cd "$tmp" && WN_BIN=$root/build "$root/scripts/slurm/submit.sh" 4 "$tmp/out" "${grid[@]}")
-echo "test-slurm: array job $array (4 tasks), merge job $merge (afterok)"
-state=
-for _ in $(seq 1200); do
-  state=$(scontrol show job "$merge" 2>/dev/null | grep -oE 'JobState=[A-Z_]+' | cut -d= -f2 || true)
-  [[ $state == COMPLETED || $state == FAILED || $state == CANCELLED || $state == TIMEOUT ]] && break
-  sleep 0.25
-done
-if [[ $state != COMPLETED ]]; then
-  echo "test-slurm: the merge job ended $state" >&2
-  scontrol show job "$array" >&2 || true
-  cat "$tmp"/wn-*.out >&2 || true
-  exit 1
-fi
-echo "test-slurm: array + merge done in $((SECONDS - submitted)) s"
+# Waits for job $1 to end; fails, with the logs in folder $2, unless it completed.
+wait_job() {
+  local state=
+  for _ in $(seq 1200); do
+    state=$(scontrol show job "$1" 2>/dev/null | grep -oE 'JobState=[A-Z_]+' | cut -d= -f2 || true)
+    [[ $state == COMPLETED || $state == FAILED || $state == CANCELLED || $state == TIMEOUT ]] && break
+    sleep 0.25
+  done
+  if [[ $state != COMPLETED ]]; then
+    echo "test-slurm: job $1 ended $state" >&2
+    scontrol show job >&2 || true
+    cat "$2"/wn-*.out "$2"/slurm-*.out >&2 2>/dev/null || true
+    exit 1
+  fi
+}
 
-# The same runs, in the same order, with the same numbers; and the same summary.
-node -e '
+# Whether two histories hold the same runs, in the same order, with the same numbers.
+same_history() {
+  local count
+  count=$(node -e '
 const { readFileSync } = require("node:fs");
 const untimed = (p) => {
   const doc = JSON.parse(readFileSync(p, "utf8"));
@@ -125,9 +127,49 @@ const untimed = (p) => {
 };
 const [whole, merged] = process.argv.slice(1).map(untimed);
 require("node:assert/strict").deepEqual(merged, whole);
-console.log(`test-slurm: the merged history equals the whole run: ${merged.runs.length} run records`);
-' "$tmp/whole.json" "$tmp/out/all.json"
+process.stdout.write(String(merged.runs.length));
+' "$1" "$2")
+  echo "test-slurm: ${2#"$tmp"/} equals ${1#"$tmp"/}: $count run records"
+}
+
+submitted=$SECONDS
+read -r array merge < <(cd "$tmp" && WN_BIN=$root/build "$root/scripts/slurm/submit.sh" 4 "$tmp/out" "${grid[@]}")
+echo "test-slurm: array job $array (4 tasks), merge job $merge (afterok)"
+wait_job "$merge" "$tmp"
+echo "test-slurm: array + merge done in $((SECONDS - submitted)) s"
+same_history "$tmp/whole.json" "$tmp/out/all.json"
 summary() { sed -n '/^final val_accuracy over seeds:/,$p' "$1"; }
 diff <(summary "$tmp/whole.out") <(summary "$tmp"/wn-merge-"$merge".out)
 echo "test-slurm: the merge job printed the whole run's summary"
+
+# The page's lines ("Run this at full scale", web/command.js) for a form with two optimisers, run
+# verbatim by bash in a folder like a checkout, under a data folder whose name no shell may run:
+# two job arrays, a merge job each, and a last merge after both give the local command's history.
+page=$tmp/page
+odd='CIFAR it'\''s "$(touch pwned)"; touch pwned'
+mkdir -p "$page"
+ln -s "$root/build" "$page/build"
+ln -s "$root/scripts" "$page/scripts"
+ln -s "$root/data/cifar-10-batches-bin" "$page/$odd"
+node --input-type=module -e '
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+const [root, data, dir] = process.argv.slice(1);
+const { gridCommands, recipes } = await import(`${root}/web/command.js`);
+const catalog = JSON.parse(execFileSync(`${root}/build/wn-train`, ["--catalog"], { encoding: "utf8" }));
+const form = "models=regular,weightnorm&wninit=tfa&sweeps=adam:0.001;sgd@0.9:0.01,0.1&seed=1&seeds=2" +
+  "&epochs=1&train=128&test=50&threads=1";
+const lines = recipes(gridCommands(form, catalog).grids, { data, json: "history.json" });
+writeFileSync(`${dir}/local.sh`, lines.local.text);
+writeFileSync(`${dir}/slurm.sh`, lines.slurm.text);
+' "$root" "$odd" "$page"
+(cd "$page" && bash -e local.sh >/dev/null)
+submitted=$SECONDS
+last=$(cd "$page" && bash -e slurm.sh)
+last=${last##*Submitted batch job }
+echo "test-slurm: the page's Slurm lines: 2 arrays (2 + 4 tasks), 2 merges, the last merge job $last"
+wait_job "$last" "$page"
+echo "test-slurm: the page's jobs done in $((SECONDS - submitted)) s"
+[[ ! -e $page/pwned ]] || { echo "test-slurm: a word of the page's lines ran as a command" >&2; exit 1; }
+same_history "$page/history.json" "$page/out/all.json"
 echo "test-slurm: passed in $((SECONDS - started)) s"

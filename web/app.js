@@ -2,6 +2,7 @@
 import './protocol.js';
 import './wasm.js';
 import { Charts, colorOf, gridPng, pngOf } from './charts.js';
+import { CommandPanel } from './command-panel.js';
 import { Controls } from './controls.js';
 import { fileSources } from './data.js';
 import { Dynamics } from './dynamics.js';
@@ -40,7 +41,9 @@ const fallback = { train: pageDefaults.trainSamples, test: pageDefaults.testSamp
 const pageApi = await globalThis.WNWasm.pageModule();
 const costOf = (spec) => [...new Set(spec.variants.map((v) => v.model))].map((model) =>
   ({ model, cost: pageApi.cost(JSON.stringify({ arch: spec.arch, width: spec.width, model })) }));
-const controls = new Controls(catalog, fallback, () => history.replaceState(null, '', `?${mirrored()}`), costOf);
+// "Run this at full scale": the wn-train command lines for the form as the URL mirrors it.
+const commandPanel = new CommandPanel($('full-scale'), catalog);
+const controls = new Controls(catalog, fallback, () => { history.replaceState(null, '', `?${mirrored()}`); commandPanel.show(mirrored()); }, costOf);
 
 // The form's parameters, plus what the URL carries that the form does not (sw, hooks, build, threads).
 function mirrored() {
@@ -268,6 +271,7 @@ function chartCaption(figure) {
 }
 
 const given = initControls();
+commandPanel.show(mirrored());
 showIsolation(given);
 initDropzone();
 initButtons();
