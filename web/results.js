@@ -33,7 +33,8 @@ const whiskers = {
 };
 
 // Why a seed's run is not in a mean: it ended before its first epoch (or is still on its way).
-const ENDED = { diverged: 'diverged', error: 'failed', stopped: 'was stopped', waiting: 'has not run yet', running: 'is still running' };
+const ENDED = { diverged: 'diverged', error: 'failed', stopped: 'was stopped', waiting: 'has not run yet', running: 'is still running',
+  absent: 'is not in the opened file' };
 
 // "seed 2 diverged" for each run of (variant, setting) that has no epoch to count.
 export function uncounted(ex, variant, setting) {
