@@ -5,9 +5,10 @@ import { Charts, colorOf, gridPng, pngOf } from './charts.js';
 import { Controls } from './controls.js';
 import { fileSources } from './data.js';
 import { Dynamics } from './dynamics.js';
-import { variantLabel } from './experiment.js';
+import { Experiment, variantLabel } from './experiment.js';
 import { download, epochLine, historyCsv, statusLine } from './format.js';
 import { Inspect } from './inspect.js';
+import { HistoryOpener } from './history-open.js';
 import { parseParams, specErrors, specFrom } from './params.js';
 import { Results } from './results.js';
 import { Session } from './session.js';
@@ -199,16 +200,30 @@ function showButtons() {
 }
 
 // A start's data is in and its runs begin: fresh panels and charts.
-function showExperiment(experiment) {
+function showExperiment(experiment, { ghost = true } = {}) {
   setDataError(null);  // an earlier load's failure is no longer news: this run has its data
   buildModelPanels(experiment);
-  charts.reset(experiment);
+  charts.reset(experiment, { ghost });
   $('clear-ghosts').disabled = !charts.ghosts.length;
   results.reset(experiment);
   dynamics.reset(experiment);
   inspect.reset(experiment);
+  opener.banner();
   showButtons();
 }
+
+// ---- history files opened on the page (web/history-open.js): their runs come through onEvent,
+// as a live run's do; then everything draws once more, finished.
+const opener = new HistoryOpener(session, catalog, {
+  shown: (experiment) => {
+    charts.redraw();
+    for (const panel of [results, dynamics, inspect]) panel.update();
+    showButtons();
+    announce(`Opened ${experiment.runs.length} run(s) from a history file.`);
+  },
+  // Back to training: nothing shown until the next start (the opened runs do not stay as earlier runs).
+  closed: () => showExperiment(new Experiment({ ...readSpec(), seeds: [] }), { ghost: false }),
+});
 
 async function start() {
   const spec = readSpec();

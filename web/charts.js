@@ -286,10 +286,11 @@ export class Charts {
     return [[this.accuracy, 'accuracy', 'val_accuracy'], [this.loss, 'loss', 'val_loss']].filter(([c]) => c);
   }
 
-  // One series per (variant, setting) and metric; the earlier experiments' means as ghosts.
-  reset(experiment) {
+  // One series per (variant, setting) and metric; the earlier experiments' means as ghosts
+  // (ghost: false drops the one shown so far instead).
+  reset(experiment, { ghost = true } = {}) {
     const before = this.experiment;
-    if (this.keepGhosts && before?.runs.some((r) => r.progress.length)) this.ghosts.push(before);
+    if (ghost && this.keepGhosts && before?.runs.some((r) => r.progress.length)) this.ghosts.push(before);
     this.experiment = experiment;
     const optimizers = [...new Set(experiment.spec.sweeps.map((s) => s.optimizer))];
     this.view.optimizer = this.optimizerSelect && optimizers.length > 1 ? optimizers[0] : null;

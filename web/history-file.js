@@ -121,6 +121,7 @@ function checkRun(run, where, options, names) {
   const matrix = (v) => Array.isArray(v) && v.length === k && v.every((row) => Array.isArray(row) && row.length === k && row.every((c) => isWhole(c)));
   field(run, 'confusion_matrix', where, nullable(matrix), `null or ${k} rows of ${k} counts`);
   field(run, 'per_class_accuracy', where, nullable((v) => Array.isArray(v) && v.length === k && v.every(fraction)), `null or ${k} accuracies`);
+  if ((run.confusion_matrix === null) !== (run.per_class_accuracy === null)) refuse(`${where} has a confusion matrix or per-class accuracy without the other`);
 }
 
 // The cell of the grid a run (or a diagnostics record, lr for learning_rate) belongs to, with its seed.

@@ -175,7 +175,7 @@ export class Results {
     if (!ex) return;
     const f = ex.fraction(), eta = ex.eta();
     $('run-progress').value = f;
-    setText($('run-eta'), ex.finished ? `done: ${ex.runs.length} run(s)` :
+    setText($('run-eta'), !ex.runs.length ? '' : ex.finished ? `done: ${ex.runs.length} run(s)` :
       `${Math.round(100 * f)} % of ${ex.runs.length} run(s)${eta != null ? ` · about ${duration(eta)} left` : ''}`);
     const head = verdict(ex);
     setText($('verdict'), head);
