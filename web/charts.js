@@ -315,7 +315,8 @@ export class Charts {
     const groups = shown.length > 1 ? groupsOf(experiment, shown, this.ghosts.length > 0) : null;
     // What is plotted: in the page's #curves-note where there is one (it wraps), else under each title.
     const seeds = experiment.spec.seeds.length;
-    const note = ['Training: the mean over the steps between points (Keras\' running mean restarts each epoch).',
+    const note = [experiment.spec.perEpoch ? 'Training: each epoch\'s mean (a history file keeps nothing within an epoch).' :
+      'Training: the mean over the steps between points (Keras\' running mean restarts each epoch).',
       `Validation: a dot per epoch.${seeds > 1 ? ` Mean over ${seeds} seeds, band: min–max.` : ''}`];
     const noteBox = document.getElementById('curves-note');
     if (noteBox) noteBox.textContent = note.join(' ');

@@ -240,6 +240,7 @@ export function replayOf(history, diagnostics = []) {
   const spec = {
     experiment: options.experiment ?? null, arch: options.arch, width: options.width, epochs: options.epochs, batchSize: options.batch_size,
     trainSamples: options.train_samples, testSamples: options.test_samples,
+    perEpoch: true,  // the curves say their training points are per epoch (charts.js)
     variants: first(runs.map((r) => [variantKey(r.model, r.wn_init), { model: r.model, wnInit: r.wn_init }])),
     seeds: first(runs.map((r) => [r.seed, r.seed])),
     sweeps: first(runs.map((r) => [r.optimizer, { optimizer: r.optimizer, momentum: r.momentum, lrs: [] }])),
