@@ -142,10 +142,13 @@ function buildModelPanels(experiment) {
 
 const panelId = (job) => job.variant.replace('/', '-');
 
+// A line's run, where a variant has several: "[seed 2, adam 0.001] ".
+const runTag = (job, many) => (many ? `[seed ${job.seed}, ${job.setting}] ` : '');
+const manyRuns = (experiment) => experiment.jobs.length > experiment.variants().length;
+
 function log(job, line) {
   const el = $(`log-${panelId(job)}`);
-  const many = session.experiment.jobs.length > session.experiment.variants().length;
-  el.textContent += (many ? `[seed ${job.seed}, ${job.setting}] ` : '') + line + '\n';
+  el.textContent += runTag(job, manyRuns(session.experiment)) + line + '\n';
   el.scrollTop = el.scrollHeight;
 }
 
@@ -216,6 +219,19 @@ function showExperiment(experiment, { ghost = true } = {}) {
 // as a live run's do; then everything draws once more, finished.
 const opener = new HistoryOpener(session, catalog, {
   shown: (experiment) => {
+    // Each model's log gets the file's epochs at once, as training would have written them.
+    const logs = new Map(), many = manyRuns(experiment);
+    for (const r of experiment.runs) {
+      const lines = r.epochs.map((l) => runTag(r.job, many) + epochLine({ log: l, epochs: experiment.spec.epochs, steps: r.last?.steps ?? 0,
+        ms_per_step: r.record?.ms_per_step ?? 0 }) + '\n');
+      logs.set(panelId(r.job), (logs.get(panelId(r.job)) ?? '') + lines.join('') + (r.stopped ? `${r.stopped}\n` : ''));
+    }
+    for (const [id, text] of logs) $(`log-${id}`).textContent = text;
+    // A model none of whose runs ended here by itself (stopped on the page, or in another shard).
+    for (const r of experiment.runs.filter((q) => ['stopped', 'absent'].includes(q.status))) {
+      const status = $(`status-${panelId(r.job)}`);
+      if (status.textContent === 'waiting…') status.textContent = r.status === 'absent' ? 'not in the opened file' : 'stopped';
+    }
     charts.redraw();
     for (const panel of [results, dynamics, inspect]) panel.update();
     showButtons();

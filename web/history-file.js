@@ -14,7 +14,10 @@ import { expandJobs, settingKey, variantKey, variantLabel } from './experiment.j
 // wn-merge takes 256 MB, more than a tab should parse.
 export const MAX_FILE_BYTES = 64 << 20;
 export const MAX_FILES = 64;
-export const MAX_RUNS = 20000;
+export const MAX_RUNS = 5000;
+// The page draws this many epochs of runs in about 5 s, its longest pause 1.4 s (200 runs of 100
+// epochs; docs/history.md); a grid of 5 seeds × 10 rates × 4 models × 30 epochs is 6,000.
+export const MAX_EPOCHS = 20000;
 
 const HISTORY_FORMAT = 'wn-history';
 const HISTORY_VERSION = 1;
@@ -129,8 +132,9 @@ const cellOf = (r) => `${variantKey(r.model, r.wn_init)} ${settingKey(r.optimize
 const cellText = (r) => `${variantLabel(r.model, r.wn_init)}, seed ${r.seed}, ${r.optimizer} lr ${r.learning_rate}`;
 
 // A history file's text, checked: {name, tool, options (without "shard"), shard, runs}.
-export function readHistory(text, name, names) {
-  const doc = parseJson(text, name);
+export function readHistory(text, name, names) { return checkHistory(parseJson(text, name), name, names); }
+
+function checkHistory(doc, name, names) {
   if (!isObject(doc) || doc.format !== HISTORY_FORMAT) refuse(`${name} is not a history file (its "format" is not "${HISTORY_FORMAT}")`);
   if (doc.version !== HISTORY_VERSION) refuse(`${name} is a history of version ${quote(doc.version ?? '(none)')}; this page reads version ${HISTORY_VERSION}`);
   checkKeys(doc, name);
@@ -195,39 +199,50 @@ export function readDiagnostics(text, name, names) {
   for (let i = 0; i < lines.length; i++) {
     if (!lines[i].trim()) continue;
     const where = `${name}, line ${i + 1}`;
-    const d = parseJson(lines[i], where);
-    if (!isObject(d)) refuse(`${where} is not a diagnostics record`);
-    checkKeys(d, where);
-    field(d, 'model', where, oneOf(names.models), `one of ${names.models.join(', ')}`);
-    field(d, 'wn_init', where, oneOf(names.wn_inits), `one of ${names.wn_inits.join(', ')}`);
-    field(d, 'optimizer', where, oneOf(names.optimizers), `one of ${names.optimizers.join(', ')}`);
-    field(d, 'seed', where, (v) => isWhole(v, 0, names.limits.max_seed), 'a seed');
-    field(d, 'lr', where, (v) => isNumber(v) && v > 0, 'a positive number');
-    field(d, 'epoch', where, (v) => isWhole(v, 0, names.limits.max_epochs), 'an epoch');
-    field(d, 'step', where, (v) => isWhole(v), 'a step');
-    const layers = field(d, 'layers', where, (v) => Array.isArray(v) && v.length > 0 && v.length <= 1000, 'a list of layers');
-    layers.forEach((l, k) => {
-      const at = `${where}, layer ${k + 1}`;
-      if (!isObject(l)) refuse(`${at} is not an object`);
-      field(l, 'name', at, (v) => typeof v === 'string', 'a name');
-      for (const key of Object.keys(l)) if (key !== 'name') field(l, key, at, nullable(isNumber), 'a number or null');
-    });
-    records.push(d);
+    records.push(checkDiagnostics(parseJson(lines[i], where), where, names));
   }
   if (!records.length) refuse(`${name} holds no diagnostics records`);
   return records;
 }
 
-// Whether a file's text is a --diagnostics file: its first line is a record with layers (a
-// history is one object whose first line, as wn-train writes it, holds everything).
-function looksLikeDiagnostics(text) {
-  const line = text.slice(0, text.indexOf('\n') + 1 || text.length).trim();
+function checkDiagnostics(d, where, names) {
+  if (!isObject(d)) refuse(`${where} is not a diagnostics record`);
+  checkKeys(d, where);
+  field(d, 'model', where, oneOf(names.models), `one of ${names.models.join(', ')}`);
+  field(d, 'wn_init', where, oneOf(names.wn_inits), `one of ${names.wn_inits.join(', ')}`);
+  field(d, 'optimizer', where, oneOf(names.optimizers), `one of ${names.optimizers.join(', ')}`);
+  field(d, 'seed', where, (v) => isWhole(v, 0, names.limits.max_seed), 'a seed');
+  field(d, 'lr', where, (v) => isNumber(v) && v > 0, 'a positive number');
+  field(d, 'epoch', where, (v) => isWhole(v, 0, names.limits.max_epochs), 'an epoch');
+  field(d, 'step', where, (v) => isWhole(v), 'a step');
+  const layers = field(d, 'layers', where, (v) => Array.isArray(v) && v.length > 0 && v.length <= 1000, 'a list of layers');
+  layers.forEach((l, k) => {
+    const at = `${where}, layer ${k + 1}`;
+    if (!isObject(l)) refuse(`${at} is not an object`);
+    field(l, 'name', at, (v) => typeof v === 'string', 'a name');
+    for (const key of Object.keys(l)) if (key !== 'name') field(l, key, at, nullable(isNumber), 'a number or null');
+  });
+  return d;
+}
+
+const isDiagnostics = (d) => isObject(d) && Array.isArray(d.layers);
+
+// A file's text as a history or as diagnostics records, told apart by what it holds: a history is
+// one JSON document (on one line from wn-train, indented from the page); a --diagnostics file is
+// records with layers, one a line.
+function readFile(text, name, names) {
+  let doc;
   try {
-    const d = JSON.parse(line);
-    return isObject(d) && Array.isArray(d.layers);
+    doc = JSON.parse(text);
   } catch {
-    return false;
+    const nl = text.indexOf('\n');
+    let first = null;
+    try { first = JSON.parse(nl < 0 ? text : text.slice(0, nl)); } catch { /* neither: said below */ }
+    if (isDiagnostics(first)) return { diagnostics: readDiagnostics(text, name, names) };
+    return { history: readHistory(text, name, names) };
   }
+  if (isDiagnostics(doc)) return { diagnostics: [checkDiagnostics(doc, `${name}, line 1`, names)] };
+  return { history: checkHistory(doc, name, names) };
 }
 
 // The events a live run would have sent, from a history (and its diagnostics records): what
@@ -300,14 +315,16 @@ export async function openFiles(files, names) {
   for (const file of files) {
     if (file.size > MAX_FILE_BYTES) refuse(`${file.name} is ${(file.size / 2 ** 20).toFixed(1)} MB, more than the ${MAX_FILE_BYTES >> 20} MB a history or diagnostics file may have here; not reading it`);
     if (!file.size) refuse(`${file.name} is empty`);
-    const text = await file.text();
-    if (looksLikeDiagnostics(text)) diagnostics.push(readDiagnostics(text, file.name, names));
-    else histories.push(readHistory(text, file.name, names));
+    const read = readFile(await file.text(), file.name, names);
+    if (read.diagnostics) diagnostics.push(read.diagnostics);
+    else histories.push(read.history);
   }
   if (!histories.length) refuse('a diagnostics file alone has nothing to draw curves from: open it with the history of its runs (--json)');
   if (diagnostics.length > 1) refuse('more than one diagnostics file: open one, with its history');
   const history = combineHistories(histories);
   if (!history.runs.length) refuse(`${history.name} holds no runs`);
+  const epochs = history.runs.reduce((n, r) => n + r.history.length, 0);
+  if (epochs > MAX_EPOCHS) refuse(`${history.name} holds ${epochs} epochs of runs, more than the ${MAX_EPOCHS} this page draws`);
   const replay = replayOf(history, diagnostics[0] ?? []);
   return { ...replay, name: history.name, names: history.names, tool: history.tool, options: history.options, shard: history.shard,
     diagnostics: diagnostics.length > 0, label: describeOpened(history, replay.spec) };

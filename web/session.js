@@ -10,11 +10,13 @@
 // which cancels its fetches), and only the current attempt may set the data: a cancelled load
 // that finishes anyway changes nothing (issue 17: a start/stop burst must not leave stale data
 // behind, nor dozens of data workers).
+import './protocol.js';
 import { PREPARED, loadDataset, preparedSources } from './data.js';
 import { Experiment } from './experiment.js';
 import { historyJson } from './format.js';
 import { Scheduler, threadsFor } from './scheduler.js';
 
+const { finalEvents } = globalThis.WNProtocol;
 const isCancelled = (e) => e?.name === 'AbortError';
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -135,9 +137,10 @@ export class Session {
   }
 
   // Shows history files as if their runs had trained here: `opened` (web/history-file.js
-  // openFiles) holds the grid and the events its runs would have sent, and they take the live
-  // runs' path (handle), so every panel draws them as it draws training. Refused while runs train
-  // or a start loads its data: the file would replace what they show.
+  // openFiles) holds the grid and the events its runs would have sent. The experiment takes every
+  // one, as from a live run, so every panel draws them as it draws training; the face hears of
+  // each run's last (onEvent), not of thousands of epochs one by one. Refused while runs train or
+  // a start loads its data: the file would replace what they show.
   open(opened) {
     if (this.phase !== 'idle') throw new Error('an experiment is running: stop it before opening a history file');
     this.starts++;
@@ -148,7 +151,10 @@ export class Session {
     const { data, train_samples: train, test_samples: test } = opened.options;
     this.trained = { source: data ?? opened.name, train: { count: train }, test: { count: test } };
     this.hooks.onExperiment(experiment, this.trained);
-    for (const { id, event } of opened.events) this.handle(experiment, experiment.jobs[id], event);
+    for (const { id, event } of opened.events) {
+      experiment.handle(experiment.jobs[id], event);
+      if (finalEvents.includes(event.type)) this.hooks.onEvent(experiment.jobs[id], event);
+    }
     for (const { id, why } of opened.stopped) experiment.stopped([experiment.jobs[id]], why);
     experiment.absent(opened.absent.map((id) => experiment.jobs[id]));
     return experiment;

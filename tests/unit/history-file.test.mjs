@@ -133,6 +133,8 @@ const REFUSALS = [
   ['epochs out of order', HISTORY.replace('"epoch": 2', '"epoch": 1'), /history goes from epoch 1 to 1/],
   ['a run twice', (() => { const d = cli(); d.runs.push(d.runs[0]); return JSON.stringify(d); })(), /run 5 repeats the run regular, seed 1, adam lr 0\.001/],
   ['no runs', (() => { const d = cli(); d.runs = []; return JSON.stringify(d); })(), /holds no runs/],
+  ['more epochs than the page draws', (() => { const d = cli(); d.options.epochs = 1000; d.runs[0].history = Array.from({ length: 1000 }, (_, i) => ({ ...d.runs[0].history[0], epoch: i + 1 }));
+    d.runs = Array.from({ length: 21 }, (_, seed) => ({ ...d.runs[0], seed })); return JSON.stringify(d); })(), /holds 21000 epochs of runs, more than the 20000 this page draws/],
   ['a missing option', HISTORY.replace('"batch_size": 32, ', ''), /its options: 'batch_size' is missing/],
 ];
 for (const [what, text, pattern] of REFUSALS) {
