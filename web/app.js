@@ -108,6 +108,8 @@ const settled = (promise) => promise.then(Boolean, () => false);
 
 function loadFiles(files) {
   if (!files.length) return;
+  // History files dropped here rather than on the Results panel's zone: opened, not loaded as data.
+  if ([...files].every((f) => /\.jsonl?$/i.test(f.name))) return opener.open([...files]);
   const spec = readSpec();
   settled(session.load(fileSources(files), files.length === 1 ? files[0].name : `${files.length} files`,
     { train: spec.trainSamples, test: spec.testSamples }, { chosen: true }));

@@ -114,6 +114,10 @@ test('a wn-train history opens with its bands, k of N, summary, confusion matric
   assert.equal(dynamics.length, 3 * layers);
   assert.ok(dynamics.flat().length > 0 && dynamics.flat().every((x) => x === 2), `last diagnostics at ${dynamics.flat()}`);
 
+  // The page's History JSON of what it shows is the file again: its tool, settings and run records.
+  const exported = JSON.parse(await page.evaluate(() => globalThis.wnTest.session.history()));
+  assert.deepEqual(exported, history);
+
   // Files that are no history: refused with the reason; what was shown stays.
   const before = await shownResults(page);
   const refusals = [
@@ -129,6 +133,15 @@ test('a wn-train history opens with its bands, k of N, summary, confusion matric
     await drawn(page);
     assert.deepEqual(await shownResults(page), before);
   }
+
+  // History files dropped on the data panel's zone open too, rather than loading as CIFAR-10.
+  await page.evaluate(async (text) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([text], 'dropped.json', { type: 'application/json' }));
+    document.getElementById('dropzone').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, readFileSync(paths.history, 'utf8'));
+  await page.waitForFunction(() => /^Showing the history file dropped\.json /.test(document.getElementById('opened-text').textContent));
+  assert.equal(await page.isVisible('#data-error'), false);
 
   // Back to training: nothing of the file shown, and Start trains the form's experiment as usual.
   await page.click('#close-opened');
