@@ -2,7 +2,8 @@
 // --diagnostics file) is opened through the page's file input, and the page draws it as if it had
 // run it: bands over the seeds, k of N, the summary, confusion matrices, per-class accuracy and the
 // dynamics, each checked against the file's numbers. Then files that are no history are refused
-// with the reason, and what was shown stays; "Back to training" clears it, and Start trains.
+// with the reason, and what was shown stays; "Back to training" clears it, and Start trains. Firefox
+// (Debian's firefox-esr, as in firefox.test.mjs) opens the same file in its module worker.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -10,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import puppeteer from 'puppeteer-core';
 import { drawn, launch, openPage, ready, startServer, waitForData, waitForEpochs } from './helpers.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -154,5 +156,21 @@ test('a wn-train history opens with its bands, k of N, summary, confusion matric
   const after = await shownResults(page);
   assert.equal(after.banner, null);
   assert.equal(after.rows.length, 2);
+  assert.deepEqual(errors, []);
+});
+
+test('Firefox: the same history opens, read in the page\'s module worker, with the same summary', { timeout: 120000 }, async (t) => {
+  const firefox = await puppeteer.launch({ browser: 'firefox', executablePath: process.env.FIREFOX || '/usr/bin/firefox-esr', headless: true });
+  t.after(() => firefox.close());
+  const page = await (await firefox.createBrowserContext()).newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${server.url}?hooks`);
+  await page.waitForFunction(() => globalThis.wnTest, { timeout: 60000 });
+  await (await page.$('#history-file')).uploadFile(paths.history);
+  await page.waitForFunction(() => !document.getElementById('opened').hidden, { timeout: 60000 });
+  const rows = await page.$$eval('#summary tbody tr', (trs) => trs.map((tr) => tr.cells[2].textContent));
+  const fixed = (v) => v.toFixed(4);
+  assert.deepEqual(rows, ['regular', 'weightnorm'].map((m) => `${fixed(mean(finals(m)))} ± ${fixed(sd(finals(m)))}`));
   assert.deepEqual(errors, []);
 });
