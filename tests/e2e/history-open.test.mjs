@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,6 +136,11 @@ test('a wn-train history opens with its bands, k of N, summary, confusion matric
     await drawn(page);
     assert.deepEqual(await shownResults(page), before);
   }
+
+  // The banner, the refusal and the opened runs' panels pass axe (every impact), as the page does in a11y.test.mjs.
+  await page.addScriptTag({ content: await readFile(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8') });
+  const { violations } = await page.evaluate(() => globalThis.axe.run(document, { resultTypes: ['violations'] }));
+  assert.deepEqual(violations.map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), []);
 
   // History files dropped on the data panel's zone open too, rather than loading as CIFAR-10.
   await page.evaluate(async (text) => {
