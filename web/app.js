@@ -7,8 +7,8 @@ import { fileSources } from './data.js';
 import { Dynamics } from './dynamics.js';
 import { Experiment, variantLabel } from './experiment.js';
 import { download, epochLine, historyCsv, statusLine } from './format.js';
-import { Inspect } from './inspect.js';
 import { HistoryOpener } from './history-open.js';
+import { Inspect } from './inspect.js';
 import { parseParams, specErrors, specFrom } from './params.js';
 import { Results } from './results.js';
 import { Session } from './session.js';
@@ -217,8 +217,9 @@ function showExperiment(experiment, { ghost = true } = {}) {
   showButtons();
 }
 
-// ---- history files opened on the page (web/history-open.js): their runs come through onEvent,
-// as a live run's do; then everything draws once more, finished.
+// ---- history files opened on the page (web/history-open.js): Session.open gives their runs'
+// events to the experiment as a live run's, and each run's last to onEvent; then the logs are
+// written at once and everything draws, finished.
 const opener = new HistoryOpener(session, catalog, {
   shown: (experiment) => {
     // Each model's log gets the file's epochs at once, as training would have written them.

@@ -1,7 +1,8 @@
 // web/history-file.js: history files the page opens, checked, combined and turned into the events a
 // live run sends. The fixtures are wn-train's own output (tests/unit/fixtures, made with
 // `wn-train --train-samples 64 --test-samples 40 --epochs 2 --model both --seeds 1-2 --progress-every 1`,
-// whole with --json history.json --diagnostics diagnostics.jsonl, and as --shard 0/2 and 1/2).
+// whole with --json history.json --diagnostics diagnostics.jsonl, and as --shard 0/2 and 1/2, which
+// `wn-merge shard-0.json shard-1.json --json merged.json` joined).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
@@ -79,6 +80,13 @@ test('the shards of a grid combine in grid order, in any order given, into the w
   const one = await openFiles([file('shard-1.json', fixture('shard-1.json'))], catalog);
   assert.deepEqual(one.spec.seeds, [2]);
   assert.match(one.label, /shard 1\/2/);
+});
+
+test('wn-merge\'s output of the shards opens as the whole grid', async () => {
+  const whole = await openFiles([file('h.json', HISTORY)], catalog);
+  const merged = await openFiles([file('merged.json', fixture('merged.json'))], catalog);
+  assert.deepEqual(merged.spec, whole.spec);
+  assert.deepEqual(merged.events.map((e) => [e.id, e.event.type, e.event.run?.confusion_matrix]), whole.events.map((e) => [e.id, e.event.type, e.event.run?.confusion_matrix]));
 });
 
 test('a page export opens like the CLI\'s file', async () => {
