@@ -9,9 +9,9 @@
 // tool and shared settings, or they are refused naming the setting; shards of one grid all given.
 import { expandJobs, settingKey, variantKey, variantLabel } from './experiment.js';
 
-// Larger files are refused before a byte is read. A history of 400 runs × 100 epochs is about
-// 1 MB, and a --diagnostics file of 40 runs × 10 epochs on the full set about 20 MB; the CLI's
-// wn-merge takes 256 MB, more than a tab should parse.
+// Larger files are refused before a byte is read. A history of 200 runs × 100 epochs is about
+// 3 MB; a --diagnostics file of 40 runs × 10 epochs on the full set (a record of about 1 KB every
+// 25 steps) about 25 MB. The CLI's wn-merge takes 256 MB, more than a tab should parse.
 export const MAX_FILE_BYTES = 64 << 20;
 export const MAX_FILES = 64;
 export const MAX_RUNS = 5000;
