@@ -6,8 +6,9 @@ import { CommandPanel } from './command-panel.js';
 import { Controls } from './controls.js';
 import { fileSources } from './data.js';
 import { Dynamics } from './dynamics.js';
-import { variantLabel } from './experiment.js';
+import { Experiment, variantLabel } from './experiment.js';
 import { download, epochLine, historyCsv, statusLine } from './format.js';
+import { HistoryOpener } from './history-open.js';
 import { Inspect } from './inspect.js';
 import { parseParams, specErrors, specFrom } from './params.js';
 import { Results } from './results.js';
@@ -110,6 +111,8 @@ const settled = (promise) => promise.then(Boolean, () => false);
 
 function loadFiles(files) {
   if (!files.length) return;
+  // History files dropped here rather than on the Results panel's zone: opened, not loaded as data.
+  if ([...files].every((f) => /\.jsonl?$/i.test(f.name))) return opener.open([...files]);
   const spec = readSpec();
   settled(session.load(fileSources(files), files.length === 1 ? files[0].name : `${files.length} files`,
     { train: spec.trainSamples, test: spec.testSamples }, { chosen: true }));
@@ -144,10 +147,13 @@ function buildModelPanels(experiment) {
 
 const panelId = (job) => job.variant.replace('/', '-');
 
+// A line's run, where a variant has several: "[seed 2, adam 0.001] ".
+const runTag = (job, many) => (many ? `[seed ${job.seed}, ${job.setting}] ` : '');
+const manyRuns = (experiment) => experiment.jobs.length > experiment.variants().length;
+
 function log(job, line) {
   const el = $(`log-${panelId(job)}`);
-  const many = session.experiment.jobs.length > session.experiment.variants().length;
-  el.textContent += (many ? `[seed ${job.seed}, ${job.setting}] ` : '') + line + '\n';
+  el.textContent += runTag(job, manyRuns(session.experiment)) + line + '\n';
   el.scrollTop = el.scrollHeight;
 }
 
@@ -202,16 +208,44 @@ function showButtons() {
 }
 
 // A start's data is in and its runs begin: fresh panels and charts.
-function showExperiment(experiment) {
+function showExperiment(experiment, { ghost = true } = {}) {
   setDataError(null);  // an earlier load's failure is no longer news: this run has its data
   buildModelPanels(experiment);
-  charts.reset(experiment);
+  charts.reset(experiment, { ghost });
   $('clear-ghosts').disabled = !charts.ghosts.length;
   results.reset(experiment);
   dynamics.reset(experiment);
   inspect.reset(experiment);
+  opener.banner();
   showButtons();
 }
+
+// ---- history files opened on the page (web/history-open.js): Session.open gives their runs'
+// events to the experiment as a live run's, and each run's last to onEvent; then the logs are
+// written at once and everything draws, finished.
+const opener = new HistoryOpener(session, catalog, {
+  shown: (experiment) => {
+    // Each model's log gets the file's epochs at once, as training would have written them.
+    const logs = new Map(), many = manyRuns(experiment);
+    for (const r of experiment.runs) {
+      const lines = r.epochs.map((l) => runTag(r.job, many) + epochLine({ log: l, epochs: experiment.spec.epochs, steps: r.last?.steps ?? 0,
+        ms_per_step: r.record?.ms_per_step ?? 0 }) + '\n');
+      logs.set(panelId(r.job), (logs.get(panelId(r.job)) ?? '') + lines.join('') + (r.stopped ? `${r.stopped}\n` : ''));
+    }
+    for (const [id, text] of logs) $(`log-${id}`).textContent = text;
+    // A model none of whose runs ended here by itself (stopped on the page, or in another shard).
+    for (const r of experiment.runs.filter((q) => ['stopped', 'absent'].includes(q.status))) {
+      const status = $(`status-${panelId(r.job)}`);
+      if (status.textContent === 'waiting…') status.textContent = r.status === 'absent' ? 'not in the opened file' : 'stopped';
+    }
+    charts.redraw();
+    for (const panel of [results, dynamics, inspect]) panel.update();
+    showButtons();
+    announce(`Opened ${experiment.runs.length} run(s) from a history file.`);
+  },
+  // Back to training: nothing shown until the next start (the opened runs do not stay as earlier runs).
+  closed: () => showExperiment(new Experiment({ ...readSpec(), seeds: [] }), { ghost: false }),
+});
 
 async function start() {
   const spec = readSpec();

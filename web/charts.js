@@ -286,10 +286,11 @@ export class Charts {
     return [[this.accuracy, 'accuracy', 'val_accuracy'], [this.loss, 'loss', 'val_loss']].filter(([c]) => c);
   }
 
-  // One series per (variant, setting) and metric; the earlier experiments' means as ghosts.
-  reset(experiment) {
+  // One series per (variant, setting) and metric; the earlier experiments' means as ghosts
+  // (ghost: false drops the one shown so far instead).
+  reset(experiment, { ghost = true } = {}) {
     const before = this.experiment;
-    if (this.keepGhosts && before?.runs.some((r) => r.progress.length)) this.ghosts.push(before);
+    if (ghost && this.keepGhosts && before?.runs.some((r) => r.progress.length)) this.ghosts.push(before);
     this.experiment = experiment;
     const optimizers = [...new Set(experiment.spec.sweeps.map((s) => s.optimizer))];
     this.view.optimizer = this.optimizerSelect && optimizers.length > 1 ? optimizers[0] : null;
@@ -314,7 +315,8 @@ export class Charts {
     const groups = shown.length > 1 ? groupsOf(experiment, shown, this.ghosts.length > 0) : null;
     // What is plotted: in the page's #curves-note where there is one (it wraps), else under each title.
     const seeds = experiment.spec.seeds.length;
-    const note = ['Training: the mean over the steps between points (Keras\' running mean restarts each epoch).',
+    const note = [experiment.spec.perEpoch ? 'Training: each epoch\'s mean (a history file keeps nothing within an epoch).' :
+      'Training: the mean over the steps between points (Keras\' running mean restarts each epoch).',
       `Validation: a dot per epoch.${seeds > 1 ? ` Mean over ${seeds} seeds, band: min–max.` : ''}`];
     const noteBox = document.getElementById('curves-note');
     if (noteBox) noteBox.textContent = note.join(' ');

@@ -118,19 +118,25 @@ export class Experiment {
         r.last = e;
         break;
       case msg.epoch: r.epochs.push(e.log); r.record = e.run; r.last = e; r.inspect = e; break;
-      case msg.diagnostics: keep(r, 'diagnostics', { x: e.epoch - 1 + e.step / (r.last?.steps ?? 1), step: e.step, layers: e.layers }); break;
+      // A live record follows the progress report of its step; one replayed from a file says its steps.
+      case msg.diagnostics: keep(r, 'diagnostics', { x: e.epoch - 1 + e.step / (e.steps ?? r.last?.steps ?? 1), step: e.step, layers: e.layers }); break;
       case msg.diverged: r.status = 'diverged'; r.stopped = e.message; r.record = e.run; break;
       case msg.done: r.status = 'done'; r.record = e.run; break;
       case msg.error: r.status = 'error'; r.stopped = e.message; break;
     }
   }
 
-  // Runs cut short by a Stop keep what they did, marked as stopped.
-  stopped(jobs) {
+  // Runs cut short by a Stop keep what they did, marked as stopped (why: as a history file says it).
+  stopped(jobs, why = 'stopped by the user') {
     for (const job of jobs) {
       const r = this.runs[job.id];
-      if (r.status === 'running' || r.status === 'waiting') { r.status = 'stopped'; r.stopped = 'stopped by the user'; }
+      if (r.status === 'running' || r.status === 'waiting') { r.status = 'stopped'; r.stopped = why; }
     }
+  }
+
+  // Cells of the grid that an opened history file has no run for (one shard of several).
+  absent(jobs) {
+    for (const job of jobs) if (this.runs[job.id].status === 'waiting') this.runs[job.id].status = 'absent';
   }
 
   get finished() { return this.runs.every((r) => !['running', 'waiting'].includes(r.status)); }

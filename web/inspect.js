@@ -155,12 +155,16 @@ export class Inspect {
     $('inspect-content').hidden = !sources.length;
     this.drawNote(sources);
     if (!sources.length) return;
-    this.drawConfusion(sources);
-    this.drawPerClass(sources);
-    this.drawGrid(sources);
-    this.drawFilters(sources);
-    this.drawDownloads(sources);
-    this.predictOwn(sources);
+    // A run opened from a history file has its confusion matrix (if it finished an epoch), but no
+    // predictions, filters or weights: those show for runs trained here.
+    const matrices = sources.filter((s) => s.event.run?.confusion_matrix);
+    const trained = sources.filter((s) => s.event.params);
+    this.drawConfusion(matrices);
+    this.drawPerClass(matrices);
+    this.drawGrid(trained);
+    this.drawFilters(trained);
+    this.drawDownloads(trained);
+    this.predictOwn(trained);
   }
 
   drawNote(sources) {
@@ -224,6 +228,11 @@ export class Inspect {
 
   // The first test images with each model's guess. Disagreements are marked in words too.
   drawGrid(sources) {
+    if (!sources.length) {
+      $('image-grid').replaceChildren();
+      $('grid-count').textContent = 'The opened history has no predictions: they show for models trained here, or loaded from a weight file.';
+      return;
+    }
     const images = this.data()?.test.images;
     const filter = document.querySelector('input[name=grid-filter]:checked').value;
     const n = Math.min(...sources.map((s) => s.event.predictions.length));

@@ -33,7 +33,8 @@ const whiskers = {
 };
 
 // Why a seed's run is not in a mean: it ended before its first epoch (or is still on its way).
-const ENDED = { diverged: 'diverged', error: 'failed', stopped: 'was stopped', waiting: 'has not run yet', running: 'is still running' };
+const ENDED = { diverged: 'diverged', error: 'failed', stopped: 'was stopped', waiting: 'has not run yet', running: 'is still running',
+  absent: 'is not in the opened file' };
 
 // "seed 2 diverged" for each run of (variant, setting) that has no epoch to count.
 export function uncounted(ex, variant, setting) {
@@ -174,7 +175,7 @@ export class Results {
     if (!ex) return;
     const f = ex.fraction(), eta = ex.eta();
     $('run-progress').value = f;
-    setText($('run-eta'), ex.finished ? `done: ${ex.runs.length} run(s)` :
+    setText($('run-eta'), !ex.runs.length ? '' : ex.finished ? `done: ${ex.runs.length} run(s)` :
       `${Math.round(100 * f)} % of ${ex.runs.length} run(s)${eta != null ? ` · about ${duration(eta)} left` : ''}`);
     const head = verdict(ex);
     setText($('verdict'), head);

@@ -10,11 +10,13 @@
 // which cancels its fetches), and only the current attempt may set the data: a cancelled load
 // that finishes anyway changes nothing (issue 17: a start/stop burst must not leave stale data
 // behind, nor dozens of data workers).
+import './protocol.js';
 import { PREPARED, loadDataset, preparedSources } from './data.js';
 import { Experiment } from './experiment.js';
 import { historyJson } from './format.js';
 import { Scheduler, threadsFor } from './scheduler.js';
 
+const { finalEvents } = globalThis.WNProtocol;
 const isCancelled = (e) => e?.name === 'AbortError';
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -32,6 +34,7 @@ export class Session {
     this.files = null;       // {sources, name}: files the user chose, read again for a new subset size
     this.loading = null;     // the load in flight: {controller, promise, sources, name, limits}
     this.experiment = null;
+    this.opened = null;      // the history file(s) the experiment was replayed from (open), if it was
     this.trained = null;     // the data the experiment trains on
     this.scheduler = null;
     this.phase = 'idle';
@@ -123,6 +126,7 @@ export class Session {
     if (start !== this.starts) return null;
     const experiment = new Experiment(spec);
     this.experiment = experiment;
+    this.opened = null;
     this.trained = data;
     const scheduler = new Scheduler({ data: { train: data.train, test: data.test }, build, threads, onEvent: (job, e) => this.handle(experiment, job, e) });
     this.scheduler = scheduler;
@@ -130,6 +134,38 @@ export class Session {
     this.hooks.onExperiment(experiment, data);
     scheduler.run(experiment.jobs);
     return experiment;
+  }
+
+  // Shows history files as if their runs had trained here: `opened` (web/history-file.js
+  // openFiles) holds the grid and the events its runs would have sent. The experiment takes every
+  // one, as from a live run, so every panel draws them as it draws training; the face hears of
+  // each run's last (onEvent), not of thousands of epochs one by one. Refused while runs train or
+  // a start loads its data: the file would replace what they show.
+  open(opened) {
+    if (this.phase !== 'idle') throw new Error('an experiment is running: stop it before opening a history file');
+    this.starts++;
+    const experiment = new Experiment(opened.spec);
+    this.experiment = experiment;
+    this.scheduler = null;
+    this.opened = opened;
+    const { data, train_samples: train, test_samples: test } = opened.options;
+    this.trained = { source: data ?? opened.name, train: { count: train }, test: { count: test } };
+    this.hooks.onExperiment(experiment, this.trained);
+    for (const { id, event } of opened.events) {
+      experiment.handle(experiment.jobs[id], event);
+      if (finalEvents.includes(event.type)) this.hooks.onEvent(experiment.jobs[id], event);
+    }
+    for (const { id, why } of opened.stopped) experiment.stopped([experiment.jobs[id]], why);
+    experiment.absent(opened.absent.map((id) => experiment.jobs[id]));
+    return experiment;
+  }
+
+  // Back from an opened file to nothing shown: the next start trains as usual.
+  close() {
+    if (!this.opened || this.experiment?.spec !== this.opened.spec) return;
+    this.opened = null;
+    this.experiment = null;
+    this.trained = null;
   }
 
   handle(experiment, job, e) {
@@ -162,6 +198,8 @@ export class Session {
   // The settings every run shares, as wn-train writes them in its history file: the
   // experiment's, on the data it trains on; before any, `spec`'s.
   shared(spec = this.experiment?.spec) {
+    // An opened file's runs share what the file says (without a shard's "shard": they may be several).
+    if (this.opened && spec === this.opened.spec) return this.opened.options;
     const data = this.experiment ? this.trained : null;
     return {
       data: data?.source ?? null, experiment: spec.experiment ?? null, arch: spec.arch, width: spec.width, epochs: spec.epochs, batch_size: spec.batchSize,
@@ -174,6 +212,7 @@ export class Session {
 
   // The history file (wn-train's --json schema): the run records so far and what they share.
   history(spec) {
-    return historyJson(this.experiment?.records() ?? [], { tool: this.tool, shared: this.shared(spec) });
+    const tool = this.opened && (spec ?? this.experiment?.spec) === this.opened.spec ? this.opened.tool : this.tool;
+    return historyJson(this.experiment?.records() ?? [], { tool, shared: this.shared(spec) });
   }
 }

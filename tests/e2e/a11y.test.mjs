@@ -55,7 +55,7 @@ test('axe finds no violations of any impact on the page with its panels filled, 
 
 test('every file picker opens from the keyboard, with its focus shown', async () => {
   const { page } = run;
-  for (const id of ['file', 'own-file', 'weights-file']) {
+  for (const id of ['file', 'history-file', 'own-file', 'weights-file']) {
     // Reached by the keyboard: from the picker back to what precedes it and forward again.
     await page.focus(`#${id}`);
     await page.keyboard.press('Shift+Tab');
