@@ -21,10 +21,15 @@ if (!dir || !existsSync(dir)) {
 }
 mkdirSync(out, { recursive: true });
 
-const COLORS = { regular: '#d62728', 'weightnorm/tfa': '#1f77b4', 'weightnorm/paper': '#2ca02c', 'weightnorm/none': '#9467bd',
-  'wn-mobn/tfa': '#ff7f0e', 'wn-mobn/paper': '#8c564b', 'wn-mobn/none': '#e377c2' };
-const variant = (r) => (r.model === 'regular' ? 'regular' : `${r.model}/${r.wn_init}`);
-const label = (r) => (r.model === 'regular' ? 'regular' : r.wn_init === 'tfa' ? r.model : `${r.model} (${r.wn_init})`);
+const COLORS = { regular: '#d62728', batchnorm: '#17becf', 'weightnorm/tfa': '#1f77b4', 'weightnorm/paper': '#2ca02c',
+  'weightnorm/none': '#9467bd', 'wn-mobn/tfa': '#ff7f0e', 'wn-mobn/paper': '#8c564b', 'wn-mobn/none': '#e377c2' };
+const PLAIN = ['regular', 'batchnorm'];  // models without weight norm: the init does not apply
+const variant = (r) => (PLAIN.includes(r.model) ? r.model : `${r.model}/${r.wn_init}`);
+const label = (r) => (PLAIN.includes(r.model) ? r.model : r.wn_init === 'tfa' ? r.model : `${r.model} (${r.wn_init})`);
+// What the second and third charts show: one LeNet layer's dynamics (the default); the validation
+// curves against epochs and against seconds (vs-bn: batch norm's progress per update, and its
+// cost); or every layer at step 0 and how far each moved (deep: why the plain net stalls).
+const VIEWS = { 'vs-bn': 'curves', deep: 'depth' };
 const setting = (r) => `${r.optimizer} ${r.learning_rate ?? r.lr}`;
 const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
 const LAYER = 2;  // the first Dense layer (400 → 120): most of the weights
@@ -34,9 +39,12 @@ function cells(history) {
   const map = new Map();
   for (const r of history.runs) {
     const key = `${variant(r)}|${setting(r)}`;
-    if (!map.has(key)) map.set(key, { variant: variant(r), label: label(r), optimizer: r.optimizer, lr: r.learning_rate, finals: [], stopped: 0 });
+    if (!map.has(key)) map.set(key, { variant: variant(r), label: label(r), optimizer: r.optimizer, lr: r.learning_rate, finals: [], stopped: 0,
+      ms: [], epochs: [] });
     const c = map.get(key);
     if (r.history.length) c.finals.push(r.history.at(-1).val_accuracy);
+    c.ms.push(r.ms_per_step);
+    c.epochs.push(r.history);
     if (r.stopped) c.stopped++;
   }
   return [...map.values()];
@@ -59,14 +67,42 @@ function dynamics(lines, steps) {
     .map(([x, p]) => ({ x, norm: mean(p.norm), move: p.move.length ? mean(p.move) : null })) }));
 }
 
+// Per cell, the mean over seeds of each epoch's val_accuracy and of the busy seconds up to its end.
+function curves(cs) {
+  return cs.map((c) => {
+    const n = Math.min(...c.epochs.map((h) => h.length));
+    const at = (k, f) => mean(c.epochs.map(f(k)));
+    return { variant: c.variant, label: c.label, points: Array.from({ length: n }, (_, k) => ({
+      epoch: k + 1, val: at(k, (k) => (h) => h[k].val_accuracy),
+      seconds: at(k, (k) => (h) => h.slice(0, k + 1).reduce((a, e) => a + e.seconds, 0)) })) };
+  });
+}
+
+// Per variant and layer, over the seeds: the pre-activation std at step 0 (after the data init),
+// and the mean movement per record after it (the angle of v, or ‖Δw‖/‖w‖).
+function depth(lines) {
+  const series = new Map();
+  for (const d of lines) {
+    const key = variant(d);
+    if (!series.has(key)) series.set(key, { variant: key, label: label(d), layers: [] });
+    d.layers.forEach((l, i) => {
+      const slot = (series.get(key).layers[i] ??= { std: [], move: [] });
+      if (d.step === 0 && l.preact_std != null) slot.std.push(l.preact_std);
+      if ((l.angle ?? l.update_ratio) != null) slot.move.push(l.angle ?? l.update_ratio);
+    });
+  }
+  return [...series.values()].map((s) => ({ ...s, layers: s.layers.map((l) => ({
+    std: l.std.length ? mean(l.std) : null, move: l.move.length ? mean(l.move) : null })) }));
+}
+
 function table(name, history, cs) {
   const o = history.options;
   const rows = cs.map((c) => `| ${c.label} | ${c.optimizer} | ${c.lr} | ${c.finals.length}${c.stopped ? ` (${c.stopped} diverged)` : ''} | ` +
     (c.finals.length ? `${mean(c.finals).toFixed(3)} ± ${Math.sqrt(c.finals.reduce((a, x) => a + (x - mean(c.finals)) ** 2, 0) / Math.max(1, c.finals.length - 1)).toFixed(3)} | ` +
-      `${Math.min(...c.finals).toFixed(3)}–${Math.max(...c.finals).toFixed(3)} |` : '– | – |'));
+      `${Math.min(...c.finals).toFixed(3)}–${Math.max(...c.finals).toFixed(3)} |` : '– | – |') + ` ${mean(c.ms).toFixed(1)} |`);
   return `### ${name}\n\n\`wn-train --experiment ${name} --seeds 1-5\` (${o.train_samples} training / ${o.test_samples} test images, ` +
-    `${o.epochs} epoch(s), batch ${o.batch_size})\n\n| model | optimiser | lr | seeds | final val_accuracy, mean ± sd | min–max |\n` +
-    `|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
+    `${o.epochs} epoch(s), batch ${o.batch_size})\n\n| model | optimiser | lr | seeds | final val_accuracy, mean ± sd | min–max | ms per step |\n` +
+    `|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
 }
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
@@ -85,7 +121,7 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
   const lines = existsSync(jsonl) ? readFileSync(jsonl, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
   const cs = cells(history);
   process.stdout.write(table(name, history, cs) + '\n');
-  await page.evaluate(({ name, cs, dyn, colors, sweep, layer }) => {
+  await page.evaluate(({ name, cs, dyn, colors, sweep, layer, view, extra }) => {
     // A sweep's dynamics: plain SGD where weight norm helps (0.01) and where it falls behind (0.1).
     const SHOWN = ['sgd 0.01', 'sgd 0.1'];
     for (const id of ['a', 'b', 'c']) globalThis.Chart.getChart(id)?.destroy();
@@ -141,6 +177,29 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
           borderWidth: 3, borderColor: color(c.variant), whiskers: c.finals.length ? [{ min: Math.min(...c.finals), max: Math.max(...c.finals) }] : [] },
       ]) } });
     }
+    const line = (s, data) => ({ label: s.label, borderColor: color(s.variant), backgroundColor: color(s.variant), pointRadius: 3, borderWidth: 1.5, data });
+    if (view === 'curves') {
+      for (const [id, key, title] of [['b', 'epoch', 'val_accuracy against epochs (mean over seeds)'],
+        ['c', 'seconds', 'val_accuracy against busy seconds (mean over seeds)']]) {
+        const options = base(title, key === 'epoch' ? 'epoch' : 'seconds', 'val_accuracy');
+        options.scales.x.type = 'linear';
+        if (key === 'epoch') options.scales.x.ticks = { stepSize: 1 };
+        new globalThis.Chart(id, { type: 'line', options, data: { datasets: extra.map((s) => line(s, s.points.map((p) => ({ x: p[key], y: p.val })))) } });
+      }
+      return;
+    }
+    if (view === 'depth') {
+      for (const [id, key, title] of [['b', 'std', 'step 0: pre-activation std per layer (after the data init)'],
+        ['c', 'move', 'movement per 25 steps, per layer (angle of v, or ‖Δw‖/‖w‖)']]) {
+        const options = base(title, 'layer', key === 'std' ? 'std' : 'radians / ratio');
+        options.scales.x.type = 'linear';
+        options.scales.x.ticks = { stepSize: 1 };
+        options.scales.y.type = 'logarithmic';
+        new globalThis.Chart(id, { type: 'line', options, data: { datasets: extra.map((s) => line(s,
+          s.layers.map((l, i) => ({ x: i + 1, y: l[key] })).filter((p) => p.y != null && p.y > 0))) } });
+      }
+      return;
+    }
     for (const [id, key, title] of [['b', 'norm', `layer ${layer + 1}: ‖v‖ (weight norm) or ‖w‖, per channel`],
       ['c', 'move', `layer ${layer + 1}: movement per 25 steps (angle of v, or ‖Δw‖/‖w‖)`]]) {
       const options = base(title, 'epoch', key === 'norm' ? 'mean column norm' : 'radians / ratio');
@@ -150,8 +209,8 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
         label: s.label + (sweep ? `, ${s.setting}` : ''), borderColor: color(s.variant), backgroundColor: color(s.variant), pointRadius: 0, borderWidth: 1.5,
         data: s.points.filter((p) => p[key] != null && p[key] > 0).map((p) => ({ x: p.x, y: p[key] })) })) } });
     }
-  }, { name, cs, colors: COLORS, sweep: cs.length > new Set(cs.map((c) => c.variant)).size, layer: LAYER,
-    dyn: dynamics(lines, steps) });
+  }, { name, cs, colors: COLORS, sweep: cs.length > new Set(cs.map((c) => c.variant)).size, layer: LAYER, view: VIEWS[name],
+    dyn: VIEWS[name] ? [] : dynamics(lines, steps), extra: VIEWS[name] === 'curves' ? curves(cs) : VIEWS[name] === 'depth' ? depth(lines) : [] });
   await page.screenshot({ path: join(out, `${name}.png`) });
 }
 await browser.close();
