@@ -82,7 +82,7 @@ const fmt = (r) => `${fixed(r.mean)} ± ${fixed(r.sd)}`;
 const seedsText = (n) => `${n} seed${n === 1 ? '' : 's'}`;
 
 // The headline: what the experiment shows so far, with its numbers. With one setting, per
-// weight-normalised variant: ahead in k of N seeds, and both final accuracies; with several, per
+// compared variant: ahead of regular in k of N seeds, and the final accuracies; with several, per
 // optimiser: each model's best learning rate and at how many rates weight norm is ahead.
 export function verdict(ex) {
   const rows = ex.summary().filter((r) => r.mean != null);
@@ -93,15 +93,18 @@ export function verdict(ex) {
   const regular = (key) => rows.find((r) => r.variant === 'regular' && `${r.optimizer} ${r.lr}` === key);
   if (all.length === 1) {
     const base = regular(all[0].key);
-    const parts = ex.ahead().map((a) => {
-      const wn = rows.find((r) => r.variant === a.variant);
-      if (!wn || !base) return null;
-      const counted = Math.min(base.runs, wn.runs);
-      return `${a.label} ahead of regular in ${a.k} of ${a.n} seed${a.n === 1 ? '' : 's'}: final validation accuracy ` +
-        `${fmt(wn)} against ${fmt(base)} (mean ± sd over ${seedsText(counted)})` + notCounted(ex, a);
-    }).filter(Boolean);
-    if (!parts.length) parts.push(rows.map((r) => `${label(r)}: final validation accuracy ${fmt(r)} over ${seedsText(r.runs)}`).join('; '));
-    return so + capital(`${parts.join('. ')}.`);
+    const pairs = ex.ahead().map((a) => ({ a, row: rows.find((r) => r.variant === a.variant) })).filter((p) => p.row && base);
+    if (!pairs.length) return so + capital(`${rows.map((r) => `${label(r)}: final validation accuracy ${fmt(r)} over ${seedsText(r.runs)}`).join('; ')}.`);
+    if (pairs.length === 1) {
+      const [{ a, row }] = pairs;
+      return so + capital(`${a.label} ahead of regular in ${a.k} of ${seedsText(a.n)}: final validation accuracy ` +
+        `${fmt(row)} against ${fmt(base)} (mean ± sd over ${seedsText(Math.min(base.runs, row.runs))})${notCounted(ex, a)}.`);
+    }
+    // Several models against one baseline: its numbers once, then each model's.
+    const counts = new Set(pairs.map(({ row }) => row.runs).concat(base.runs));
+    const over = counts.size === 1 ? ` over ${seedsText(base.runs)}` : ' over the seeds';
+    return so + `Final validation accuracy, mean ± sd${over}: regular ${fmt(base)}; ` +
+      pairs.map(({ a, row }) => `${a.label} ${fmt(row)}, ahead of regular in ${a.k} of ${seedsText(a.n)}${notCounted(ex, a)}`).join('; ') + '.';
   }
   const parts = [];
   for (const s of ex.spec.sweeps) {

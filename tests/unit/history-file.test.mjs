@@ -68,6 +68,29 @@ test('a wn-train history opens as the grid it ran: the events give its epochs, s
   assert.match(verdict(ex), new RegExp(`^Weight norm ahead of regular in ${k} of 2 seeds`));
 });
 
+test('with several models against regular, the verdict gives regular\'s numbers once, then each model\'s with its k of N', async () => {
+  // The fixture's runs, with batch norm and wn-mobn runs added whose final accuracies are set.
+  const doc = cli();
+  const finals = { batchnorm: [0.05, 0.9], 'wn-mobn': [0.95, 0.96] };
+  for (const model of Object.keys(finals))
+    for (const [i, run] of doc.runs.filter((r) => r.model === 'regular').entries()) {
+      const copy = structuredClone(run);
+      copy.model = model;
+      copy.history.at(-1).val_accuracy = finals[model][i];
+      doc.runs.push(copy);
+    }
+  const ex = replayed(await openFiles([file('four.json', JSON.stringify(doc))], catalog));
+  const regular = doc.runs.filter((r) => r.model === 'regular').map((r) => r.history.at(-1).val_accuracy);
+  const k = (v) => v.filter((x, i) => x > regular[i]).length;
+  const rows = summaryRows(ex);
+  const shown = (model) => { const r = rows.find((q) => q.model === model); return `${r.mean.toFixed(4)} ± ${r.sd.toFixed(4)}`; };
+  const wn = doc.runs.filter((r) => r.model === 'weightnorm').map((r) => r.history.at(-1).val_accuracy);
+  assert.equal(verdict(ex), `Final validation accuracy, mean ± sd over 2 seeds: regular ${shown('regular')}; ` +
+    `weight norm ${shown('weightnorm')}, ahead of regular in ${k(wn)} of 2 seeds; ` +
+    `batch norm ${shown('batchnorm')}, ahead of regular in ${k(finals.batchnorm)} of 2 seeds; ` +
+    `wn-mobn ${shown('wn-mobn')}, ahead of regular in 2 of 2 seeds.`);
+});
+
 test('the shards of a grid combine in grid order, in any order given, into the whole grid\'s runs', async () => {
   const whole = await openFiles([file('h.json', HISTORY)], catalog);
   const opened = await openFiles([file('shard-1.json', fixture('shard-1.json')), file('shard-0.json', fixture('shard-0.json'))], catalog);
