@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // The plots and tables of docs/experiments.md, from wn-train's own output:
-//   for e in sgd high-lr breaking init mobn lr-sweep; do
+//   for e in sgd high-lr breaking init mobn lr-sweep vs-bn deep; do
 //     build/wn-train --experiment $e --seeds 1-5 --json DIR/$e.json --diagnostics DIR/$e.jsonl
 //   done
 //   node scripts/plot-experiments.mjs DIR [OUT]     (OUT defaults to docs/experiments)
 // For each NAME.json in DIR: OUT/NAME.png (final validation accuracy per seed with mean and
-// min–max, or against the learning rate for a sweep; and one layer's ‖v‖ or ‖w‖ and its movement
-// over training), and a markdown table on stdout. Drawn with Chart.js in headless Chromium.
+// min–max, or against the learning rate for a sweep; then the charts VIEWS picks), and a markdown
+// table on stdout. Drawn with Chart.js in headless Chromium.
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
