@@ -64,7 +64,7 @@ const std::vector<Experiment>& experiments() {
        "with batch statistics) but evaluates worst: its moving averages (momentum 0.99) lag a net that changes this "
        "fast, a pitfall weight norm has not. It costs 50 % more per step than the plain net here (79 vs 53 ms).",
        {ModelKind::regular, ModelKind::batchnorm, ModelKind::weightnorm, ModelKind::wn_mobn}, {WnInit::tfa},
-       {{adam, 0.0f, {1e-3f}}}, 3, 2, 4000, 1000, 32, "convpool-c", 0.125f},
+       {{adam, 0.0f, {1e-3f}}}, 3, 2, 4000, 1000, {32}, "convpool-c", 0.125f},
       {"deep", "A deep plain net",
        "Twelve 3×3 convolutions (16, 32 and 64 filters, Keras' Glorot init, ReLU), global average pooling and a "
        "Dense 10: the plain net, weight norm and batch norm, Adam lr 1e-3, 2 epochs on 3,000 images. Without "
@@ -75,7 +75,7 @@ const std::vector<Experiment>& experiments() {
        "188 updates twelve layers of lagging moving averages compound. The per-layer diagnostics show where the "
        "plain net's gradients fade.",
        {ModelKind::regular, ModelKind::weightnorm, ModelKind::batchnorm}, {WnInit::paper}, {{adam, 0.0f, {1e-3f}}}, 3, 2,
-       3000, 1000, 32, "c16k3s-c16k3s-c16k3s-c16k3s-p2-c32k3s-c32k3s-c32k3s-c32k3s-p2-c64k3s-c64k3s-c64k3s-c64k3s-gap-d10", 1.0f},
+       3000, 1000, {32}, "c16k3s-c16k3s-c16k3s-c16k3s-p2-c32k3s-c32k3s-c32k3s-c32k3s-p2-c64k3s-c64k3s-c64k3s-c64k3s-gap-d10", 1.0f},
   };
   return all;
 }
