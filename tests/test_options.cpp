@@ -196,3 +196,18 @@ TEST_CASE("wn-train options: a list of batch sizes is a grid dimension, outermos
   REQUIRE(saved);
   CHECK(weights_path("w-{model}-{batch}.npz", expand_grid(saved.value(), 1)[3]) == "w-weightnorm-4.npz");
 }
+
+TEST_CASE("wn-train --experiment small-batch: three models at four batch sizes, weight norm's init on 32 images") {
+  auto o = parse({"--experiment", "small-batch"});
+  REQUIRE_MESSAGE(o, (o ? "" : o.message()));
+  CHECK(o->batch_sizes == std::vector<int>{2, 4, 8, 32});
+  CHECK(o->models == std::vector<ModelKind>{ModelKind::batchnorm, ModelKind::weightnorm, ModelKind::regular});
+  CHECK(*o->run.init_samples == 32);
+  const auto grid = expand_grid(o.value(), 1);
+  CHECK(grid.size() == 4 * 3 * std::size_t(o->seeds.size()));
+  // Equal images seen: the same epochs and training set at every batch size.
+  for (const RunConfig& c : grid) CHECK(c.epochs == grid[0].epochs);
+  auto one = parse({"--experiment", "small-batch", "--batch-size", "8"});
+  REQUIRE(one);
+  CHECK(one->batch_sizes == std::vector<int>{8});
+}
