@@ -90,8 +90,12 @@ function parseOne(name, text, rule) {
       return [v, null];
     }
     case 'ints': {
-      // "2,4,8,32": whole numbers within the bounds, each once (a batch-size grid).
+      // "2,4,8,32": whole numbers within the bounds, each once (a batch-size grid). One is read as an int.
       const items = text.split(',');
+      if (items.length === 1) {
+        const [v, error] = parseOne(name, text, { kind: 'int', lo: rule.lo, hi: rule.hi });
+        return error ? [null, error] : [[v], null];
+      }
       if (items.length > rule.most) return bad(`more than ${rule.most} values`);
       const values = items.map((t) => (INTEGER.test(t) ? Number(t) : NaN));
       const wrong = items.filter((t, i) => !Number.isSafeInteger(values[i]) || values[i] < rule.lo || values[i] > rule.hi);

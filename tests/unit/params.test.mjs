@@ -31,7 +31,7 @@ test('good values parse to numbers and lists; bad ones are errors naming the par
   assert.deepEqual(bad, [
     'models=regular,nope: unknown entry nope (known: regular, weightnorm, wn-mobn, batchnorm)',
     'epochs=0: must be a whole number from 1 to 1000',
-    'batch=1025: 1025 not a whole number from 1 to 1024',
+    'batch=1025: must be a whole number from 1 to 1024',
     'lr=1e-3,1e-3: a value is listed twice',
     'momentum=1: must be a number from 0 to below 1',
     'optimizer=rmsprop: must be one of adam, sgd',
