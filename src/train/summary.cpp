@@ -141,11 +141,12 @@ std::string summary_text(const std::vector<RunOutcome>& runs) {
   const bool batch = several_batches(runs);
   out += "final val_accuracy over seeds:\n";
   for (const CellSummary& c : summarise_cells(runs)) {
-    out += format("  %-26s %-16s %2d seed(s): %.4f ± %.4f  (min %.4f, max %.4f)\n", variant_label(c.config).c_str(),
-                  setting_label(c.config, batch).c_str(), c.runs, c.mean, c.sd, c.min, c.max);
-    if (c.batch_stat_runs)
-      out += format("  %-26s %-16s %2d seed(s): %.4f ± %.4f  with batch statistics\n", "", "", c.batch_stat_runs, c.batch_stat_mean,
-                    c.batch_stat_sd);
+    const std::string setting = setting_label(c.config, batch);
+    out += format("  %-26s %-16s %2d seed(s): %.4f ± %.4f  (min %.4f, max %.4f)\n", variant_label(c.config).c_str(), setting.c_str(),
+                  c.runs, c.mean, c.sd, c.min, c.max);
+    if (c.batch_stat_runs)  // under its cell's numbers
+      out += format("  %-26s %-*s %2d seed(s): %.4f ± %.4f  with batch statistics\n", "", int(std::max<std::size_t>(setting.size(), 16)),
+                    "", c.batch_stat_runs, c.batch_stat_mean, c.batch_stat_sd);
   }
   for (const PairSummary& p : summarise_pairs(runs))
     out += format("  %-16s %s ahead of regular in %d/%d seeds\n", setting_label(p.config, batch).c_str(), variant_label(p.config).c_str(),
