@@ -123,29 +123,26 @@ export function verdict(ex) {
 
 const capital = (text) => text[0].toUpperCase() + text.slice(1);
 
-// The verdict of a batch-size grid with one optimiser setting (the small-batch preset): each model's
-// final accuracy per batch size, what it loses from the largest batch to the smallest, and batch
-// norm's accuracy with batch statistics (its train/evaluation gap).
+// The verdict of a batch-size grid with one optimiser setting (the small-batch preset): first what
+// each model loses (or gains) from the largest batch to the smallest, then its final accuracy per batch
+// size, and batch norm's with batch statistics (its train/evaluation gap).
 export function batchVerdict(ex, rows) {
-  const batches = ex.spec.batchSizes;
-  const [small, large] = [Math.min(...batches), Math.max(...batches)];
+  const batches = [...ex.spec.batchSizes].sort((a, b) => a - b);
+  const [small, large] = [batches[0], batches.at(-1)];
   const at = (v, b) => rows.find((r) => r.variant === v.variant && r.batch === b);
-  const parts = [], changes = [];
+  const per = (values) => values.map((x) => (x == null ? '—' : x.toFixed(3))).join(' / ');
+  const changes = [], parts = [];
   for (const v of ex.variants()) {
-    const mine = [...batches].sort((a, b) => a - b).map((b) => at(v, b)).filter(Boolean);
-    if (!mine.length) continue;
+    const mine = batches.map((b) => at(v, b));
+    if (!mine.some(Boolean)) continue;
     const label = variantLabel(v.model, v.wnInit);
-    parts.push(`${label} ${mine.map((r) => `${fixed(r.mean)} at batch ${r.batch}`).join(', ')}`);
-    const [a, b] = [at(v, small), at(v, large)];
+    const [a, b] = [mine[0], mine.at(-1)];
     if (a && b) changes.push(`${label} ${a.mean < b.mean ? 'loses' : 'gains'} ${Math.abs(b.mean - a.mean).toFixed(3)}`);
-    const stats = mine.filter((r) => r.batchStats != null);
-    if (stats.length) {
-      parts.push(`${label} evaluated with batch statistics instead of its moving averages ` +
-        `${stats.map((r) => `${fixed(r.batchStats)} at batch ${r.batch}`).join(', ')}`);
-    }
+    parts.push(`${label} ${per(mine.map((r) => r?.mean))}`);
+    if (mine.some((r) => r?.batchStats != null)) parts.push(`${label} with batch statistics ${per(mine.map((r) => r?.batchStats))}`);
   }
-  const change = changes.length ? `. From batch ${large} to batch ${small}: ${changes.join(', ')}` : '';
-  return `${capital(parts.join('; '))}${change} (final validation accuracy, mean over the seeds).`;
+  const change = changes.length ? `From batch ${large} to batch ${small}: ${changes.join(', ')}. ` : '';
+  return `${change}At batch ${batches.join(' / ')}: ${parts.join('; ')} (final validation accuracy, mean over the seeds).`;
 }
 
 // Tick labels of a learning-rate axis: the swept rates only, written short (3e-4, 0.01).

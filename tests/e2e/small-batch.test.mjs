@@ -46,8 +46,8 @@ test('the page runs small-batch: one run per model and batch size, coloured by b
   assert.ok(head.includes('with batch stats'), head.join('|'));
   assert.equal(await page.locator('#summary tbody tr').count(), 6);
   const verdict = await text(page, '#verdict');
-  assert.match(verdict, /^Regular 0\.\d{4} at batch 4, 0\.\d{4} at batch 16; weight norm .*; batch norm 0\.\d{4} at batch 4, 0\.\d{4} at batch 16; batch norm evaluated with batch statistics instead of its moving averages 0\.\d{4} at batch 4/);
-  assert.match(verdict, /From batch 16 to batch 4: regular (loses|gains) \d\.\d{3}, weight norm (loses|gains) \d\.\d{3}, batch norm (loses|gains) \d\.\d{3}/);
+  assert.match(verdict, /^From batch 16 to batch 4: regular (loses|gains) \d\.\d{3}, weight norm (loses|gains) \d\.\d{3}, batch norm (loses|gains) \d\.\d{3}\. /);
+  assert.match(verdict, /At batch 4 \/ 16: regular 0\.\d{3} \/ 0\.\d{3}; weight norm .*; batch norm 0\.\d{3} \/ 0\.\d{3}; batch norm with batch statistics 0\.\d{3} \/ 0\.\d{3} \(final/);
 
   // The history: the batch-size list in the shared settings, as wn-train writes it.
   const [json] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
