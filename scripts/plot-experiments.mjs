@@ -34,17 +34,18 @@ const setting = (r) => `${r.optimizer} ${r.learning_rate ?? r.lr}`;
 const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
 const LAYER = 2;  // the first Dense layer (400 → 120): most of the weights
 
-// The cells of a history file: variant × setting, with each seed's final val_accuracy.
+// The cells of a history file: variant × setting × batch size, with each seed's final val_accuracy,
+// and for a batch-size grid each seed's epochs (batch norm's with val_accuracy_batch_stats).
 function cells(history) {
   const map = new Map();
   for (const r of history.runs) {
-    const key = `${variant(r)}|${setting(r)}`;
-    if (!map.has(key)) map.set(key, { variant: variant(r), label: label(r), optimizer: r.optimizer, lr: r.learning_rate, finals: [], stopped: 0,
-      ms: [], epochs: [] });
+    const batch = r.batch_size ?? history.options.batch_size;
+    const key = `${variant(r)}|${setting(r)}|${batch}`;
+    if (!map.has(key)) map.set(key, { variant: variant(r), label: label(r), optimizer: r.optimizer, lr: r.learning_rate, batch, finals: [], epochs: [],
+      ms: [], stopped: 0 });
     const c = map.get(key);
-    if (r.history.length) c.finals.push(r.history.at(-1).val_accuracy);
+    if (r.history.length) c.finals.push(r.history.at(-1).val_accuracy), c.epochs.push(r.history);
     c.ms.push(r.ms_per_step);
-    c.epochs.push(r.history);
     if (r.stopped) c.stopped++;
   }
   return [...map.values()];
@@ -97,12 +98,13 @@ function depth(lines) {
 
 function table(name, history, cs) {
   const o = history.options;
-  const rows = cs.map((c) => `| ${c.label} | ${c.optimizer} | ${c.lr} | ${c.finals.length}${c.stopped ? ` (${c.stopped} diverged)` : ''} | ` +
+  const batches = Array.isArray(o.batch_size);
+  const rows = cs.map((c) => `| ${c.label} | ${c.optimizer} | ${c.lr} |${batches ? ` ${c.batch} |` : ''} ${c.finals.length}${c.stopped ? ` (${c.stopped} diverged)` : ''} | ` +
     (c.finals.length ? `${mean(c.finals).toFixed(3)} ± ${Math.sqrt(c.finals.reduce((a, x) => a + (x - mean(c.finals)) ** 2, 0) / Math.max(1, c.finals.length - 1)).toFixed(3)} | ` +
       `${Math.min(...c.finals).toFixed(3)}–${Math.max(...c.finals).toFixed(3)} |` : '– | – |') + ` ${mean(c.ms).toFixed(1)} |`);
   return `### ${name}\n\n\`wn-train --experiment ${name} --seeds 1-5\` (${o.train_samples} training / ${o.test_samples} test images, ` +
-    `${o.epochs} epoch(s), batch ${o.batch_size})\n\n| model | optimiser | lr | seeds | final val_accuracy, mean ± sd | min–max | ms per step |\n` +
-    `|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
+    `${o.epochs} epoch(s), batch ${batches ? o.batch_size.join(', ') : o.batch_size})\n\n| model | optimiser | lr |${batches ? ' batch |' : ''} seeds | ` +
+    `final val_accuracy, mean ± sd | min–max | ms per step |\n|---|---|---|${batches ? '---|' : ''}---|---|---|---|\n${rows.join('\n')}\n`;
 }
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
@@ -116,12 +118,12 @@ await page.addScriptTag({ path: join(root, 'node_modules/chart.js/dist/chart.umd
 for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
   const name = file.slice(0, -5);
   const history = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-  const steps = Math.ceil(history.options.train_samples / history.options.batch_size);
+  const steps = Math.ceil(history.options.train_samples / [history.options.batch_size].flat()[0]);
   const jsonl = join(dir, `${name}.jsonl`);
   const lines = existsSync(jsonl) ? readFileSync(jsonl, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
   const cs = cells(history);
   process.stdout.write(table(name, history, cs) + '\n');
-  await page.evaluate(({ name, cs, dyn, colors, sweep, layer, view, extra }) => {
+  await page.evaluate(({ name, cs, dyn, colors, sweep, batched, layer, view, extra }) => {
     // A sweep's dynamics: plain SGD where weight norm helps (0.01) and where it falls behind (0.1).
     const SHOWN = ['sgd 0.01', 'sgd 0.1'];
     for (const id of ['a', 'b', 'c']) globalThis.Chart.getChart(id)?.destroy();
@@ -149,6 +151,41 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
       scales: { x: { title: { display: true, text: xTitle } }, y: { title: { display: true, text: yTitle } } } });
     const color = (v) => colors[v] ?? '#7f7f7f';
     const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
+    if (batched) {
+      // A batch-size grid: final val_accuracy against the batch size per model (batch norm also with
+      // batch statistics, dashed), batch norm's per-epoch warm-up at each batch size, and the final
+      // training accuracy against the batch size.
+      const variants = [...new Set(cs.map((c) => c.variant))];
+      const batchAxis = (options) => {
+        const sizes = [...new Set(cs.map((c) => c.batch))].sort((p, q) => p - q);
+        options.scales.x = { type: 'logarithmic', title: { display: true, text: 'batch size (log scale)' }, min: sizes[0] / 1.3, max: sizes.at(-1) * 1.3,
+          afterBuildTicks: (axis) => { axis.ticks = sizes.map((value) => ({ value })); },
+          ticks: { autoSkip: false, maxRotation: 0, callback: (v) => String(v) } };
+        options.scales.y.min = 0;
+        return options;
+      };
+      const byBatch = (v, value) => cs.filter((c) => c.variant === v && c.finals.length).sort((p, q) => p.batch - q.batch)
+        .map((c) => ({ c, vs: c.epochs.map((h) => value(h.at(-1))).filter((x) => x != null) })).filter(({ vs }) => vs.length);
+      const line = (lbl, v, points, dash = []) => ({ label: lbl, borderColor: color(v), backgroundColor: color(v), borderDash: dash, pointRadius: 4,
+        data: points.map(({ c, vs }) => ({ x: c.batch, y: mean(vs) })), whiskers: points.map(({ vs }) => ({ min: Math.min(...vs), max: Math.max(...vs) })) });
+      const labelOf = (v) => cs.find((c) => c.variant === v).label;
+      new globalThis.Chart('a', { type: 'line', plugins: [whiskers], options: batchAxis(base(`${name}: final val_accuracy (mean, min–max over seeds)`, '', 'val_accuracy')),
+        data: { datasets: variants.flatMap((v) => [line(labelOf(v), v, byBatch(v, (e) => e.val_accuracy)),
+          ...(byBatch(v, (e) => e.val_accuracy_batch_stats).length ? [line(`${labelOf(v)}, batch statistics`, v, byBatch(v, (e) => e.val_accuracy_batch_stats), [6, 4])] : [])]) } });
+      new globalThis.Chart('c', { type: 'line', plugins: [whiskers], options: batchAxis(base(`${name}: final training accuracy (batch statistics)`, '', 'accuracy')),
+        data: { datasets: variants.map((v) => line(labelOf(v), v, byBatch(v, (e) => e.accuracy))) } });
+      const shades = ['#08306b', '#2171b5', '#6baed6', '#c6dbef'];
+      const bn = cs.filter((c) => c.epochs.some((h) => h.some((e) => e.val_accuracy_batch_stats != null))).sort((p, q) => q.batch - p.batch);
+      const perEpoch = (c, key) => c.epochs[0].map((_, k) => ({ x: k + 1, y: mean(c.epochs.filter((h) => h.length > k).map((h) => h[k][key])) }));
+      const options = base(`${name}: batch norm per epoch (solid: moving averages, dashed: batch statistics)`, 'epoch', 'val_accuracy');
+      options.scales.x = { type: 'linear', title: { display: true, text: 'epoch' }, ticks: { stepSize: 1 } };
+      options.scales.y.min = 0;
+      new globalThis.Chart('b', { type: 'line', options, data: { datasets: bn.flatMap((c, i) => [
+        { label: `batch ${c.batch}`, borderColor: shades[i % 4], backgroundColor: shades[i % 4], pointRadius: 3, data: perEpoch(c, 'val_accuracy') },
+        { label: `batch ${c.batch}, batch statistics`, borderColor: shades[i % 4], backgroundColor: shades[i % 4], borderDash: [6, 4], pointRadius: 3,
+          data: perEpoch(c, 'val_accuracy_batch_stats') }]) } });
+      return;
+    }
     if (sweep) {
       const groups = new Map();
       for (const c of cs) {
@@ -209,8 +246,9 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
         label: s.label + (sweep ? `, ${s.setting}` : ''), borderColor: color(s.variant), backgroundColor: color(s.variant), pointRadius: 0, borderWidth: 1.5,
         data: s.points.filter((p) => p[key] != null && p[key] > 0).map((p) => ({ x: p.x, y: p[key] })) })) } });
     }
-  }, { name, cs, colors: COLORS, sweep: cs.length > new Set(cs.map((c) => c.variant)).size, layer: LAYER, view: VIEWS[name],
-    dyn: VIEWS[name] ? [] : dynamics(lines, steps), extra: VIEWS[name] === 'curves' ? curves(cs) : VIEWS[name] === 'depth' ? depth(lines) : [] });
+  }, { name, cs, colors: COLORS, sweep: cs.length > new Set(cs.map((c) => c.variant)).size, batched: Array.isArray(history.options.batch_size),
+    layer: LAYER, view: VIEWS[name], dyn: VIEWS[name] ? [] : dynamics(lines, steps),
+    extra: VIEWS[name] === 'curves' ? curves(cs) : VIEWS[name] === 'depth' ? depth(lines) : [] });
   await page.screenshot({ path: join(out, `${name}.png`) });
 }
 await browser.close();

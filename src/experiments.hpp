@@ -3,6 +3,7 @@
 // variants (model × weight-norm init) × seeds × sweeps (an optimiser and its learning rates),
 // with the data and epochs that make its point. Defined once here; the page reads them from
 // the module's catalog.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,9 +25,11 @@ struct Experiment {
   std::vector<WnInit> wn_inits;  // for the weight-normalised models; the plain one has none
   std::vector<Sweep> sweeps;
   int seeds;  // runs 1..seeds
-  int epochs, train_samples, test_samples, batch_size = 32;
+  int epochs, train_samples, test_samples;
+  std::vector<int> batch_sizes{32};  // a grid dimension, like the learning rates
   std::string arch = "lenet";  // architecture.hpp
   float width = 1;
+  std::optional<int> init_samples = std::nullopt;  // weight norm's data init: one batch unless given
 };
 
 const std::vector<Experiment>& experiments();

@@ -15,6 +15,7 @@ constexpr int kMaxThreads = 64;
 constexpr int kMaxEpochs = 1000;
 constexpr int kMaxSeeds = 100;  // runs of one grid, per axis
 constexpr int kMaxLearningRates = 20;
+constexpr int kMaxBatchSizes = 10;  // a batch-size list (--batch-size 2,4,8,32)
 constexpr long kMaxSeed = 2147483647L;
 // Learning rates well outside what either optimiser can use are typing errors (1e39, 0).
 constexpr double kMinLearningRate = 1e-9, kMaxLearningRate = 100;

@@ -6,6 +6,7 @@
 #include "gradcheck.hpp"
 #include "io/weights.hpp"
 #include "layers/batch_norm.hpp"
+#include "loss.hpp"
 #include "optim/optimizer.hpp"
 #include "train/trainer.hpp"
 #include "training.hpp"
@@ -127,4 +128,57 @@ TEST_CASE("batchnorm learns the quadrants task, and validates with its moving st
   CHECK(h.epochs[2].loss < h.epochs[0].loss);
   CHECK(h.epochs[2].accuracy > 0.8);
   CHECK(h.epochs[2].val_accuracy > 0.5);
+}
+
+TEST_CASE("batchnorm: evaluation with batch statistics is a training-mode forward, and changes nothing") {
+  // After a few steps the moving averages are neither their start values nor the batch's, so the
+  // two evaluations differ; the batch-statistics one must equal every layer's training forward run
+  // directly on the whole batch (one thread, no split passes), and leave the net as it was.
+  Rng rng(7);
+  const int n = 12;
+  const std::vector<float> x = test::random_vector(std::size_t(n) * 3072, rng, 0, 1);
+  std::vector<std::uint8_t> labels(n);
+  for (auto& l : labels) l = std::uint8_t(rng.below(10));
+  auto model = std::move(Model::build(lenet(ModelKind::batchnorm), 3).value());
+  auto adam = make_adam({1e-3f});
+  Trainer trainer(*model, *adam, {n, 2});
+  for (int step = 0; step < 3; ++step) trainer.train_batch(x.data(), labels.data(), n);
+  const Floats params = model->params(), state = model->state();
+
+  const BatchResult with_batch = trainer.eval_batch_stats(x.data(), labels.data(), n);
+  std::vector<float> moving_logits(std::size_t(n) * 10);
+  const BatchResult moving = trainer.eval_batch(x.data(), labels.data(), n, moving_logits.data());
+  CHECK(model->params() == params);
+  CHECK(model->state() == state);
+
+  // The direct forward: each layer's forward (batch statistics of its n inputs), in order.
+  model->prepare();
+  Floats a(x.begin(), x.end()), b;
+  for (std::size_t i = 0; i < model->layer_count(); ++i) {
+    const Layer& layer = model->layer(i);
+    Floats scratch(layer.scratch_floats(n));
+    b.assign(layer.output_shape().size() * n, 0.0f);
+    layer.forward(model->params().data() + model->param_offset(i), a.data(), b.data(), n, scratch.data());
+    std::swap(a, b);
+  }
+  const LossSums direct = softmax_cross_entropy(a.data(), labels.data(), n, 10, 1.0f, nullptr);
+  CHECK(with_batch.count == n);
+  CHECK(with_batch.correct == direct.correct);
+  CHECK(with_batch.loss_sum == doctest::Approx(direct.loss).epsilon(1e-5));
+  CHECK(std::abs(with_batch.loss_sum - moving.loss_sum) > 1e-3 * std::abs(moving.loss_sum));
+}
+
+TEST_CASE("the fit loop validates batch norm a second time with batch statistics, and only batch norm") {
+  const Dataset train = test::quadrants(96, 5), valid = test::quadrants(40, 6);
+  for (ModelKind kind : {ModelKind::batchnorm, ModelKind::regular, ModelKind::wn_mobn}) {
+    CAPTURE(model_kind_name(kind));
+    RunConfig c = test::config(kind, 1, 1, 2);
+    c.batch_size = 8;
+    const History h = test::fit(c, train, valid);
+    REQUIRE(h.epochs.size() == 2);
+    for (const EpochLog& e : h.epochs) {
+      CHECK(e.val_accuracy_batch_stats.has_value() == (kind == ModelKind::batchnorm));
+      if (e.val_accuracy_batch_stats) CHECK((*e.val_accuracy_batch_stats >= 0 && *e.val_accuracy_batch_stats <= 1));
+    }
+  }
 }

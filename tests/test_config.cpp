@@ -41,14 +41,14 @@ TEST_CASE("one run's settings as JSON, as the browser worker passes them") {
   CHECK(s->model == ModelKind::regular);
   // An empty object is the defaults: one model, the tutorial's settings.
   auto d = parse_run_json("{}");
-  CHECK(d.message() == "one run takes one model, one weight-norm init, one seed and one learning rate");
+  CHECK(d.message() == "one run takes one model, one weight-norm init, one seed, one learning rate and one batch size");
 }
 
 TEST_CASE("the run JSON is refused with the flags' messages, and the CLI's own settings are not a run's") {
   CHECK(parse_run_json(R"({"data": "x"})").message() == "unknown setting 'data'");
   CHECK(parse_run_json(R"({"help": "1"})").message() == "unknown setting 'help'");
   CHECK(parse_run_json(R"({"experiment": "sgd"})").message() == "unknown setting 'experiment'");
-  CHECK(parse_run_json(R"({"model": "both"})").message() == "one run takes one model, one weight-norm init, one seed and one learning rate");
+  CHECK(parse_run_json(R"({"model": "both"})").message() == "one run takes one model, one weight-norm init, one seed, one learning rate and one batch size");
   CHECK(parse_run_json(R"({"model": "regular", "learning_rate": 1e39})").message().find("outside what a float holds") != std::string::npos);
   CHECK(parse_run_json(R"({"model": "regular", "learning_rate": 1e-10})").message() == "learning_rate must be between 1e-09 and 100, got 1e-10");
   CHECK(parse_run_json(R"({"model": "regular", "epochs": 1001})").message() == "epochs must be between 0 and 1000, got 1001");

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 
 #include "json.hpp"
 #include "json_read.hpp"
@@ -163,6 +164,35 @@ TEST_CASE("merging refuses different settings, missing or repeated shards, and r
   auto two = merge_histories({first, whole});
   REQUIRE(two);
   CHECK(two->json == history(grid(), options(2)));
-  CHECK(merge_histories({first, first}).message() == "the run regular, seed 1, adam lr 0.001 is in both w1.json and w1.json");
+  CHECK(merge_histories({first, first}).message() == "the run regular, seed 1, adam lr 0.001, batch 32 is in both w1.json and w1.json");
   CHECK(merge_histories({}).message() == "no history files to merge");
+}
+
+TEST_CASE("merging a batch-size grid keeps its cells apart, and reads old records' batch from the file") {
+  std::vector<RunOutcome> runs;
+  for (int batch : {2, 32})
+    for (ModelKind m : {ModelKind::regular, ModelKind::batchnorm}) {
+      RunOutcome r = outcome(m, 1, 1e-3f, batch == 2 ? 0.2 : 0.4);
+      r.config.batch_size = batch;
+      r.history.epochs.back().val_accuracy_batch_stats = m == ModelKind::batchnorm ? std::optional<double>(0.3) : std::nullopt;
+      runs.push_back(r);
+    }
+  json::Writer w;
+  w.begin_object().key("data").value("d").key("batch_size").array(std::vector<int>{2, 32});
+  const std::string opts = w.end().str();
+  const HistoryFile a = file("b0.json", history({runs[0], runs[1]}, opts)), b = file("b1.json", history({runs[2], runs[3]}, opts));
+  auto merged = merge_histories({a, b});
+  REQUIRE_MESSAGE(merged, merged.message());
+  REQUIRE(merged->outcomes.size() == 4);
+  CHECK(merged->outcomes[2].config.batch_size == 32);
+  CHECK(merged->outcomes[1].history.epochs[0].val_accuracy_batch_stats == std::optional<double>(0.3));
+  CHECK(summary_text(merged->outcomes) == summary_text(runs));
+  CHECK(contains(summary_text(merged->outcomes), "batch 32"));
+  // The same seed at another batch size is another run; at the same one, the same run.
+  CHECK(merge_histories({a, a}).message() == "the run regular, seed 1, adam lr 0.001, batch 2 is in both b0.json and b0.json");
+  // A record without batch_size (an older file) has the file's.
+  const std::string old = R"({"format": "wn-history", "version": 1, "tool": "t", "options": {"batch_size": 16}, "runs": [)"
+                          R"({"model": "regular", "seed": 1, "optimizer": "adam", "learning_rate": 0.001, "momentum": 0,)"
+                          R"( "wn_init": "tfa", "history": []}]})";
+  CHECK(file("old.json", old).outcomes[0].config.batch_size == 16);
 }

@@ -15,7 +15,7 @@ TEST_CASE("wn-train options: defaults are the tutorial's") {
   auto o = parse({});
   REQUIRE(o);
   CHECK(o->run.epochs == 10);
-  CHECK(o->run.batch_size == 32);
+  CHECK(o->batch_sizes == std::vector<int>{32});
   REQUIRE(o->sweeps.size() == 1);
   CHECK(o->sweeps[0].learning_rates == std::vector<float>{1e-3f});
   CHECK(o->sweeps[0].optimizer == OptimizerKind::adam);
@@ -35,7 +35,7 @@ TEST_CASE("wn-train options: every flag, in both spellings") {
   CHECK(o->data == "x.tar.gz");
   CHECK(o->models == std::vector<ModelKind>{ModelKind::weightnorm});
   CHECK(o->run.epochs == 3);
-  CHECK(o->run.batch_size == 64);
+  CHECK(o->batch_sizes == std::vector<int>{64});
   CHECK(o->sweeps[0].learning_rates == std::vector<float>{0.01f});
   CHECK(o->train_samples == 2000);
   CHECK(o->test_samples == 500);
@@ -168,4 +168,46 @@ TEST_CASE("wn-train --help lists the exit codes") {
   CHECK(usage().find("Exit codes: 0 success, 1 data, file or memory error, 2 bad options, 3 a run diverged") !=
         std::string::npos);
   CHECK(parse({"--version"})->version);
+}
+
+TEST_CASE("wn-train options: a list of batch sizes is a grid dimension, outermost") {
+  auto o = parse({"--model", "batchnorm,weightnorm", "--seeds", "1-2", "--batch-size", "2,4,8,32"});
+  REQUIRE_MESSAGE(o, (o ? "" : o.message()));
+  CHECK(o->batch_sizes == std::vector<int>{2, 4, 8, 32});
+  const std::vector<RunConfig> grid = expand_grid(o.value(), 1);
+  REQUIRE(grid.size() == 4 * 2 * 2);
+  // Per batch size the whole grid of seeds and variants, paired runs still adjacent.
+  for (std::size_t i = 0; i < grid.size(); ++i) CHECK(grid[i].batch_size == std::vector<int>{2, 4, 8, 32}[i / 4]);
+  CHECK(grid[0].model == ModelKind::batchnorm);
+  CHECK(grid[1].model == ModelKind::weightnorm);
+  CHECK(grid[1].seed == 1);
+  CHECK(grid[2].seed == 2);
+  // One batch size is the grid it always was.
+  auto one = parse({"--batch-size", "16"});
+  REQUIRE(one);
+  for (const RunConfig& c : expand_grid(one.value(), 1)) CHECK(c.batch_size == 16);
+  CHECK(parse({"--batch-size", "2,2"}).message() == "--batch-size lists a value twice");
+  CHECK(parse({"--batch-size", "2,0"}).message() == "--batch-size must be between 1 and 1024, got 0");
+  CHECK(parse({"--batch-size", "2,"}).message() == "--batch-size expects an integer, got ''");
+  CHECK(parse({"--batch-size", "1,2,3,4,5,6,7,8,9,10,11"}).message() == "--batch-size lists more than 10 values");
+  // Weight files need {batch} (or another placeholder) to tell the batch sizes apart.
+  CHECK(!parse({"--batch-size", "2,4", "--save-weights", "w.npz"}));
+  auto saved = parse({"--batch-size", "2,4", "--save-weights", "w-{model}-{batch}.npz"});
+  REQUIRE(saved);
+  CHECK(weights_path("w-{model}-{batch}.npz", expand_grid(saved.value(), 1)[3]) == "w-weightnorm-4.npz");
+}
+
+TEST_CASE("wn-train --experiment small-batch: three models at four batch sizes, weight norm's init on 32 images") {
+  auto o = parse({"--experiment", "small-batch"});
+  REQUIRE_MESSAGE(o, (o ? "" : o.message()));
+  CHECK(o->batch_sizes == std::vector<int>{2, 4, 8, 32});
+  CHECK(o->models == std::vector<ModelKind>{ModelKind::batchnorm, ModelKind::weightnorm, ModelKind::regular});
+  CHECK(*o->run.init_samples == 32);
+  const auto grid = expand_grid(o.value(), 1);
+  CHECK(grid.size() == 4 * 3 * std::size_t(o->seeds.size()));
+  // Equal images seen: the same epochs and training set at every batch size.
+  for (const RunConfig& c : grid) CHECK(c.epochs == grid[0].epochs);
+  auto one = parse({"--experiment", "small-batch", "--batch-size", "8"});
+  REQUIRE(one);
+  CHECK(one->batch_sizes == std::vector<int>{8});
 }

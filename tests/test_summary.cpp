@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <optional>
+
 #include "train/summary.hpp"
 
 using namespace wn;
@@ -42,4 +44,33 @@ TEST_CASE("summaries per cell: mean ± sd and min–max of the final val_accurac
   CHECK(pairs[0].ahead == 2);
   CHECK(pairs[1].config.wn_init == WnInit::paper);
   CHECK(pairs[1].ahead == 1);
+}
+
+TEST_CASE("batch sizes are part of a cell: runs at batch 2 and 32 neither average nor pair across") {
+  auto at = [](ModelKind m, std::uint64_t seed, int batch, double acc, std::optional<double> batch_stats = std::nullopt) {
+    RunOutcome r = outcome(m, seed, 1e-3f, {acc});
+    r.config.batch_size = batch;
+    r.history.epochs.back().val_accuracy_batch_stats = batch_stats;
+    return r;
+  };
+  const std::vector<RunOutcome> runs = {
+      at(ModelKind::regular, 1, 2, 0.30), at(ModelKind::batchnorm, 1, 2, 0.10, 0.25),
+      at(ModelKind::regular, 2, 2, 0.32), at(ModelKind::batchnorm, 2, 2, 0.12, 0.27),
+      at(ModelKind::regular, 1, 32, 0.40), at(ModelKind::batchnorm, 1, 32, 0.50, 0.52),
+      at(ModelKind::regular, 2, 32, 0.42), at(ModelKind::batchnorm, 2, 32, 0.46, 0.48)};
+  const auto cells = summarise_cells(runs);
+  REQUIRE(cells.size() == 4);
+  CHECK(cells[1].config.batch_size == 2);
+  CHECK(cells[1].mean == doctest::Approx(0.11));
+  CHECK(cells[1].batch_stat_runs == 2);
+  CHECK(cells[1].batch_stat_mean == doctest::Approx(0.26));
+  CHECK(cells[0].batch_stat_runs == 0);
+  CHECK(cells[3].mean == doctest::Approx(0.48));
+  const std::string text = summary_text(runs);
+  CHECK(text.find("adam lr 0.001 batch 2 ") != std::string::npos);
+  CHECK(text.find("adam lr 0.001 batch 32") != std::string::npos);
+  CHECK(text.find("0.2600 ± 0.0141  with batch statistics") != std::string::npos);
+  // One batch size: the labels stay as they were.
+  const std::vector<RunOutcome> one(runs.begin(), runs.begin() + 4);
+  CHECK(summary_text(one).find("batch 2") == std::string::npos);
 }

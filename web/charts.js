@@ -252,7 +252,9 @@ function plotsOf(experiment, charts, make, optimizer = null) {
 // validation dots, and earlier runs.
 function groupsOf(experiment, shown, ghosts) {
   const many = new Set(shown.map((s) => s.optimizer)).size > 1;
-  const lr = (s) => (many ? `${s.optimizer} ${s.lr}` : `lr ${s.lr}`);
+  const rates = new Set(shown.map((s) => `${s.optimizer} ${s.lr}`)).size > 1, batches = new Set(shown.map((s) => s.batch)).size > 1;
+  // A batch-size grid is coloured by batch size, as a sweep is by learning rate.
+  const lr = (s) => [rates || !batches ? (many ? `${s.optimizer} ${s.lr}` : `lr ${s.lr}`) : null, batches ? `batch ${s.batch}` : null].filter(Boolean).join(', ');
   const groups = shown.map((s, k) => ({ text: lr(s), icon: () => icon(LR_COLORS[k % LR_COLORS.length]), match: (d) => d.$setting === s.key && !d.ghost }));
   for (const v of experiment.variants())
     groups.push({ text: variantLabel(v.model, v.wnInit), icon: (ink) => icon(ink, { dash: dashOf(v), dot: MODEL_POINT[v.model] }), match: (d) => d.$variant === v.variant && !d.ghost });

@@ -2,7 +2,7 @@
 // reads back as an experiment spec (web/experiment.js) and as URL parameters with the embed's
 // names (web/params.js), so a link reproduces a run. Bounds and choices come from the catalog.
 import { hasInit, variantsOf } from './experiment.js';
-import { formatSweeps, paramTable, seedRangeError, specFrom } from './params.js';
+import { formatSweeps, paramTable, parseParam, seedRangeError, specFrom } from './params.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -94,7 +94,7 @@ export class Controls {
     $('arch').value = spec.arch;
     $('width').value = spec.width;
     $('epochs').value = spec.epochs;
-    $('batch-size').value = spec.batchSize;
+    $('batch-size').value = spec.batchSizes.join(',');
     $('train-samples').value = spec.trainSamples;
     $('test-samples').value = spec.testSamples;
     $('init-samples').value = spec.initSamples ?? '';
@@ -142,6 +142,9 @@ export class Controls {
         : twice ? `${s.optimizer} is listed twice.` : '');
       s.momentumInput.setCustomValidity(s.momentum >= momentum.below ? `Momentum must be below ${momentum.below}: at ${momentum.below} old gradients never fade.` : '');
     }
+    // Batch sizes, a list: the batch parameter's rule (the settings table's), message and all.
+    const [, batchError] = parseParam('batch', $('batch-size').value, this.catalog);
+    $('batch-size').setCustomValidity(batchError ?? '');
     this.checkArchitecture();
     // Each field may be in range while the last seed is not (2147483647 and 3 seeds).
     $('seeds').setCustomValidity('');
@@ -159,7 +162,7 @@ export class Controls {
       seeds: Array.from({ length: num('seeds') }, (_, i) => seed + i),
       sweeps: this.sweeps().map(({ optimizer, momentum, lrs }) => ({ optimizer, momentum, lrs })),
       arch: $('arch').value.trim(), width: num('width'),
-      epochs: num('epochs'), batchSize: num('batch-size'), trainSamples: num('train-samples'), testSamples: num('test-samples'),
+      epochs: num('epochs'), batchSizes: $('batch-size').value.split(',').map(Number), trainSamples: num('train-samples'), testSamples: num('test-samples'),
       initSamples: $('init-samples').value ? num('init-samples') : undefined,
     };
   }
@@ -201,7 +204,7 @@ export class Controls {
     p.set('arch', s.arch);
     p.set('width', s.width);
     p.set('epochs', s.epochs);
-    p.set('batch', s.batchSize);
+    p.set('batch', s.batchSizes.join(','));
     p.set('train', s.trainSamples);
     p.set('test', s.testSamples);
     if (s.initSamples) p.set('initsamples', s.initSamples);

@@ -29,17 +29,21 @@ export function variantsOf(models, inits) {
   return models.flatMap((model) => (hasInit(model) ? inits.map((wnInit) => ({ model, wnInit })) : [{ model, wnInit: inits[0] }]));
 }
 
-// An optimiser setting: the optimiser with one learning rate (and its momentum).
-export function settingKey(optimizer, lr) { return `${optimizer} ${lr}`; }
+// An optimiser setting: the optimiser with one learning rate (and its momentum), and the batch
+// size when the experiment has several (null: its only one, which the key leaves out).
+export function settingKey(optimizer, lr, batch = null) { return batch == null ? `${optimizer} ${lr}` : `${optimizer} ${lr} batch ${batch}`; }
 
-// The settings of a spec, in order: every sweep's learning rates.
+// The settings of a spec, in order: per batch size, every sweep's learning rates.
 export function settings(spec) {
-  return spec.sweeps.flatMap((s) => s.lrs.map((lr) => ({ key: settingKey(s.optimizer, lr), optimizer: s.optimizer, momentum: s.momentum ?? 0, lr })));
+  const many = spec.batchSizes.length > 1;
+  return spec.batchSizes.flatMap((batch) => spec.sweeps.flatMap((s) => s.lrs.map((lr) =>
+    ({ key: settingKey(s.optimizer, lr, many ? batch : null), optimizer: s.optimizer, momentum: s.momentum ?? 0, lr, batch }))));
 }
 
 // spec: {variants: [{model, wnInit}], seeds: [..], sweeps: [{optimizer, momentum, lrs}], epochs,
-// batchSize, trainSamples, testSamples, initSamples?}. The grid of wn-train (src/config/settings.cpp
-// expand_grid), in the same order: settings, seeds, then variants, so paired runs are adjacent.
+// batchSizes: [..], trainSamples, testSamples, initSamples?}. The grid of wn-train
+// (src/config/settings.cpp expand_grid), in the same order: batch sizes, settings, seeds, then
+// variants, so paired runs are adjacent.
 export function expandJobs(spec) {
   const jobs = [];
   const all = settings(spec);
@@ -50,7 +54,7 @@ export function expandJobs(spec) {
           id: jobs.length, model, wnInit, seed, lr: s.lr, optimizer: s.optimizer, momentum: s.momentum,
           variant: variantKey(model, wnInit), setting: s.key,
           label: `${variantLabel(model, wnInit)}, seed ${seed}${all.length > 1 ? `, ${s.key}` : ''}`,
-          arch: spec.arch, width: spec.width, epochs: spec.epochs, batchSize: spec.batchSize, initSamples: spec.initSamples,
+          arch: spec.arch, width: spec.width, epochs: spec.epochs, batchSize: s.batch, initSamples: spec.initSamples,
         });
       }
   return jobs;
@@ -143,14 +147,15 @@ export class Experiment {
 
   // Training steps done over steps planned, across all runs (validation is not counted).
   fraction() {
-    const estimate = Math.ceil(this.spec.trainSamples / this.spec.batchSize);
     let done = 0, total = 0;
     for (const r of this.runs) {
-      const planned = this.spec.epochs * (r.last?.steps ?? estimate);
+      // Per image, not per step: a step at batch 2 is a sixteenth of one at batch 32.
+      const steps = r.last?.steps ?? Math.ceil(this.spec.trainSamples / r.job.batchSize);
+      const planned = this.spec.epochs * steps * r.job.batchSize;
       total += planned;
       if (r.status === 'waiting') continue;
       if (r.status !== 'running') done += planned;  // finished or ended early: nothing more to come
-      else if (r.last) done += (r.last.epoch - 1) * r.last.steps + r.last.step;
+      else if (r.last) done += ((r.last.epoch - 1) * r.last.steps + r.last.step) * r.job.batchSize;
     }
     return total ? done / total : 0;
   }
@@ -196,12 +201,14 @@ export class Experiment {
           n++;
           k += b.epochs.at(-1).val_accuracy > a.epochs.at(-1).val_accuracy;
         }
-        if (n) out.push({ setting: s.key, optimizer: s.optimizer, lr: s.lr, variant: wn.variant, label: variantLabel(wn.model, wn.wnInit), k, n });
+        if (n) out.push({ setting: s.key, optimizer: s.optimizer, lr: s.lr, batch: s.batch, variant: wn.variant, label: variantLabel(wn.model, wn.wnInit), k, n });
       }
     return out;
   }
 
-  // The final val_accuracy per (variant, setting) over the seeds that finished at least one epoch.
+  // The final val_accuracy per (variant, setting) over the seeds that finished at least one epoch;
+  // for batch norm also its final accuracy with batch statistics (batchStats, the core's
+  // val_accuracy_batch_stats; null for the other models).
   summary() {
     const out = [];
     for (const s of settings(this.spec))
@@ -211,10 +218,12 @@ export class Experiment {
         if (!finals.length) continue;
         // A model's cost: the mean time per step of its finished runs (batch norm's extra passes show here).
         const times = runs.map((r) => r.record?.ms_per_step).filter((t) => t > 0);
+        const batchStats = runs.map((r) => r.epochs.at(-1)?.val_accuracy_batch_stats).filter((a) => a != null);
         const m = mean(finals);
         const sd = finals.length > 1 ? Math.sqrt(finals.reduce((a, x) => a + (x - m) ** 2, 0) / (finals.length - 1)) : 0;
-        out.push({ variant: v.variant, model: v.model, wn_init: v.wnInit, optimizer: s.optimizer, lr: s.lr, runs: finals.length,
-          mean: m, sd, min: Math.min(...finals), max: Math.max(...finals), ms: times.length ? mean(times) : null });
+        out.push({ variant: v.variant, model: v.model, wn_init: v.wnInit, setting: s.key, optimizer: s.optimizer, lr: s.lr, batch: s.batch,
+          runs: finals.length, mean: m, sd, min: Math.min(...finals), max: Math.max(...finals), ms: times.length ? mean(times) : null,
+          batchStats: batchStats.length ? mean(batchStats) : null });
       }
     return out;
   }

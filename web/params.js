@@ -28,7 +28,7 @@ export function paramTable(catalog) {
 function ruleOf(s, catalog) {
   const lo = s.param_lo ?? s.lo;
   switch (s.type) {
-    case 'integer': return { kind: 'int', lo, hi: s.hi };
+    case 'integer': return s.param_list ? { kind: 'ints', lo, hi: s.hi, most: s.most } : { kind: 'int', lo, hi: s.hi };
     case 'number':
       if (s.param_list) return { kind: 'numbers', lo, hi: s.hi, most: s.most };
       return s.below_hi ? { kind: 'number', lo, below: s.hi } : { kind: 'number', lo, hi: s.hi };
@@ -89,6 +89,20 @@ function parseOne(name, text, rule) {
       }
       return [v, null];
     }
+    case 'ints': {
+      // "2,4,8,32": whole numbers within the bounds, each once (a batch-size grid). One is read as an int.
+      const items = text.split(',');
+      if (items.length === 1) {
+        const [v, error] = parseOne(name, text, { kind: 'int', lo: rule.lo, hi: rule.hi });
+        return error ? [null, error] : [[v], null];
+      }
+      if (items.length > rule.most) return bad(`more than ${rule.most} values`);
+      const values = items.map((t) => (INTEGER.test(t) ? Number(t) : NaN));
+      const wrong = items.filter((t, i) => !Number.isSafeInteger(values[i]) || values[i] < rule.lo || values[i] > rule.hi);
+      if (wrong.length) return bad(`${wrong.map((b) => quote(b) || '(empty)').join(', ')} not a whole number from ${rule.lo} to ${rule.hi}`);
+      if (new Set(values).size !== values.length) return bad('a value is listed twice');
+      return [values, null];
+    }
     case 'numbers': {
       const [v, error] = numbers(text, rule.lo, rule.hi, rule.most);
       return error ? bad(error) : [v, null];
@@ -123,6 +137,11 @@ function parseOne(name, text, rule) {
     }
   }
   return bad('unknown parameter');
+}
+
+// One parameter's text by its rule: [value, null] or [null, error message] (the form's list fields).
+export function parseParam(name, text, catalog) {
+  return parseOne(name, text, paramTable(catalog)[name]);
 }
 
 // {values: {name: value} for the parameters present and valid, errors: [messages]}.
@@ -178,9 +197,9 @@ export function specFrom(values, catalog, fallback = {}) {
     arch: values.arch ?? preset.arch ?? d.arch,
     width: values.width ?? preset.width ?? d.width,
     epochs: values.epochs ?? preset.epochs ?? fallback.epochs ?? d.epochs,
-    batchSize: values.batch ?? preset.batch ?? d.batch_size,
+    batchSizes: values.batch ?? preset.batch ?? [d.batch_size],
     trainSamples: values.train ?? preset.train ?? fallback.train,
     testSamples: values.test ?? preset.test ?? fallback.test,
-    ...(values.initsamples ? { initSamples: values.initsamples } : {}),
+    ...(values.initsamples ?? preset.init_samples ? { initSamples: values.initsamples ?? preset.init_samples } : {}),
   };
 }

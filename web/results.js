@@ -69,11 +69,11 @@ export function summaryRows(ex) {
   const out = [];
   for (const s of settings(ex.spec))
     for (const v of ex.variants()) {
-      const r = rows.find((q) => q.variant === v.variant && q.optimizer === s.optimizer && q.lr === s.lr);
+      const r = rows.find((q) => q.variant === v.variant && q.setting === s.key);
       const reasons = why(v.variant, s.key);
       if (r) out.push({ ...r, why: reasons });
-      else if (reasons.length) out.push({ variant: v.variant, model: v.model, wn_init: v.wnInit, optimizer: s.optimizer, lr: s.lr, runs: 0,
-        mean: null, sd: null, min: null, max: null, why: reasons });
+      else if (reasons.length) out.push({ variant: v.variant, model: v.model, wn_init: v.wnInit, setting: s.key, optimizer: s.optimizer, lr: s.lr,
+        batch: s.batch, runs: 0, mean: null, sd: null, min: null, max: null, batchStats: null, why: reasons });
     }
   return out;
 }
@@ -90,7 +90,8 @@ export function verdict(ex) {
   const all = settings(ex.spec);
   const so = ex.finished ? '' : 'So far: ';
   const label = (r) => variantLabel(r.model, r.wn_init);
-  const regular = (key) => rows.find((r) => r.variant === 'regular' && `${r.optimizer} ${r.lr}` === key);
+  const regular = (key) => rows.find((r) => r.variant === 'regular' && r.setting === key);
+  if (ex.spec.batchSizes.length > 1 && all.length === ex.spec.batchSizes.length) return so + batchVerdict(ex, rows);
   if (all.length === 1) {
     const base = regular(all[0].key);
     const pairs = ex.ahead().map((a) => ({ a, row: rows.find((r) => r.variant === a.variant) })).filter((p) => p.row && base);
@@ -113,7 +114,7 @@ export function verdict(ex) {
     const best = ex.variants().map((v) => mine.filter((r) => r.variant === v.variant).sort((a, b) => b.mean - a.mean)[0]).filter(Boolean)
       .map((r) => `${label(r)} ${fixed(r.mean)} at lr ${r.lr}`);
     const ahead = ex.variants().filter((v) => v.model !== 'regular').map((v) => {
-      const pairs = mine.filter((r) => r.variant === v.variant).map((r) => [r, regular(`${r.optimizer} ${r.lr}`)]).filter(([, b]) => b);
+      const pairs = mine.filter((r) => r.variant === v.variant).map((r) => [r, regular(r.setting)]).filter(([, b]) => b);
       return pairs.length ? `${variantLabel(v.model, v.wnInit)} ahead at ${pairs.filter(([r, b]) => r.mean > b.mean).length} of ${pairs.length} learning rates` : null;
     }).filter(Boolean);
     // Rates where a model has no seed to count (all diverged): said, not left out in silence.
@@ -125,6 +126,28 @@ export function verdict(ex) {
 }
 
 const capital = (text) => text[0].toUpperCase() + text.slice(1);
+
+// The verdict of a batch-size grid with one optimiser setting (the small-batch preset): first what
+// each model loses (or gains) from the largest batch to the smallest, then its final accuracy per batch
+// size, and batch norm's with batch statistics (its train/evaluation gap).
+export function batchVerdict(ex, rows) {
+  const batches = [...ex.spec.batchSizes].sort((a, b) => a - b);
+  const [small, large] = [batches[0], batches.at(-1)];
+  const at = (v, b) => rows.find((r) => r.variant === v.variant && r.batch === b);
+  const per = (values) => values.map((x) => (x == null ? '—' : x.toFixed(3))).join(' / ');
+  const changes = [], parts = [];
+  for (const v of ex.variants()) {
+    const mine = batches.map((b) => at(v, b));
+    if (!mine.some(Boolean)) continue;
+    const label = variantLabel(v.model, v.wnInit);
+    const [a, b] = [mine[0], mine.at(-1)];
+    if (a && b) changes.push(`${label} ${a.mean < b.mean ? 'loses' : 'gains'} ${Math.abs(b.mean - a.mean).toFixed(3)}`);
+    parts.push(`${label} ${per(mine.map((r) => r?.mean))}`);
+    if (mine.some((r) => r?.batchStats != null)) parts.push(`${label} with batch statistics ${per(mine.map((r) => r?.batchStats))}`);
+  }
+  const change = changes.length ? `From batch ${large} to batch ${small}: ${changes.join(', ')}. ` : '';
+  return `${change}At batch ${batches.join(' / ')}: ${parts.join('; ')} (final validation accuracy, mean over the seeds).`;
+}
 
 // Tick labels of a learning-rate axis: the swept rates only, written short (3e-4, 0.01).
 const lrText = (v) => (v < 1e-3 ? v.toExponential().replace(/\.?0*e/, 'e') : String(Number(v.toPrecision(3))));
@@ -183,9 +206,10 @@ export class Results {
     const head = verdict(ex);
     setText($('verdict'), head);
     $('verdict').hidden = !head;
-    const single = ex.spec.sweeps.length === 1 && ex.spec.sweeps[0].lrs.length === 1;
+    const single = settings(ex.spec).length === 1;
+    const batches = ex.spec.batchSizes.length > 1;
     const ahead = ex.ahead().map((a) =>
-      `${a.label} ahead of regular in ${a.k} of ${a.n} seed${a.n === 1 ? '' : 's'}${single ? '' : ` (${a.optimizer}, lr ${a.lr})`}${notCounted(ex, a)}`);
+      `${a.label} ahead of regular in ${a.k} of ${a.n} seed${a.n === 1 ? '' : 's'}${single ? '' : ` (${a.optimizer}, lr ${a.lr}${batches ? `, batch ${a.batch}` : ''})`}${notCounted(ex, a)}`);
     // With one setting the verdict says it all; the list is for several.
     $('ahead').hidden = single;
     if (changed($('ahead'), ahead.join('\n'))) $('ahead').replaceChildren(...ahead.map((text) => Object.assign(document.createElement('li'), { textContent: text })));
@@ -200,13 +224,18 @@ export class Results {
       ['model', (r) => variantLabel(r.model, r.wn_init)],
       ['optimiser', (r) => r.optimizer],
       ['lr', (r) => r.lr],
+      ['batch', (r) => r.batch],
       ['seeds', (r) => (r.runs === seeds ? String(r.runs) : `${r.runs} of ${seeds}${r.why.length ? ` (${r.why.join(', ')})` : ''}`)],
       ['mean ± sd', (r) => (r.mean == null ? '—' : fmt(r))],
       ['min–max', (r) => (r.mean == null ? '—' : `${fixed(r.min)}–${fixed(r.max)}`)],
+      // Batch norm's accuracy with batch statistics instead of its moving averages: its train/evaluation gap.
+      ['with batch stats', (r) => (r.batchStats == null ? '—' : fixed(r.batchStats))],
       ['ms/step', (r) => (r.ms == null ? '—' : r.ms.toFixed(1))],
     ];
-    const constant = columns.slice(1, 3).filter(([, get]) => new Set(rows.map(get)).size === 1);
-    const shown = columns.filter((c) => !constant.includes(c));
+    // One batch size is no column and no caption (it never was); batch statistics only where a run has them.
+    const absent = columns.filter(([name]) => (name === 'batch' && !batches) || (name === 'with batch stats' && !rows.some((r) => r.batchStats != null)));
+    const constant = columns.slice(1, 4).filter((c) => !absent.includes(c) && new Set(rows.map(c[1])).size === 1);
+    const shown = columns.filter((c) => !constant.includes(c) && !absent.includes(c));
     const given = constant.map(([name, get]) => `${name} ${get(rows[0])}`).join(', ');
     $('summary').innerHTML = `<caption>Final validation accuracy over the seeds${given ? ` (${given})` : ''}</caption><thead><tr>` +
       shown.map(([name]) => `<th scope="col"${name === 'ms/step' ? ' class="cost"' : ''}>${name}</th>`).join('') + '</tr></thead>';

@@ -51,8 +51,9 @@ export function threadsFor(asked, spec, build) {
     const why = build === 'st' ? 'build=st' : notThreadedBecause();
     return { threads: 1, warning: asked > 1 ? `threads=${asked}: the single-threaded build (${why}) trains on 1 thread` : null };
   }
-  if (asked > spec.batchSize) {
-    return { threads: spec.batchSize, warning: `threads=${asked}: a step shares its batch of ${spec.batchSize} images out between threads, so each run trains on ${spec.batchSize}` };
+  const batch = Math.max(...spec.batchSizes);
+  if (asked > batch) {
+    return { threads: batch, warning: `threads=${asked}: a step shares its batch of ${batch} images out between threads, so each run trains on ${batch}` };
   }
   return { threads: asked, warning: null };
 }

@@ -202,7 +202,9 @@ export class Session {
     if (this.opened && spec === this.opened.spec) return this.opened.options;
     const data = this.experiment ? this.trained : null;
     return {
-      data: data?.source ?? null, experiment: spec.experiment ?? null, arch: spec.arch, width: spec.width, epochs: spec.epochs, batch_size: spec.batchSize,
+      data: data?.source ?? null, experiment: spec.experiment ?? null, arch: spec.arch, width: spec.width, epochs: spec.epochs,
+      // One batch size as a number, a batch-size grid as its list: as wn-train writes it.
+      batch_size: spec.batchSizes.length === 1 ? spec.batchSizes[0] : spec.batchSizes,
       train_samples: data?.train.count ?? spec.trainSamples, test_samples: data?.test.count ?? spec.testSamples,
       // What the runs report they train on, before what was planned for them.
       threads: this.experiment?.runs.find((r) => r.started)?.started.threads ?? this.scheduler?.plan?.threads ?? null,

@@ -53,16 +53,18 @@ std::string options_json(const CliOptions& o, int threads, const Dataset& train,
   w.key("data").value(o.data).key("experiment");
   o.experiment.empty() ? w.null() : w.value(o.experiment);
   w.key("arch").value(o.run.arch).key("width").value(o.run.width);
-  w.key("epochs").value(o.run.epochs).key("batch_size").value(o.run.batch_size);
+  // One batch size as a number, as ever; a batch-size grid as its list (each run record has its own).
+  w.key("epochs").value(o.run.epochs).key("batch_size");
+  o.batch_sizes.size() == 1 ? w.value(o.batch_sizes.front()) : w.array(o.batch_sizes);
   w.key("train_samples").value(train.size()).key("test_samples").value(test.size());
   w.key("threads").value(threads).key("simd").value(simd::name()).key("progress_every").value(o.run.progress_every);
   if (o.shard) w.key("shard").value(shard_name(*o.shard));
   return w.end().str();
 }
 
-std::string run_label(const RunConfig& c, std::size_t i, std::size_t n) {
+std::string run_label(const RunConfig& c, std::size_t i, std::size_t n, bool batch) {
   return "run " + std::to_string(i + 1) + "/" + std::to_string(n) + ": " + variant_label(c) + ", seed " +
-         std::to_string(c.seed) + ", " + setting_label(c);
+         std::to_string(c.seed) + ", " + setting_label(c, batch);
 }
 
 // Every run starts from the weights in path: each run's model must hold exactly its arrays,
@@ -248,7 +250,7 @@ int main(int argc, char** argv) {
     }
     Run& run = *created.value();
     if (!o.quiet) {
-      if (grid.size() > 1) std::printf("\n%s\n", run_label(grid[i], i, grid.size()).c_str());
+      if (grid.size() > 1) std::printf("\n%s\n", run_label(grid[i], i, grid.size(), o.batch_sizes.size() > 1).c_str());
       // Each variant's summary once: a grid's runs of one variant differ only in seed and optimiser.
       if (summarised.insert({grid[i].model, grid[i].wn_init}).second)
         std::printf("\n%s  softmax: fused into the categorical cross-entropy (the last Dense gives logits)\n",
@@ -276,9 +278,10 @@ int main(int argc, char** argv) {
       if (e.kind == FitEvent::Kind::epoch) {
         const EpochLog& l = e.log;
         if (!o.quiet)
-          std::printf("%sEpoch %d/%d %d/%d - %s - loss: %.4f - accuracy: %.4f - val_loss: %.4f - val_accuracy: %.4f\n",
+          std::printf("%sEpoch %d/%d %d/%d - %s - loss: %.4f - accuracy: %.4f - val_loss: %.4f - val_accuracy: %.4f%s\n",
                       tty ? "\r\033[K" : "", l.epoch, e.epochs, e.steps, e.steps, timing(l.seconds, e.ms_per_step).c_str(),
-                      l.loss, l.accuracy, l.val_loss, l.val_accuracy);
+                      l.loss, l.accuracy, l.val_loss, l.val_accuracy,
+                      l.val_accuracy_batch_stats ? (" - val_accuracy_batch_stats: " + fixed(*l.val_accuracy_batch_stats, 4)).c_str() : "");
         std::fflush(stdout);
         records.back() = run_json(run.config(), run.history());
         if (Status s = save(); !s) std::fprintf(stderr, "wn-train: %s\n", s.message().c_str());

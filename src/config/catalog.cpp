@@ -57,7 +57,7 @@ std::string catalog_json(const std::string& version) {
   w.key("max_epochs").value(limits::kMaxEpochs).key("max_seeds").value(limits::kMaxSeeds);
   w.key("max_seed").value(limits::kMaxSeed);
   w.key("min_lr").value(limits::kMinLearningRate).key("max_lr").value(limits::kMaxLearningRate);
-  w.key("max_lrs").value(limits::kMaxLearningRates);
+  w.key("max_lrs").value(limits::kMaxLearningRates).key("max_batches").value(limits::kMaxBatchSizes);
   w.end();
   w.key("models").begin_array();
   for (ModelKind p : kModelKinds) w.value(model_kind_name(p));
@@ -89,7 +89,8 @@ std::string catalog_json(const std::string& version) {
       w.key("lrs").array(s.learning_rates).end();
     }
     w.end().key("seeds").value(e.seeds).key("epochs").value(e.epochs).key("train").value(e.train_samples);
-    w.key("test").value(e.test_samples).key("batch").value(e.batch_size);
+    w.key("test").value(e.test_samples).key("batch").array(e.batch_sizes);
+    if (e.init_samples) w.key("init_samples").value(*e.init_samples);
     w.key("arch").value(e.arch).key("width").value(e.width).end();
   }
   w.end();

@@ -163,6 +163,20 @@ Result<std::vector<float>> parse_rates(const Setting& s, const std::string& name
   return out;
 }
 
+// "2,4,8,32": batch sizes within the setting's bounds, at most `most`, no repeats.
+Result<std::vector<int>> parse_batches(const Setting& s, const std::string& name, const std::string& text) {
+  std::vector<int> out;
+  for (const std::string& item : split(text, ',')) {
+    auto v = integer(s, name, item);
+    if (!v) return Error{v.message()};
+    out.push_back(int(v.value()));
+  }
+  if (out.size() > std::size_t(s.most)) return Error{name + " lists more than " + std::to_string(s.most) + " values"};
+  Status st = no_repeats(name, out);
+  if (!st) return Error{st.message()};
+  return out;
+}
+
 // The grid, data and epochs of an experiment preset: what --experiment starts from.
 void apply_experiment(const Experiment& e, GridSpec& o) {
   o.experiment = e.name;
@@ -172,7 +186,8 @@ void apply_experiment(const Experiment& e, GridSpec& o) {
   for (int s = 1; s <= e.seeds; ++s) o.seeds.push_back(std::uint64_t(s));
   o.sweeps = e.sweeps;
   o.run.epochs = e.epochs;
-  o.run.batch_size = e.batch_size;
+  o.batch_sizes = e.batch_sizes;
+  o.run.init_samples = e.init_samples;
   o.run.arch = e.arch;
   o.run.width = e.width;
   o.train_samples = e.train_samples;
@@ -286,10 +301,11 @@ std::vector<Setting> make_table() {
           .apply([](Draft& d, const Setting& s, const std::string& name, const std::string& text) {
             return store(d.spec.run.epochs, integer(s, name, text));
           }),
-      Def("batch_size", kEvery, T::integer, "32", "samples per step")
-          .flag("--batch-size", "N").param("batch", "batch-size").bounds(1, limits::kMaxBatch)
+      Def("batch_size", kEvery, T::integer, "32", "samples per step; a list such as 2,4,8,32 runs each (a grid dimension)")
+          .flag("--batch-size", "LIST").param("batch", "batch-size", true).bounds(1, limits::kMaxBatch)
+          .list(limits::kMaxBatchSizes)
           .apply([](Draft& d, const Setting& s, const std::string& name, const std::string& text) {
-            return store(d.spec.run.batch_size, integer(s, name, text));
+            return store(d.spec.batch_sizes, parse_batches(s, name, text));
           }),
       Def("train_samples", kFlag | kPage, T::integer, "50000", "use the first N training images")
           .flag("--train-samples", "N").param("train", "train-samples").bounds(1, limits::kMaxTrain)
@@ -363,7 +379,7 @@ std::vector<Setting> make_table() {
           }),
       Def("save_weights", kFlag, T::text, nullptr,
           "write each run's trained weights as a NumPy .npz (Keras' names and layouts); {model}, {init}, "
-          "{seed}, {optimizer}, {lr} in FILE are filled in per run")
+          "{seed}, {optimizer}, {lr}, {batch} in FILE are filled in per run")
           .flag("--save-weights", "FILE")
           .apply([](Draft& d, const Setting&, const std::string& name, const std::string& text) {
             return store(d.spec.save_weights, path(name, text));
@@ -439,7 +455,7 @@ Result<GridSpec> finish(Draft& d) {
     std::unordered_set<std::string> paths;
     for (const RunConfig& c : expand_grid(o, 1))
       if (!paths.insert(weights_path(o.save_weights, c)).second)
-        return Error{"--save-weights " + o.save_weights + " names the same file for several runs; use {model}, {init}, {seed}, {optimizer} or {lr}"};
+        return Error{"--save-weights " + o.save_weights + " names the same file for several runs; use {model}, {init}, {seed}, {optimizer}, {lr} or {batch}"};
   }
   return o;
 }
@@ -662,14 +678,15 @@ Result<RunConfig> parse_run_json(const std::string& text) {
   auto spec = finish(d);
   if (!spec) return Error{spec.message()};
   const std::vector<RunConfig> grid = expand_grid(spec.value(), spec->threads.value_or(1));
-  if (grid.size() != 1) return Error{"one run takes one model, one weight-norm init, one seed and one learning rate"};
+  if (grid.size() != 1) return Error{"one run takes one model, one weight-norm init, one seed, one learning rate and one batch size"};
   return grid[0];
 }
 
 std::string weights_path(const std::string& pattern, const RunConfig& c) {
   const std::pair<const char*, std::string> fields[] = {
       {"{model}", model_kind_name(c.model)}, {"{init}", wn_init_name(c.wn_init)}, {"{seed}", std::to_string(c.seed)},
-      {"{optimizer}", optimizer_name(c.optimizer)}, {"{lr}", json::number(c.learning_rate)}};
+      {"{optimizer}", optimizer_name(c.optimizer)}, {"{lr}", json::number(c.learning_rate)},
+      {"{batch}", std::to_string(c.batch_size)}};
   std::string out = pattern;
   for (const auto& [key, value] : fields)
     for (std::size_t at; (at = out.find(key)) != std::string::npos;) out.replace(at, std::string(key).size(), value);
@@ -678,17 +695,18 @@ std::string weights_path(const std::string& pattern, const RunConfig& c) {
 
 std::vector<RunConfig> expand_grid(const GridSpec& o, int threads) {
   std::vector<RunConfig> runs;
-  for (const Sweep& sweep : o.sweeps)
-    for (float lr : sweep.learning_rates)
-      for (std::uint64_t seed : o.seeds)
-        for (ModelKind model : o.models)
-          for (WnInit init : o.wn_inits) {
-            RunConfig c = o.run;
-            c.model = model, c.wn_init = init, c.seed = seed, c.threads = threads;
-            c.optimizer = sweep.optimizer, c.momentum = sweep.momentum, c.learning_rate = lr;
-            runs.push_back(c);
-            if (!uses_weight_norm(model)) break;  // the plain net is one variant, whatever the inits
-          }
+  for (int batch : o.batch_sizes)
+    for (const Sweep& sweep : o.sweeps)
+      for (float lr : sweep.learning_rates)
+        for (std::uint64_t seed : o.seeds)
+          for (ModelKind model : o.models)
+            for (WnInit init : o.wn_inits) {
+              RunConfig c = o.run;
+              c.model = model, c.wn_init = init, c.seed = seed, c.threads = threads, c.batch_size = batch;
+              c.optimizer = sweep.optimizer, c.momentum = sweep.momentum, c.learning_rate = lr;
+              runs.push_back(c);
+              if (!uses_weight_norm(model)) break;  // the plain net is one variant, whatever the inits
+            }
   return runs;
 }
 
@@ -733,7 +751,7 @@ std::string usage() {
     head += head.size() + 1 < kColumn ? std::string(kColumn - head.size(), ' ') : "\n" + std::string(kColumn, ' ');
     out += head + wrap(describe(s), kColumn, 100) + "\n";
   }
-  return out + "\nEvery combination of --model (with --wn-init), --seeds and --lr is one run; all run in turn.\n\nExit codes: 0 success, 1 data, file or memory error, 2 bad options, 3 a run diverged.\n";
+  return out + "\nEvery combination of --model (with --wn-init), --seeds, --lr and --batch-size is one run; all run in turn.\n\nExit codes: 0 success, 1 data, file or memory error, 2 bad options, 3 a run diverged.\n";
 }
 
 }  // namespace wn::settings

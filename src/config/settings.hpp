@@ -19,8 +19,8 @@
 namespace wn {
 
 // What the settings fill in: a grid of runs and, for wn-train, its files. The grid is one run per
-// (sweep, learning rate, seed, variant), variants innermost, so the paired runs of one seed follow
-// each other. A variant is a model with one of the wn_inits; the plain model, which has no init to
+// (batch size, sweep, learning rate, seed, variant), variants innermost, so the paired runs of one
+// seed follow each other. A variant is a model with one of the wn_inits; the plain model, which has no init to
 // choose, is one variant.
 struct GridSpec {
   std::string data = "data/cifar-10-binary.tar.gz";
@@ -29,13 +29,14 @@ struct GridSpec {
   std::vector<WnInit> wn_inits{WnInit::tfa};
   std::vector<std::uint64_t> seeds{0};
   std::vector<Sweep> sweeps{Sweep{}};
+  std::vector<int> batch_sizes{32};  // run.batch_size is filled from these
   RunConfig run;               // what every run shares; the grid fills the rest
   std::optional<int> threads;  // per run; all cores unless given
   int train_samples = limits::kMaxTrain;
   int test_samples = limits::kMaxTest;
   std::string json;
   std::string diagnostics;   // JSON lines of per-layer diagnostics
-  std::string save_weights;  // .npz per run; {model}, {init}, {seed}, {optimizer}, {lr} are filled in
+  std::string save_weights;  // .npz per run; {model}, {init}, {seed}, {optimizer}, {lr}, {batch} are filled in
   std::string load_weights;  // .npz every run starts from
   std::optional<Shard> shard;  // run only this part of the grid (train/shard.hpp)
   bool quiet = false;

@@ -30,8 +30,9 @@ Result<double> number_of(const Value* v, const std::string& what) {
 }
 
 // A run record back into the RunConfig and History it was written from (history.cpp's run_json):
-// what summarise_cells and summarise_pairs need, checked as it goes.
-Result<RunOutcome> outcome_of(const Value& run) {
+// what summarise_cells and summarise_pairs need, checked as it goes. A record without its own
+// batch_size (written before batch sizes were a grid dimension) has the file's.
+Result<RunOutcome> outcome_of(const Value& run, const Value* file_batch) {
   if (!run.is(Type::object)) return Error{"is not an object"};
   RunOutcome r;
   auto model = text_of(run.find("model"), "'model'");
@@ -60,6 +61,15 @@ Result<RunOutcome> outcome_of(const Value& run) {
   auto momentum = number_of(run.find("momentum"), "'momentum'");
   if (!momentum) return Error{momentum.message()};
   r.config.momentum = float(momentum.value());
+  const Value* batch = run.find("batch_size");
+  if (!batch) batch = file_batch;
+  if (batch) {  // histories before batch_size was written at all are read as they were
+    auto b = number_of(batch, "'batch_size'");
+    if (!b) return Error{b.message()};
+    if (b.value() < 1 || b.value() > limits::kMaxBatch || b.value() != std::floor(b.value()))
+      return Error{"has a batch_size that is no whole number from 1 to " + std::to_string(limits::kMaxBatch)};
+    r.config.batch_size = int(b.value());
+  }
   if (const Value* ms = run.find("ms_per_step"); ms && ms->is(Type::number)) r.history.ms_per_step = ms->number;
   if (const Value* stopped = run.find("stopped"); stopped && stopped->is(Type::string)) r.history.stopped = stopped->text;
   const Value* epochs = run.find("history");
@@ -78,6 +88,7 @@ Result<RunOutcome> outcome_of(const Value& run) {
       else if (auto n = number_of(v, std::string("an epoch's '") + names[i] + "'")) *fields[i] = n.value();
       else return Error{n.message()};
     }
+    if (const Value* b = e.find("val_accuracy_batch_stats"); b && b->is(Type::number)) log.val_accuracy_batch_stats = b->number;
     r.history.epochs.push_back(log);
   }
   return r;
@@ -85,7 +96,7 @@ Result<RunOutcome> outcome_of(const Value& run) {
 
 // The run's cell and seed: the same in two files means one run made twice.
 std::string run_key(const RunConfig& c) {
-  return variant_label(c) + ", seed " + std::to_string(c.seed) + ", " + setting_label(c);
+  return variant_label(c) + ", seed " + std::to_string(c.seed) + ", " + setting_label(c) + ", batch " + std::to_string(c.batch_size);
 }
 }  // namespace
 
@@ -122,7 +133,8 @@ Result<HistoryFile> read_history_text(const std::string& path, const std::string
   const Value* runs = d.find("runs");
   if (!runs || !runs->is(Type::array)) return Error{path + ": \"runs\" is missing or not an array"};
   for (std::size_t i = 0; i < runs->items.size(); ++i) {
-    auto outcome = outcome_of(runs->items[i]);
+    const Value* batch = f.options.find("batch_size");  // a number; a batch-size grid's list is no run's
+    auto outcome = outcome_of(runs->items[i], batch && batch->is(Type::number) ? batch : nullptr);
     if (!outcome) return Error{path + ": run " + std::to_string(i + 1) + " " + outcome.message()};
     f.runs.push_back(runs->items[i]);
     f.outcomes.push_back(outcome.value());

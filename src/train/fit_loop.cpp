@@ -149,6 +149,7 @@ FitEvent FitLoop::train_step() {
     phase_ = Phase::validate;
     val_at_ = 0;
     val_ = {};
+    val_batch_stats_ = {};
     tally_ = {};
   }
   if (!last && step_ % options_.progress_every != 0) return event(FitEvent::Kind::none);
@@ -163,6 +164,7 @@ FitEvent FitLoop::validate_step() {
   if (n > 0) {
     batch_.stage(test_, test_order_.data() + val_at_, n);
     val_.add(trainer_.eval_batch(batch_.x(), batch_.labels(), n, logits_.data()));
+    if (options_.batch_stat_validation) val_batch_stats_.add(trainer_.eval_batch_stats(batch_.x(), batch_.labels(), n));
     tally_.add(logits_.data(), batch_.labels(), n, classes);
     val_at_ += n;
   }
@@ -174,6 +176,7 @@ FitEvent FitLoop::validate_step() {
   const double untrained = std::nan("");
   e.log = {epoch_, epoch_ms_ / 1000.0, epoch_ ? metrics_.loss() : untrained, epoch_ ? metrics_.accuracy() : untrained,
            val_.loss(), val_.accuracy()};
+  if (options_.batch_stat_validation) e.log.val_accuracy_batch_stats = val_batch_stats_.accuracy();
   predictions_ = std::move(tally_.predictions);
   history_.epochs.push_back(e.log);
   history_.ms_per_step = e.ms_per_step;

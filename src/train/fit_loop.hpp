@@ -24,6 +24,12 @@ struct EpochLog {
   int epoch = 0;  // 1-based
   double seconds = 0;  // busy time of the epoch: its training steps and its validation
   double loss = 0, accuracy = 0, val_loss = 0, val_accuracy = 0;
+  // Batch norm's validation accuracy with batch statistics: the test set in batches of the run's
+  // batch size, each normalised by its own mean and variance as in training, instead of the moving
+  // averages (FitOptions::batch_stat_validation). Their difference is batch norm's train/evaluation
+  // gap: lagging moving averages early on (Ioffe & Szegedy 2015, §3.1), noisy small-batch statistics
+  // (Ioffe 2017, Batch Renormalization).
+  std::optional<double> val_accuracy_batch_stats = std::nullopt;
 };
 
 struct History {
@@ -61,6 +67,8 @@ struct FitOptions {
   // as TFA (the paper used 500). Step 0's diagnostics see the same images.
   std::optional<int> init_samples;
   bool diagnostics = false;  // per-layer diagnostics at step 0 and after every progress event
+  // Validate a second time with batch statistics (EpochLog::val_accuracy_batch_stats): batch norm.
+  bool batch_stat_validation = false;
 };
 
 struct FitEvent {
@@ -124,7 +132,7 @@ class FitLoop {
 
   Phase phase_ = Phase::train;
   int epoch_ = 1, step_ = 0, val_at_ = 0;
-  RunningMetrics metrics_, val_;
+  RunningMetrics metrics_, val_, val_batch_stats_;
   Tally tally_;  // of the validation under way
   double epoch_ms_ = 0, train_ms_ = 0, diagnostics_ms_ = 0;
   long train_steps_ = 0, train_samples_ = 0;

@@ -31,6 +31,7 @@ std::string epoch_json(const EpochLog& e) {
   w.key("epoch").value(e.epoch).key("seconds").value(e.seconds);
   w.key("loss").value(e.loss).key("accuracy").value(e.accuracy);
   w.key("val_loss").value(e.val_loss).key("val_accuracy").value(e.val_accuracy);
+  if (e.val_accuracy_batch_stats) w.key("val_accuracy_batch_stats").value(*e.val_accuracy_batch_stats);
   return w.end().str();
 }
 
@@ -39,7 +40,7 @@ std::string run_json(const RunConfig& c, const History& h) {
   w.begin_object();
   w.key("model").value(model_kind_name(c.model)).key("seed").value(c.seed);
   w.key("optimizer").value(optimizer_name(c.optimizer)).key("learning_rate").value(c.learning_rate);
-  w.key("momentum").value(c.momentum).key("wn_init").value(wn_init_name(c.wn_init));
+  w.key("momentum").value(c.momentum).key("batch_size").value(c.batch_size).key("wn_init").value(wn_init_name(c.wn_init));
   w.key("ms_per_step").value(h.ms_per_step);
   w.key("stopped");
   h.stopped.empty() ? w.null() : w.value(h.stopped);
@@ -112,6 +113,7 @@ void inspection_fields(json::Writer& w, const std::vector<Prediction>& predictio
 void run_keys(json::Writer& w, const RunConfig& c) {
   w.key("model").value(model_kind_name(c.model)).key("wn_init").value(wn_init_name(c.wn_init));
   w.key("optimizer").value(optimizer_name(c.optimizer)).key("seed").value(c.seed).key("lr").value(c.learning_rate);
+  w.key("batch_size").value(c.batch_size);
 }
 }  // namespace
 

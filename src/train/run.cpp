@@ -38,7 +38,8 @@ Result<std::unique_ptr<Run>> Run::create(const RunConfig& c, const ImageSource& 
   run->optimizer_ = c.optimizer == OptimizerKind::adam ? make_adam({c.learning_rate}) : make_sgd({c.learning_rate, c.momentum});
   run->trainer_ = std::make_unique<Trainer>(*run->model_, *run->optimizer_, trainer_options(c));
   run->loop_ = std::make_unique<FitLoop>(*run->trainer_, train, test,
-                                         FitOptions{c.epochs, c.progress_every, c.seed, c.init_samples, c.diagnostics});
+                                         FitOptions{c.epochs, c.progress_every, c.seed, c.init_samples, c.diagnostics,
+                                                    /*batch_stat_validation=*/c.model == ModelKind::batchnorm});
   return run;
 }
 

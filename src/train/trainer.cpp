@@ -54,7 +54,8 @@ struct Trainer::Step {
   const float* x;
   const std::uint8_t* labels;
   int n;
-  bool train;
+  bool train;       // backward and gradients too
+  bool batch_stats;  // forward as in training: split layers use the batch's statistics
   float* logits;
   std::vector<LossSums> loss;  // per thread
 };
@@ -109,11 +110,15 @@ void Trainer::initialise(const float* x0, int n) {
 
 BatchResult Trainer::train_batch(const float* x, const std::uint8_t* labels, int n) {
   initialise(x, std::min(n, options_.batch_size));
-  return execute_batch(x, labels, n, /*train=*/true, nullptr);
+  return execute_batch(x, labels, n, Mode::train, nullptr);
 }
 
 BatchResult Trainer::eval_batch(const float* x, const std::uint8_t* labels, int n, float* logits) {
-  return execute_batch(x, labels, n, /*train=*/false, logits);
+  return execute_batch(x, labels, n, Mode::eval, logits);
+}
+
+BatchResult Trainer::eval_batch_stats(const float* x, const std::uint8_t* labels, int n) {
+  return execute_batch(x, labels, n, Mode::batch_stats, nullptr);
 }
 
 // A training step with S split layers runs 2S + 1 passes, each a pool.run:
@@ -122,16 +127,18 @@ BatchResult Trainer::eval_batch(const float* x, const std::uint8_t* labels, int 
 //   passes S+1 … 2S: backward from the split finished there down to the next one, or the input.
 // Between passes the threads' sums are added in thread order. Evaluation runs one pass with each
 // layer's forward_eval (the running mean, no batch statistics), and so does a net without splits.
-BatchResult Trainer::execute_batch(const float* x, const std::uint8_t* labels, int n, bool train, float* logits) {
+// Evaluation with batch statistics runs the forward passes 0 … S only.
+BatchResult Trainer::execute_batch(const float* x, const std::uint8_t* labels, int n, Mode mode, float* logits) {
+  const bool train = mode == Mode::train, batch_stats = mode != Mode::eval;
   n = std::min(n, options_.batch_size);
   if (n <= 0) return {};
   // Weight norm's w = g·v/‖v‖: every training step, and for evaluation after the optimiser
   // moved the parameters (else validation would run the weights of one step before).
   if (train || stale_) model_.prepare(), stale_ = false;
   const int T = pool_.size();
-  Step step{x, labels, n, train, logits, std::vector<LossSums>(T)};
-  const std::size_t S = train ? splits_.size() : 0;
-  for (std::size_t p = 0; p <= 2 * S; ++p) {
+  Step step{x, labels, n, train, batch_stats, logits, std::vector<LossSums>(T)};
+  const std::size_t S = batch_stats ? splits_.size() : 0;
+  for (std::size_t p = 0; p <= (train ? 2 * S : S); ++p) {
     pool_.run([&](int t) { pass(step, p, t); });
     if (p < S)
       reduce(forward_sums_[p], model_.layer(splits_[p]).stats_size());
@@ -177,7 +184,7 @@ void Trainer::pass(Step& step, std::size_t p, int t) {
     std::fill(w.sums.begin(), w.sums.end(), 0.0);
     return;
   }
-  const std::size_t L = model_.layer_count(), S = step.train ? splits_.size() : 0;
+  const std::size_t L = model_.layer_count(), S = step.batch_stats ? splits_.size() : 0;
   const float* params = model_.params().data();
   const auto P = [&](std::size_t i) { return params + model_.param_offset(i); };
   const auto dP = [&](std::size_t i) { return w.grads.data() + model_.param_offset(i); };
@@ -201,7 +208,7 @@ void Trainer::pass(Step& step, std::size_t p, int t) {
     const std::size_t end = p < S ? splits_[p] : L;
     for (; i < end; ++i) {
       const Layer& layer = model_.layer(i);
-      if (step.train)
+      if (step.batch_stats)
         layer.forward(P(i), input(i), w.acts[i].data(), m, w.scratch[i].data());
       else
         layer.forward_eval(P(i), model_.state().data() + model_.state_offset(i), input(i), w.acts[i].data(), m,

@@ -40,6 +40,10 @@ class Trainer {
   BatchResult train_batch(const float* x, const std::uint8_t* labels, int n);
   // logits (optional): the n × classes outputs, for predictions and confusion matrices.
   BatchResult eval_batch(const float* x, const std::uint8_t* labels, int n, float* logits = nullptr);
+  // Evaluation as training sees the net: layers with batch statistics (batch norm, mean-only batch
+  // norm) normalise with these n samples' own, whole-batch across threads, instead of their moving
+  // averages. Nothing is updated: no gradient, no step, no moving average.
+  BatchResult eval_batch_stats(const float* x, const std::uint8_t* labels, int n);
 
   // Weight norm's data-dependent init (§3) on these samples, layer by layer, once per trainer
   // (with mean-only batch norm each layer's forward centres with these samples' means);
@@ -64,7 +68,10 @@ class Trainer {
   struct Step;
   static int pool_size(const TrainerOptions& options);
   static int slice_capacity(const TrainerOptions& options);
-  BatchResult execute_batch(const float* x, const std::uint8_t* labels, int n, bool train, float* logits);
+  // train: forward with batch statistics, backward, step. batch_stats: forward with batch statistics
+  // only. eval: forward with the moving averages (forward_eval).
+  enum class Mode { train, batch_stats, eval };
+  BatchResult execute_batch(const float* x, const std::uint8_t* labels, int n, Mode mode, float* logits);
   // Thread t's share of pass p of a step (see execute_batch()).
   void pass(Step& step, std::size_t p, int t);
   // total = the threads' partial sums, added in thread order.

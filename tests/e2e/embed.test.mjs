@@ -82,7 +82,7 @@ const v = (spec) => spec.variants.map((x) => `${x.model}/${x.wnInit}`);
 test('experiment presets fill the runs; explicit parameters override them as wn-train --experiment does', async (t) => {
   const sgd = await announced(t, 'experiment=sgd');
   assert.deepEqual(sgd, { experiment: 'sgd', variants: [{ model: 'regular', wnInit: 'tfa' }, { model: 'weightnorm', wnInit: 'tfa' }],
-    seeds: [1, 2, 3], sweeps: [{ optimizer: 'sgd', momentum: 0, lrs: [0.01] }], arch: 'lenet', width: 1, epochs: 1, batchSize: 32,
+    seeds: [1, 2, 3], sweeps: [{ optimizer: 'sgd', momentum: 0, lrs: [0.01] }], arch: 'lenet', width: 1, epochs: 1, batchSizes: [32],
     trainSamples: 20000, testSamples: 2000 });
   const sweep = await announced(t, 'experiment=lr-sweep');
   assert.deepEqual(sweep.sweeps.map((s) => [s.optimizer, s.lrs.length]), [['adam', 5], ['sgd', 5]]);

@@ -36,8 +36,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (r) {
     const wn::CliOptions& o = r.value();
     // epochs 0 is legal: it evaluates only (FitLoop validates once, as epoch 0).
-    bool usable = o.run.epochs >= 0 && o.run.batch_size >= 1 && o.train_samples >= 1 && o.test_samples >= 1 &&
+    bool usable = o.run.epochs >= 0 && !o.batch_sizes.empty() && o.train_samples >= 1 && o.test_samples >= 1 &&
                   !o.models.empty() && !o.seeds.empty() && !o.sweeps.empty();
+    for (int b : o.batch_sizes) usable = usable && b >= 1;
     for (const wn::Sweep& s : o.sweeps)
       for (float lr : s.learning_rates) usable = usable && lr > 0 && lr < 1e38f;
     if (!usable) __builtin_trap();  // accepted options are always usable

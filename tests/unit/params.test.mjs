@@ -18,6 +18,7 @@ test('the parameter table is the catalog settings with a param, in order, and th
   assert.deepEqual(table.seed, { kind: 'int', lo: 0, hi: catalog.limits.max_seed });
   assert.deepEqual(table.lr, { kind: 'numbers', lo: catalog.limits.min_lr, hi: catalog.limits.max_lr, most: catalog.limits.max_lrs });
   assert.deepEqual(table.momentum, { kind: 'number', lo: 0, below: 1 });
+  assert.deepEqual(table.batch, { kind: 'ints', lo: 1, hi: catalog.limits.max_batch, most: catalog.limits.max_batches });
   assert.deepEqual(table.models, { kind: 'list', values: catalog.models });
   assert.deepEqual(table.experiment, { kind: 'oneOf', values: catalog.experiments.map((e) => e.name) });
 });
@@ -63,6 +64,19 @@ test('specFrom: a preset, then explicit values over it, as wn-train --experiment
   assert.deepEqual(specErrors(specFrom({ seed: catalog.limits.max_seed, seeds: 2 }, catalog), catalog),
     [`seeds ${catalog.limits.max_seed}…${catalog.limits.max_seed + 1} go past the largest seed, ${catalog.limits.max_seed}`]);
   assert.equal(seedRangeError(0, 3, catalog), null);
+});
+
+test('batch takes a list of batch sizes, as --batch-size; the small-batch preset sets four', () => {
+  assert.deepEqual(parse('batch=2,4,8,32').values, { batch: [2, 4, 8, 32] });
+  assert.deepEqual(parse('batch=2,2').errors, ['batch=2,2: a value is listed twice']);
+  assert.deepEqual(parse('batch=2,x').errors, ['batch=2,x: x not a whole number from 1 to 1024']);
+  const preset = catalog.experiments.find((e) => e.name === 'small-batch');
+  assert.deepEqual(preset.batch, [2, 4, 8, 32]);
+  const spec = specFrom({ experiment: 'small-batch' }, catalog);
+  assert.deepEqual(spec.batchSizes, [2, 4, 8, 32]);
+  assert.equal(spec.initSamples, 32);
+  assert.deepEqual(specFrom({ experiment: 'small-batch', batch: [8] }, catalog).batchSizes, [8]);
+  assert.deepEqual(specFrom({}, catalog, { train: 100, test: 50 }).batchSizes, [catalog.defaults.batch_size]);
 });
 
 test('messages quote the start of long values only', () => {

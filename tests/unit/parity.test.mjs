@@ -11,7 +11,7 @@ const catalog = loadCatalog();
 const VALUES = ['', '0', '-0', '1', '-1', '2', '00', '7', '10', '1000', '1001', '1024', '1025', '9999', '10000', '10001', '50000',
   '50001', '2147483647', '2147483648', '99999999999999999999', '1.5', '1e3', ' 5', '5 ', '+5', '0x10', 'abc', '1e-3', '1E-3',
   '1e-9', '1e-10', '100', '100.1', '0.9', '0.99', '.5', '5.', '1e39', '1e-50', 'inf', 'NaN', '1e-3,1e-2', '1e-3,1e-3',
-  '1e-3,', ',1e-3', '1,2', '1-2', Array.from({ length: 21 }, (_, i) => `${i + 1}e-3`).join(','),
+  '1e-3,', ',1e-3', '1,2', '1-2', '2,4,8,32', '2,2', '8,1025', Array.from({ length: 21 }, (_, i) => `${i + 1}e-3`).join(','),
   'regular', 'weightnorm', 'wn-mobn', 'regular,weightnorm', 'regular,regular', 'regular,', 'nope', 'tfa', 'paper', 'none',
   'tfa,paper', 'tfa,tfa', 'adam', 'sgd', 'Adam', 'tutorial', 'sgd,adam'];
 

@@ -76,10 +76,11 @@ test('stop ends every worker and returns the jobs cut short; pause and resume re
 
 test('threadsFor: the threads a run gets, with a warning when fewer than asked', () => {
   machine({ cores: 4 });
-  assert.deepEqual(threadsFor(null, { batchSize: 32 }, 'auto'), { threads: null, warning: null });
-  assert.deepEqual(threadsFor(2, { batchSize: 32 }, 'auto'), { threads: 2, warning: null });
-  assert.equal(threadsFor(64, { batchSize: 32 }, 'auto').threads, 32);
-  assert.match(threadsFor(2, { batchSize: 32 }, 'st').warning, /build=st/);
+  assert.deepEqual(threadsFor(null, { batchSizes: [32] }, 'auto'), { threads: null, warning: null });
+  assert.deepEqual(threadsFor(2, { batchSizes: [32] }, 'auto'), { threads: 2, warning: null });
+  assert.equal(threadsFor(64, { batchSizes: [32] }, 'auto').threads, 32);
+  assert.equal(threadsFor(8, { batchSizes: [2, 4] }, 'auto').threads, 4);  // the largest batch's images
+  assert.match(threadsFor(2, { batchSizes: [32] }, 'st').warning, /build=st/);
   machine({ cores: 4, isolated: false });
-  assert.match(threadsFor(2, { batchSize: 32 }, 'auto').warning, /not cross-origin isolated/);
+  assert.match(threadsFor(2, { batchSizes: [32] }, 'auto').warning, /not cross-origin isolated/);
 });
