@@ -76,7 +76,9 @@ function checkOptions(options, where, names) {
   field(options, 'arch', o, (v) => typeof v === 'string' && v.length > 0 && v.length <= 1000, 'an architecture');
   field(options, 'width', o, (v) => isNumber(v) && v > 0, 'a positive number');
   field(options, 'epochs', o, (v) => isWhole(v, 0, names.limits.max_epochs), `a whole number of epochs up to ${names.limits.max_epochs}`);
-  field(options, 'batch_size', o, (v) => isWhole(v, 1, names.limits.max_batch), `a batch size from 1 to ${names.limits.max_batch}`);
+  const batch = (v) => isWhole(v, 1, names.limits.max_batch);
+  field(options, 'batch_size', o, (v) => batch(v) || (Array.isArray(v) && v.length > 0 && v.length <= 64 && v.every(batch) && new Set(v).size === v.length),
+    `a batch size from 1 to ${names.limits.max_batch}, or a list of different ones`);
   field(options, 'train_samples', o, (v) => isWhole(v, 0, names.limits.max_train), `a number of images up to ${names.limits.max_train}`);
   field(options, 'test_samples', o, (v) => isWhole(v, 0, names.limits.max_test), `a number of images up to ${names.limits.max_test}`);
   for (const key of ['data', 'experiment', 'simd'])
@@ -113,6 +115,8 @@ function checkRun(run, where, options, names) {
   field(run, 'optimizer', where, oneOf(names.optimizers), `one of ${names.optimizers.join(', ')}`);
   field(run, 'learning_rate', where, (v) => isNumber(v) && v > 0, 'a positive number');
   field(run, 'momentum', where, (v) => isNumber(v) && v >= 0 && v < 1, 'a number from 0 to below 1');
+  // Histories written before batch sizes were a grid dimension have one, in the options only.
+  if (Object.hasOwn(run, 'batch_size')) field(run, 'batch_size', where, (v) => batchSizesOf(options).includes(v), `one of the batch sizes ${batchSizesOf(options).join(', ')}`);
   field(run, 'ms_per_step', where, nullable((v) => isNumber(v) && v >= 0), 'a number of milliseconds or null');
   field(run, 'stopped', where, nullable((v) => typeof v === 'string'), 'a string or null');
   const history = field(run, 'history', where, Array.isArray, 'an array of epochs');
@@ -127,9 +131,13 @@ function checkRun(run, where, options, names) {
   if ((run.confusion_matrix === null) !== (run.per_class_accuracy === null)) refuse(`${where} has a confusion matrix or per-class accuracy without the other`);
 }
 
+// The batch sizes of a history's grid: options.batch_size is one, or a list of them.
+const batchSizesOf = (options) => [options.batch_size].flat();
+const batchOf = (r, options) => r.batch_size ?? batchSizesOf(options)[0];
 // The cell of the grid a run (or a diagnostics record, lr for learning_rate) belongs to, with its seed.
-const cellOf = (r) => `${variantKey(r.model, r.wn_init)} ${settingKey(r.optimizer, r.learning_rate ?? r.lr)} seed ${r.seed}`;
-const cellText = (r) => `${variantLabel(r.model, r.wn_init)}, seed ${r.seed}, ${r.optimizer} lr ${r.learning_rate}`;
+const cellOf = (r, options) => `${variantKey(r.model, r.wn_init)} ${settingKey(r.optimizer, r.learning_rate ?? r.lr, batchOf(r, options))} seed ${r.seed}`;
+const cellText = (r, options) => `${variantLabel(r.model, r.wn_init)}, seed ${r.seed}, ${r.optimizer} lr ${r.learning_rate}` +
+  (batchSizesOf(options).length > 1 ? `, batch ${batchOf(r, options)}` : '');
 
 // A history file's text, checked: {name, tool, options (without "shard"), shard, runs}.
 export function readHistory(text, name, names) { return checkHistory(parseJson(text, name), name, names); }
@@ -145,8 +153,8 @@ function checkHistory(doc, name, names) {
   const seen = new Set();
   runs.forEach((run, i) => {
     checkRun(run, `${name}, run ${i + 1}`, doc.options, names);
-    const cell = cellOf(run);
-    if (seen.has(cell)) refuse(`${name}, run ${i + 1} repeats the run ${cellText(run)}`);
+    const cell = cellOf(run, doc.options);
+    if (seen.has(cell)) refuse(`${name}, run ${i + 1} repeats the run ${cellText(run, doc.options)}`);
     seen.add(cell);
   });
   const { shard, ...options } = doc.options;
@@ -183,8 +191,8 @@ export function combineHistories(files) {
   const owner = new Map(), runs = [];
   for (const f of order)
     for (const run of f.runs) {
-      const cell = cellOf(run);
-      if (owner.has(cell)) refuse(`the run ${cellText(run)} is in both ${owner.get(cell)} and ${f.name}`);
+      const cell = cellOf(run, first.options);
+      if (owner.has(cell)) refuse(`the run ${cellText(run, first.options)} is in both ${owner.get(cell)} and ${f.name}`);
       owner.set(cell, f.name);
       runs.push(run);
     }
@@ -213,6 +221,7 @@ function checkDiagnostics(d, where, names) {
   field(d, 'optimizer', where, oneOf(names.optimizers), `one of ${names.optimizers.join(', ')}`);
   field(d, 'seed', where, (v) => isWhole(v, 0, names.limits.max_seed), 'a seed');
   field(d, 'lr', where, (v) => isNumber(v) && v > 0, 'a positive number');
+  if (Object.hasOwn(d, 'batch_size')) field(d, 'batch_size', where, (v) => isWhole(v, 1, names.limits.max_batch), 'a batch size');
   field(d, 'epoch', where, (v) => isWhole(v, 0, names.limits.max_epochs), 'an epoch');
   field(d, 'step', where, (v) => isWhole(v), 'a step');
   const layers = field(d, 'layers', where, (v) => Array.isArray(v) && v.length > 0 && v.length <= 1000, 'a list of layers');
@@ -253,7 +262,7 @@ export function replayOf(history, diagnostics = []) {
   const { options, runs } = history;
   const first = (list) => [...new Map(list).values()];
   const spec = {
-    experiment: options.experiment ?? null, arch: options.arch, width: options.width, epochs: options.epochs, batchSize: options.batch_size,
+    experiment: options.experiment ?? null, arch: options.arch, width: options.width, epochs: options.epochs, batchSizes: batchSizesOf(options),
     trainSamples: options.train_samples, testSamples: options.test_samples,
     perEpoch: true,  // the curves say their training points are per epoch (charts.js)
     variants: first(runs.map((r) => [variantKey(r.model, r.wn_init), { model: r.model, wnInit: r.wn_init }])),
@@ -262,12 +271,12 @@ export function replayOf(history, diagnostics = []) {
   };
   for (const s of spec.sweeps) s.lrs = first(runs.filter((r) => r.optimizer === s.optimizer).map((r) => [r.learning_rate, r.learning_rate]));
   const jobs = expandJobs(spec);
-  const idOf = new Map(jobs.map((j) => [cellOf({ model: j.model, wn_init: j.wnInit, optimizer: j.optimizer, lr: j.lr, seed: j.seed }), j.id]));
-  const steps = Math.max(1, Math.ceil(options.train_samples / options.batch_size));
+  const idOf = new Map(jobs.map((j) => [cellOf({ model: j.model, wn_init: j.wnInit, optimizer: j.optimizer, lr: j.lr, seed: j.seed, batch_size: j.batchSize }, options), j.id]));
+  const stepsOf = (r) => Math.max(1, Math.ceil(options.train_samples / batchOf(r, options)));
   const byRun = new Map();
   let unmatched = 0;
   for (const d of diagnostics) {
-    const id = idOf.get(cellOf(d));
+    const id = idOf.get(cellOf(d, options));
     if (id === undefined) { unmatched++; continue; }
     if (!byRun.has(id)) byRun.set(id, []);
     byRun.get(id).push(d);
@@ -275,7 +284,8 @@ export function replayOf(history, diagnostics = []) {
   if (diagnostics.length && unmatched === diagnostics.length) refuse('none of the diagnostics records belongs to a run of the history');
   const events = [], stopped = [], found = new Set();
   for (const run of runs) {
-    const id = idOf.get(cellOf(run));
+    const id = idOf.get(cellOf(run, options));
+    const steps = stepsOf(run);
     found.add(id);
     const ms = run.ms_per_step ?? 0;
     const base = { epochs: options.epochs, steps, ms_per_step: ms, samples_per_s: 0 };
@@ -284,7 +294,7 @@ export function replayOf(history, diagnostics = []) {
       if (log.epoch > 0) events.push({ id, event: { ...at, type: 'progress' } });
       events.push({ id, event: { ...at, type: 'epoch', log, run, val_accuracy: log.val_accuracy } });
     }
-    for (const d of byRun.get(id) ?? []) events.push({ id, event: { ...d, type: 'diagnostics', steps } });
+    for (const d of byRun.get(id) ?? []) events.push({ id, event: { ...d, type: 'diagnostics', steps: stepsOf(d) } });
     if (run.stopped === null) events.push({ id, event: { ...base, type: 'done', run } });
     else if (/^training diverged/.test(run.stopped)) events.push({ id, event: { ...base, type: 'diverged', message: run.stopped, run } });
     else stopped.push({ id, why: run.stopped });
@@ -302,7 +312,8 @@ export function describeOpened(history, spec) {
   const o = history.options;
   return `${history.name} (${history.tool}${history.shard ? `, shard ${history.shard.index}/${history.shard.count}` : ''}): ` +
     `${o.arch}, width ${o.width}; ${list(spec.variants.map((v) => variantLabel(v.model, v.wnInit)))}; ${seeds}; ${rates}; ` +
-    `${o.epochs} epoch${o.epochs === 1 ? '' : 's'} on ${o.train_samples} training and ${o.test_samples} test images`;
+    `${o.epochs} epoch${o.epochs === 1 ? '' : 's'} on ${o.train_samples} training and ${o.test_samples} test images` +
+    (spec.batchSizes.length > 1 ? `, batch ${spec.batchSizes.join(', ')}` : '');
 }
 
 // Files the user chose ({name, size, text()}: File objects), read and checked: histories (one or

@@ -202,3 +202,26 @@ test('histories that differ in a shared setting are refused naming it; so are in
   tool.runs.forEach((r) => { r.seed += 2; });
   assert.throws(() => combineHistories([a, readHistory(JSON.stringify(tool), 'p.json', catalog)]), /written by different tools/);
 });
+
+// wn-train --batch-size 8,16 --model regular,batchnorm --seeds 1-2 --epochs 2 --train-samples 64
+// --test-samples 40 --progress-every 4 --json batches.json --diagnostics batches.jsonl
+test('a grid over batch sizes opens with each run in its cell, and its diagnostics at its own steps per epoch', async () => {
+  const doc = JSON.parse(fixture('batches.json'));
+  const opened = await openFiles([file('batches.json', fixture('batches.json')), file('batches.jsonl', fixture('batches.jsonl'))], catalog);
+  assert.deepEqual(opened.spec.batchSizes, [8, 16]);
+  assert.deepEqual(opened.absent, []);
+  assert.match(opened.label, /2 epochs on 64 training and 40 test images, batch 8, 16$/);
+  const ex = replayed(opened);
+  assert.ok(ex.finished);
+  for (const run of doc.runs) {
+    const r = ex.runs.find((q) => q.job.model === run.model && q.job.seed === run.seed && q.job.batchSize === run.batch_size);
+    assert.deepEqual(r.record, run);
+    const steps = 64 / run.batch_size;
+    const diagnostics = opened.events.filter(({ id, event }) => id === r.job.id && event.type === 'diagnostics');
+    assert.ok(diagnostics.length > 0);
+    assert.ok(diagnostics.every(({ event }) => event.steps === steps && event.batch_size === run.batch_size));
+  }
+  // A run whose batch size is not one of the grid's is not of this grid.
+  doc.runs[0].batch_size = 32;
+  await refused(openFiles([file('odd.json', JSON.stringify(doc))], catalog), /run 1: 'batch_size' is 32, not one of the batch sizes 8, 16/);
+});
