@@ -80,20 +80,23 @@ if (!convpoolOnly) {
   ratios.push(['native wn-bench, 2 threads', stepRates(native, 2)], ['WebAssembly in node, 1 thread', stepRates(node, 1)]);
 }
 
-// ConvPool-CNN-C's whole training steps, natively and in PyTorch (its nn.Conv2d / BatchNorm2d / weight_norm net).
+// ConvPool-CNN-C's whole training steps, natively and in PyTorch (its nn.Conv2d / BatchNorm2d / weight_norm net),
+// at the vs-bn width (the page's figures below too) and at twice it (native and PyTorch only).
 const cpSteps = quick ? '30' : '60';
-const cpArgs = ['--arch', convpool.arch, '--width', String(convpool.width), '--threads', '2', '--steps', cpSteps];
-console.log(`== ${convpool.arch} width ${convpool.width}: native training steps (build/wn-bench --arch) ==`);
-const cpNative = run('build/wn-bench', cpArgs);
-console.log(cpNative);
-let cpTorch = null;
-if (haveTorch) {
-  console.log(`== ${convpool.arch} width ${convpool.width}: PyTorch (tests/golden/bench_torch.py --arch) ==`);
-  const output = run(python, ['tests/golden/bench_torch.py', ...cpArgs]);
+const cp = {};  // per width: the yardstick and each of our builds' samples/s per model
+for (const width of [convpool.width, 2 * convpool.width]) {
+  const args = ['--arch', convpool.arch, '--width', String(width), '--threads', '2', '--steps', cpSteps];
+  console.log(`== ${convpool.arch} width ${width}: native training steps (build/wn-bench --arch) ==`);
+  const output = run('build/wn-bench', args);
   console.log(output);
-  cpTorch = stepRates(output, 2);
+  cp[width] = { torch: null, ratios: [['native wn-bench, 2 threads', stepRates(output, 2)]] };
+  if (haveTorch) {
+    console.log(`== ${convpool.arch} width ${width}: PyTorch (tests/golden/bench_torch.py --arch) ==`);
+    const torchOutput = run(python, ['tests/golden/bench_torch.py', ...args]);
+    console.log(torchOutput);
+    cp[width].torch = stepRates(torchOutput, 2);
+  }
 }
-const cpRatios = [['native wn-bench, 2 threads', stepRates(cpNative, 2)]];
 
 // In the browser: the embed page's runs report their training speed; the second epoch is timed
 // (the first includes V8's tier-up from its baseline compiler).
@@ -102,7 +105,7 @@ const browser = await launch();
 
 async function timedEpochs(query, images = train) {
   const runs = (query.match(/models=([^&]*)/)?.[1] || 'regular,weightnorm').split(',').length;
-  const { context, events } = await embedRun(browser, server, `${query}&epochs=2&train=${images}&test=500&autostart=1`,
+  const { context, events } = await embedRun(null, browser, server, `${query}&epochs=2&train=${images}&test=500&autostart=1`,
     { runs, timeout: 900000 });
   await context.close();
   const errors = events.filter((e) => e.type === 'error' || e.type === 'diverged');
@@ -148,7 +151,7 @@ if (!convpoolOnly) {
       rates[m] = e.samples_per_s;
       line(`${m}, ${label} (${e.started.simd})`, e.samples_per_s);
     }
-    cpRatios.push([`Chromium, ${label}`, rates]);
+    cp[convpool.width].ratios.push([`Chromium, ${label}`, rates]);
   }
 }
 
@@ -203,13 +206,15 @@ if (torch) {
 }
 // ConvPool-CNN-C: each figure as a ratio to PyTorch's, and each model's time per step relative to the plain
 // net's on the same build (WN's goal: within 5 %; BN's: as measured).
-if (cpTorch) {
-  console.log(`== ${convpool.arch} width ${convpool.width}, as ratios to PyTorch (batch 32, Adam, 2 threads): samples/s ours ÷ PyTorch's ==`);
-  const row = (label, rates) => console.log(`  ${label.padEnd(34)}${convpool.models.map((m) =>
-    `  ${m.padEnd(10)} ${Math.round(rates[m]).toString().padStart(5)}/s ${(rates[m] / cpTorch[m]).toFixed(2).padStart(5)}×`).join('')}`);
-  row('PyTorch, 2 threads (the yardstick)', cpTorch);
-  for (const [label, rates] of cpRatios) row(label, rates);
+for (const [width, { torch: yardstick, ratios: rows }] of Object.entries(cp)) {
+  const row = (label, rates, f) => console.log(`  ${label.padEnd(42)}${convpool.models.map((m) => f(m, rates[m])).join('')}`);
+  if (yardstick) {
+    console.log(`== ${convpool.arch} width ${width}, as ratios to PyTorch (batch 32, Adam, 2 threads): samples/s ours ÷ PyTorch's ==`);
+    const ratio = (m, sps) => `  ${m.padEnd(10)} ${Math.round(sps).toString().padStart(5)}/s ${(sps / yardstick[m]).toFixed(2).padStart(5)}×`;
+    row('PyTorch, 2 threads (the yardstick)', yardstick, ratio);
+    for (const [label, rates] of rows) row(label, rates, ratio);
+  }
+  console.log(`== ${convpool.arch} width ${width}: time per step relative to the plain net's (same build) ==`);
+  for (const [label, rates] of yardstick ? [['PyTorch, 2 threads', yardstick], ...rows] : rows)
+    row(label, rates, (m, sps) => `  ${m.padEnd(10)} ${(rates.regular / sps).toFixed(2)}×`);
 }
-console.log(`== ${convpool.arch} width ${convpool.width}: time per step relative to the plain net's (same build) ==`);
-for (const [label, rates] of cpTorch ? [['PyTorch, 2 threads', cpTorch], ...cpRatios] : cpRatios)
-  console.log(`  ${label.padEnd(34)}${convpool.models.slice(1).map((m) => `  ${m.padEnd(10)} ${(rates.regular / rates[m]).toFixed(2)}×`).join('')}`);
