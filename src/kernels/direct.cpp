@@ -110,20 +110,34 @@ void direct_forward(const PixelRows& g, const float* A, int M, const float* W, i
   });
 }
 
-void direct_output_grad(const float* dy, const float* y, Fused act, int M, int N, float* D, float* db) {
-  // ReLU' is 1 where the output is positive (TensorFlow's convention at 0 is 0): a bit mask, not a
-  // branch; leaky ReLU's is a blend of 1 and its slope. One flat pass: D has dy's layout.
-  const std::size_t size = std::size_t(M) * N;
-  const auto grad = [act](vfloat y, vfloat dy) {
-    if (act == Fused::relu) return simd::keep_where_positive(y, dy);
-    if (act == Fused::leaky_relu) return simd::leaky_grad(y, dy, kLeakySlope);
-    return dy;
+namespace {
+
+// D = dy·act'(y) over `size` floats, the activation a compile-time constant: no test per vector in the loop.
+template <Fused act>
+void output_grad_pass(const float* dy, const float* y, std::size_t size, float* D) {
+  const auto grad = [](vfloat y, vfloat dy) {
+    if constexpr (act == Fused::relu) return simd::keep_where_positive(y, dy);
+    else if constexpr (act == Fused::leaky_relu) return simd::leaky_grad(y, dy, kLeakySlope);
+    else return dy;
   };
   std::size_t i = 0;
   for (; i + kLanes <= size; i += kLanes) store(D + i, grad(load(y + i), load(dy + i)));
   if (i < size) {  // the last, partial vector
     const int n = int(size - i);
     simd::store_first(D + i, grad(simd::load_first(y + i, n), simd::load_first(dy + i, n)), n);
+  }
+}
+
+}  // namespace
+
+void direct_output_grad(const float* dy, const float* y, Fused act, int M, int N, float* D, float* db) {
+  // ReLU' is 1 where the output is positive (TensorFlow's convention at 0 is 0): a bit mask, not a
+  // branch; leaky ReLU's is a blend of 1 and its slope. One flat pass: D has dy's layout.
+  const std::size_t size = std::size_t(M) * N;
+  switch (act) {
+    case Fused::relu: output_grad_pass<Fused::relu>(dy, y, size, D); break;
+    case Fused::leaky_relu: output_grad_pass<Fused::leaky_relu>(dy, y, size, D); break;
+    case Fused::none: output_grad_pass<Fused::none>(dy, y, size, D); break;
   }
   std::fill(D + size, D + size + kLanes, 0.0f);
   for (int j = 0; j < N; j += kLanes) {  // the bias gradient: column sums, a vector at a time
