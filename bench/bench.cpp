@@ -1,7 +1,10 @@
 // wn-bench: where a training step's time goes, natively.
 //   wn-bench [--steps N] [--batch B]
+//   wn-bench --arch ARCH --width W [--threads T] [--steps N] [--batch B]
 // Prints per-layer forward/backward times on one thread, then whole training steps
 // for both models at 1 and 2 threads, with the epoch time they imply (50,000 images).
+// With --arch (issue 20: convpool-c at the vs-bn width), whole training steps only, of regular, batchnorm
+// and weightnorm on T threads (default 2), in the same line format.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -15,6 +18,7 @@
 #include "kernels/simd.hpp"
 #include "layers/conv2d.hpp"
 #include "layers/weight_norm.hpp"
+#include "architecture.hpp"
 #include "loss.hpp"
 #include "train/batch.hpp"
 #include "train/run.hpp"
@@ -85,10 +89,22 @@ void per_layer(ModelKind p, int batch) {
   op("Adam", best_ms(20, [&] { adam->step(m.params().data(), grads.data(), grads.size()); }));
 }
 
-void steps(ModelKind p, int threads, int batch, int count) {  // threads: asked; the pool may give fewer
-  auto model = Model::build(lenet(p), 1);
+// LeNet as the tutorial builds it, or any architecture of src/architecture.hpp at a width.
+std::unique_ptr<Model> make_model(const std::string& arch, double width, ModelKind p) {
+  if (arch.empty()) return std::move(Model::build(lenet(p), 1).value());
+  auto model = build_model(arch, width, p, WnInit::tfa, 1);
+  if (!model) {
+    std::fprintf(stderr, "wn-bench: %s\n", model.message().c_str());
+    std::exit(2);
+  }
+  return std::move(model.value());
+}
+
+void steps(const std::string& arch, double width, ModelKind p, int threads, int batch, int count) {
+  // threads: asked; the pool may give fewer
+  auto model = make_model(arch, width, p);
   auto adam = make_adam({});
-  Trainer trainer(*model.value(), *adam, {batch, threads});
+  Trainer trainer(*model, *adam, {batch, threads});
   Rng rng(3);
   // Fresh batches in turn: one batch repeated is learned by heart, and the shrinking gradients
   // turn denormal, which x86 then processes slowly (WebAssembly cannot flush them to zero).
@@ -110,8 +126,7 @@ void steps(ModelKind p, int threads, int batch, int count) {  // threads: asked;
   const double ms = best_ms(3, [&] {
     for (int i = 0; i < count; ++i) step(i);
   }) / count;
-  double flop = 0;
-  for (std::size_t i = 0; i < model.value()->layer_count(); ++i) flop += train_flop(*model.value(), i);
+  const double flop = model_cost(*model).train_flops;
   threads = trainer.threads();
   std::printf("  %-10s %d thread(s): %6.3f ms/step  %7.0f samples/s  %5.1f GFLOP/s  -> %5.2f s per 50,000-image epoch\n",
               model_kind_name(p), threads, ms, 1000.0 * batch / ms, flop * batch / (ms * 1e6), ms * std::ceil(50000.0 / batch) / 1000);
@@ -140,17 +155,29 @@ void diagnostics_cost(ModelKind p, int batch) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int count = 300, batch = 32;
+  int count = 300, batch = 32, threads = 2;
+  std::string arch;
+  double width = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--steps")) count = std::max(1, std::atoi(argv[i + 1]));
     else if (!std::strcmp(argv[i], "--batch")) batch = std::max(1, std::atoi(argv[i + 1]));
+    else if (!std::strcmp(argv[i], "--arch")) arch = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--width")) width = std::atof(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--threads")) threads = std::max(1, std::atoi(argv[i + 1]));
   }
   std::printf("wn-bench: SIMD %s, %d lanes\n", simd::name(), simd::kLanes);
+  if (!arch.empty()) {
+    std::printf("%s, width %g: training steps (batch %d, best of 3 runs of %d steps after 20 warm-up):\n",
+                arch.c_str(), width, batch, count);
+    for (ModelKind p : {ModelKind::regular, ModelKind::batchnorm, ModelKind::weightnorm})
+      steps(arch, width, p, threads, batch, count);
+    return 0;
+  }
   per_layer(ModelKind::regular, batch);
   per_layer(ModelKind::weightnorm, batch);
   std::printf("\ntraining steps (batch %d, best of 3 runs of %d steps after 20 warm-up):\n", batch, count);
   for (int t : {1, 2})
-    for (ModelKind p : {ModelKind::regular, ModelKind::weightnorm}) steps(p, t, batch, count);
+    for (ModelKind p : {ModelKind::regular, ModelKind::weightnorm}) steps("", 1, p, t, batch, count);
   std::printf("\nper-layer diagnostics, one thread (a 2,048-image epoch):\n");
   for (ModelKind p : {ModelKind::regular, ModelKind::weightnorm, ModelKind::wn_mobn}) diagnostics_cost(p, batch);
 }

@@ -200,7 +200,7 @@ __attribute__((noinline)) void forward_xs(const Problem& p, float* Y) {
   });
 }
 void forward_real(const Problem& p, float* Y) {
-  kernels::direct_forward(p.g, p.A.data(), p.M, p.W.data(), p.ldw, p.N, p.bias.data(), true, Y);
+  kernels::direct_forward(p.g, p.A.data(), p.M, p.W.data(), p.ldw, p.N, p.bias.data(), kernels::Fused::relu, Y);
 }
 
 // ---------------------------------------------------------------------------------------------

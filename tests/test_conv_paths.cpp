@@ -28,6 +28,13 @@ TEST_CASE("every Conv2D kernel path matches the reference loops on odd shapes") 
       {{6, 6, 48}, {48, 1, 1, 1, Padding::valid, Activation::relu}, 9, true},   // its 1×1 convs, 324 rows
       {{16, 16, 9}, {24, 3, 3, 1, Padding::same, Activation::relu}, 2, false},  // no dx, 512 rows
       {{7, 5, 12}, {5, 2, 3, 1, Padding::same, Activation::linear}, 3, true},   // non-square kernel
+      // Leaky ReLU, fused into the forward store and the output gradient: ConvPool-CNN-C at width 0.125
+      // (12 channels, no multiple of 8 lanes), narrow at batch 1 without dx, a 1×1 whose M·N = 325 floats
+      // end in a partial vector, and a valid 3×3.
+      {{10, 10, 12}, {12, 3, 3, 1, Padding::same, Activation::leaky_relu}, 3, true},
+      {{9, 7, 3}, {7, 3, 3, 1, Padding::same, Activation::leaky_relu}, 1, false},
+      {{5, 5, 10}, {13, 1, 1, 1, Padding::valid, Activation::leaky_relu}, 1, true},
+      {{8, 8, 24}, {20, 3, 3, 1, Padding::valid, Activation::leaky_relu}, 2, true},
   };
   Rng rng(17);
   for (const Case& c : cases) {
@@ -44,16 +51,16 @@ TEST_CASE("every Conv2D kernel path matches the reference loops on odd shapes") 
     conv.forward(p.data(), x.data(), y.data(), c.n, scratch.data());
     const reference::ConvGeometry g{conv.input_shape(), conv.output_shape(), c.cfg.kernel_h, c.cfg.kernel_w,
                                     c.cfg.stride, conv.pad_top(), conv.pad_left()};
-    const bool relu = c.cfg.activation == Activation::relu;
-    reference::conv2d_forward(g, x.data(), p.data(), p.data() + conv.kernel_size(), relu, want.data(), c.n);
+    // The reference's linear output through the scalar activation (layers/activation.hpp).
+    reference::conv2d_forward(g, x.data(), p.data(), p.data() + conv.kernel_size(), false, want.data(), c.n);
+    activate(c.cfg.activation, want.data(), want.size());
     CHECK(test::rel_error(y, want) < 1e-5);
 
     const auto dy = test::random_vector(y.size(), rng);
     std::vector<float> dx(x.size(), 0.0f), dp(p.size(), 0.0f);
     conv.backward(p.data(), x.data(), y.data(), dy.data(), c.dx ? dx.data() : nullptr, dp.data(), c.n, scratch.data());
     std::vector<float> dy_masked(dy);
-    for (std::size_t i = 0; i < dy.size(); ++i)
-      if (relu && y[i] <= 0) dy_masked[i] = 0;
+    for (std::size_t i = 0; i < dy.size(); ++i) dy_masked[i] = activation_grad(c.cfg.activation, y[i], dy[i]);
     std::vector<float> rdx(x.size()), rdp(p.size());
     reference::conv2d_backward(g, x.data(), p.data(), dy_masked.data(), rdx.data(), rdp.data(),
                                rdp.data() + conv.kernel_size(), c.n);

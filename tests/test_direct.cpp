@@ -59,7 +59,7 @@ TEST_CASE("direct kernels match plain loops, including ragged tiles and channel 
 
       // Forward, with bias and ReLU.
       std::vector<float> y(std::size_t(M) * N), want(y.size());
-      direct_forward(rows, x.data(), M, W.data(), ld, N, bias.data(), /*relu=*/true, y.data());
+      direct_forward(rows, x.data(), M, W.data(), ld, N, bias.data(), Fused::relu, y.data());
       for (int r = 0; r < M; ++r)
         for (int j = 0; j < N; ++j) {
           double z = bias[j];
@@ -71,7 +71,7 @@ TEST_CASE("direct kernels match plain loops, including ragged tiles and channel 
       // Output gradient: masked where y ≤ 0, in dy's layout plus a vector of zeros; bias gradient summed.
       const auto dy = test::random_vector(y.size(), rng);
       std::vector<float> D(std::size_t(M) * N + simd::kLanes, -1.0f), db(N, 0.5f);
-      direct_output_grad(dy.data(), y.data(), true, M, N, D.data(), db.data());
+      direct_output_grad(dy.data(), y.data(), Fused::relu, M, N, D.data(), db.data());
       for (int j = 0; j < N; ++j) {
         double sum = 0.5;
         for (int r = 0; r < M; ++r) sum += y[std::size_t(r) * N + j] > 0 ? dy[std::size_t(r) * N + j] : 0.0;
@@ -130,7 +130,7 @@ TEST_CASE("the vector ReLU keeps NaN, so a diverged net shows as NaN") {
     const int ld = vec_stride(N);
     const std::vector<float> W(std::size_t(3) * ld, 0.5f), bias(N, -1.0f);
     std::vector<float> y(N, 0.0f);
-    direct_forward(g.rows(offsets), x.data(), 1, W.data(), ld, N, bias.data(), /*relu=*/true, y.data());
+    direct_forward(g.rows(offsets), x.data(), 1, W.data(), ld, N, bias.data(), Fused::relu, y.data());
     int nans = 0;
     for (float v : y) nans += std::isnan(v);
     CHECK(nans == N);

@@ -84,20 +84,22 @@ inline void input_grad_tile(const float* const (&d)[R], int N, const float* wt, 
 }  // namespace
 
 void direct_forward(const PixelRows& g, const float* A, int M, const float* W, int ldw, int N, const float* bias,
-                    bool relu, float* Y) {
+                    Fused act, float* Y) {
   for_each_tile(M, (N + kLanes - 1) / kLanes, [&](auto rows, auto vecs, int r0, int j0) {
     constexpr int R = decltype(rows)::value, V = decltype(vecs)::value;
     const float* a[R];
     for (int r = 0; r < R; ++r) a[r] = A + g.row(r0 + r);
     vfloat acc[R][V] = {};
     forward_tile<R, V>(g, a, W + j0, ldw, acc);
-    // Fused epilogue: bias and ReLU on the way out, no second pass over Y. Whole vectors even at
-    // a row's ragged end (conv1's 6 channels): a scalar max there is a data-dependent branch in V8.
+    // Fused epilogue: bias and the activation on the way out, no second pass over Y. Whole vectors even
+    // at a row's ragged end (conv1's 6 channels): a scalar max there is a data-dependent branch in V8.
     for (int v = 0; v < V; ++v) {
       const int j = j0 + v * kLanes, n = std::min(kLanes, N - j);
       const vfloat b = n == kLanes ? load(bias + j) : simd::load_first(bias + j, n);
       for (int r = 0; r < R; ++r) {
-        const vfloat z = relu ? simd::relu(acc[r][v] + b) : acc[r][v] + b;
+        vfloat z = acc[r][v] + b;
+        if (act == Fused::relu) z = simd::relu(z);
+        else if (act == Fused::leaky_relu) z = simd::leaky_relu(z, kLeakySlope);
         float* y = Y + std::size_t(r0 + r) * N + j;
         if (n == kLanes)
           store(y, z);
@@ -108,14 +110,35 @@ void direct_forward(const PixelRows& g, const float* A, int M, const float* W, i
   });
 }
 
-void direct_output_grad(const float* dy, const float* y, bool relu, int M, int N, float* D, float* db) {
-  // ReLU' is 1 where the output is positive (TensorFlow's convention at 0 is 0): a bit mask, not a
-  // branch. One flat pass: D has dy's layout.
-  const std::size_t size = std::size_t(M) * N;
+namespace {
+
+// D = dy·act'(y) over `size` floats, the activation a compile-time constant: no test per vector in the loop.
+template <Fused act>
+void output_grad_pass(const float* dy, const float* y, std::size_t size, float* D) {
+  const auto grad = [](vfloat y, vfloat dy) {
+    if constexpr (act == Fused::relu) return simd::keep_where_positive(y, dy);
+    else if constexpr (act == Fused::leaky_relu) return simd::leaky_grad(y, dy, kLeakySlope);
+    else return dy;
+  };
   std::size_t i = 0;
-  for (; i + kLanes <= size; i += kLanes)
-    store(D + i, relu ? simd::keep_where_positive(load(y + i), load(dy + i)) : load(dy + i));
-  for (; i < size; ++i) D[i] = relu ? simd::keep_if(y[i] > 0.0f, dy[i]) : dy[i];
+  for (; i + kLanes <= size; i += kLanes) store(D + i, grad(load(y + i), load(dy + i)));
+  if (i < size) {  // the last, partial vector
+    const int n = int(size - i);
+    simd::store_first(D + i, grad(simd::load_first(y + i, n), simd::load_first(dy + i, n)), n);
+  }
+}
+
+}  // namespace
+
+void direct_output_grad(const float* dy, const float* y, Fused act, int M, int N, float* D, float* db) {
+  // ReLU' is 1 where the output is positive (TensorFlow's convention at 0 is 0): a bit mask, not a
+  // branch; leaky ReLU's is a blend of 1 and its slope. One flat pass: D has dy's layout.
+  const std::size_t size = std::size_t(M) * N;
+  switch (act) {
+    case Fused::relu: output_grad_pass<Fused::relu>(dy, y, size, D); break;
+    case Fused::leaky_relu: output_grad_pass<Fused::leaky_relu>(dy, y, size, D); break;
+    case Fused::none: output_grad_pass<Fused::none>(dy, y, size, D); break;
+  }
   std::fill(D + size, D + size + kLanes, 0.0f);
   for (int j = 0; j < N; j += kLanes) {  // the bias gradient: column sums, a vector at a time
     vfloat s{};

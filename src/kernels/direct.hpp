@@ -27,6 +27,12 @@ constexpr int kDirectVecs = 4;  // channel vectors per micro-tile, at most
 // Pixels per micro-tile for V channel vectors.
 constexpr int direct_rows(int V) { return kDirectAccumulators / V > 1 ? kDirectAccumulators / V : 1; }
 
+// The activation fused into the forward kernel's store and into the output gradient: none, ReLU, or leaky
+// ReLU max(u, kLeakySlope·u) (ConvPool-CNN-C's; layers/activation.hpp has the scalar forms, which these
+// equal bit for bit).
+enum class Fused { none, relu, leaky_relu };
+constexpr float kLeakySlope = 0.1f;
+
 // n rounded up to whole vectors: the row stride of every channel-vectorised matrix.
 inline int vec_stride(int n) { return (n + simd::kLanes - 1) / simd::kLanes * simd::kLanes; }
 
@@ -56,12 +62,12 @@ struct PixelRows {
 // Y[r][j] = act(Σ_k A(r,k)·W[k][j] + bias[j]) for r < M, j < N; Y is M×N. W is taps × ldw,
 // ldw = vec_stride(N), its padding columns finite (they are computed and dropped).
 void direct_forward(const PixelRows& g, const float* A, int M, const float* W, int ldw, int N, const float* bias,
-                    bool relu, float* Y);
+                    Fused act, float* Y);
 
-// D = dy, masked by y > 0 when relu (dy, y, D: M×N), followed by a vector of zeros: the gradient
-// passes read a row's channels in whole vectors, running into the next row. Adds the column sums
-// to db, the bias gradient.
-void direct_output_grad(const float* dy, const float* y, bool relu, int M, int N, float* D, float* db);
+// D = dy·act'(y) (dy, y, D: M×N; ReLU and leaky ReLU keep the sign, so y tells u's), followed by a vector
+// of zeros: the gradient passes read a row's channels in whole vectors, running into the next row. Adds the
+// column sums to db, the bias gradient.
+void direct_output_grad(const float* dy, const float* y, Fused act, int M, int N, float* D, float* db);
 
 // dW[k][j] += Σ_r A(r,k)·D[r][j] for k < g.taps(), j < vec_stride(N); dW is taps × vec_stride(N),
 // D is direct_output_grad's. Columns j ≥ N pick up the next row's values: dropped by the caller.

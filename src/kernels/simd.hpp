@@ -55,6 +55,19 @@ inline vfloat keep_where_positive(vfloat y, vfloat v) {
 }
 // max(v, 0) lane-wise, keeping NaN (as std::max(v, 0.0f) does), so a diverged net shows as NaN.
 inline vfloat relu(vfloat v) { return (vfloat)((vint)v & ~(v <= vfloat{})); }
+// max(v, slope·v) lane-wise as std::max(v, slope·v) computes it ((v < slope·v) ? slope·v : v), NaN kept:
+// leaky ReLU for 0 < slope < 1.
+inline vfloat leaky_relu(vfloat v, float slope) {
+  const vfloat s = v * slope;
+  const vint less = v < s;
+  return (vfloat)(((vint)s & less) | ((vint)v & ~less));
+}
+// dy·(y > 0 ? 1 : slope) lane-wise: leaky ReLU's derivative, read from its output.
+inline vfloat leaky_grad(vfloat y, vfloat dy, float slope) {
+  const vint pos = y > vfloat{};
+  const vfloat one = splat(1.0f), s = splat(slope);
+  return dy * (vfloat)(((vint)one & pos) | ((vint)s & ~pos));
+}
 // a where mask, else b, lane-wise (mask lanes all ones or all zeros, as compares give).
 inline vfloat select(vint mask, vfloat a, vfloat b) { return (vfloat)(((vint)a & mask) | ((vint)b & ~mask)); }
 

@@ -7,14 +7,14 @@
 #include <cstring>
 #include <type_traits>
 
-#include "../kernels/simd.hpp"
+#include "../kernels/direct.hpp"
 #include "layer.hpp"
 
 namespace wn {
 
 enum class Activation { linear, relu, leaky_relu };
 
-constexpr float kLeakySlope = 0.1f;
+constexpr float kLeakySlope = kernels::kLeakySlope;
 
 inline const char* activation_name(Activation a) {
   switch (a) {

@@ -6,6 +6,15 @@
 namespace wn {
 
 namespace {
+// The layer's activation as the kernels fuse it.
+kernels::Fused fused(Activation a) {
+  switch (a) {
+    case Activation::relu: return kernels::Fused::relu;
+    case Activation::leaky_relu: return kernels::Fused::leaky_relu;
+    case Activation::linear: break;
+  }
+  return kernels::Fused::none;
+}
 int out_dim(int in, int k, int stride, Padding p) {
   return p == Padding::same ? (in + stride - 1) / stride : (in - k) / stride + 1;
 }
@@ -150,9 +159,7 @@ void Conv2D::forward_with(const float* kernel, const float* bias, Activation act
     std::fill(zero, zero + ldw, 0.0f);
     bias = zero;
   }
-  kernels::direct_forward(pixels(), image, rows(n), W, ldw, N, bias, act == Activation::relu, y);
-  // The kernels fuse ReLU alone; leaky ReLU is one more pass over the output.
-  if (act == Activation::leaky_relu) activate(act, y, std::size_t(rows(n)) * N);
+  kernels::direct_forward(pixels(), image, rows(n), W, ldw, N, bias, fused(act), y);
 }
 
 void Conv2D::backward_with(const float* kernel, const float* x, const float* y, const float* dy, float* dx,
@@ -167,13 +174,7 @@ void Conv2D::backward_with(const float* kernel, const float* x, const float* y, 
     dbias = scratch + s.bias;
     std::fill(dbias, dbias + N, 0.0f);
   }
-  if (cfg_.activation == Activation::leaky_relu) {  // the kernels know ReLU's derivative alone
-    for (std::size_t i = 0; i < std::size_t(M) * N; ++i) D[i] = activation_grad(Activation::leaky_relu, y[i], dy[i]);
-    for (std::size_t r = 0; r < std::size_t(M); ++r)
-      for (int j = 0; j < N; ++j) dbias[j] += D[r * N + j];
-  } else {
-    kernels::direct_output_grad(dy, y, cfg_.activation == Activation::relu, M, N, D, dbias);
-  }
+  kernels::direct_output_grad(dy, y, fused(cfg_.activation), M, N, D, dbias);
   if (ldw == N) {
     kernels::direct_kernel_grad(pixels(), image, M, D, N, dkernel, kernel_grad_block(in_.c));
   } else {  // into whole vectors of channels, then the real ones onto dkernel
@@ -230,7 +231,7 @@ void Conv2D::input_grad_flipped(const float* kernel, const float* D, float* dx, 
       }
   float* zero = scratch + s.zero;
   std::fill(zero, zero + ldc, 0.0f);
-  kernels::direct_forward(dx_pixels(), dpad, n * in_.h * in_.w, wf, ldc, C, zero, false, dx);
+  kernels::direct_forward(dx_pixels(), dpad, n * in_.h * in_.w, wf, ldc, C, zero, kernels::Fused::none, dx);
 }
 
 }  // namespace wn
