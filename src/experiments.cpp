@@ -62,7 +62,8 @@ const std::vector<Experiment>& experiments() {
        "but costs about 16 % more per update. Natively, 5 seeds: wn-mobn 0.366 ± 0.025, weight norm 0.290 ± 0.035, "
        "plain 0.225 ± 0.029, batch norm 0.144 ± 0.031. Batch norm learns fastest per update (training accuracy 0.358, "
        "with batch statistics) but evaluates worst: its moving averages (momentum 0.99) lag a net that changes this "
-       "fast, a pitfall weight norm has not. It costs 50 % more per step than the plain net here (79 vs 53 ms).",
+       "fast, a pitfall weight norm has not. It costs 21-76 % more per step than the plain net here, natively on 2 "
+       "threads (docs/performance.md); weight norm costs nothing measurable.",
        {ModelKind::regular, ModelKind::batchnorm, ModelKind::weightnorm, ModelKind::wn_mobn}, {WnInit::tfa},
        {{adam, 0.0f, {1e-3f}}}, 3, 2, 4000, 1000, {32}, "convpool-c", 0.125f},
       {"deep", "A deep plain net",
