@@ -64,6 +64,7 @@ const shownResults = (page) => page.evaluate(() => ({
 test('a wn-train history opens with its bands, k of N, summary, confusion matrices and dynamics; junk is refused and changes nothing', { timeout: 240000 }, async (t) => {
   const { page, errors } = await openPage(browser, `${server.url}?${QUERY}`, t);
   await ready(page);
+  assert.equal(await page.isVisible('#opened'), false, 'no "Back to training" banner before a file is opened');
   await page.setInputFiles('#history-file', [paths.history, paths.diagnostics]);
   await page.waitForSelector('#opened:not([hidden])');
   await drawn(page);
@@ -154,6 +155,7 @@ test('a wn-train history opens with its bands, k of N, summary, confusion matric
   // Back to training: nothing of the file shown, and Start trains the form's experiment as usual.
   await page.click('#close-opened');
   assert.deepEqual(await page.evaluate(() => ['opened', 'summary', 'verdict'].map((id) => document.getElementById(id).hidden)), [true, true, true]);
+  assert.equal(await page.isVisible('#opened'), false);
   await waitForData(page);
   await page.click('#start');
   await waitForEpochs(page, 1);
