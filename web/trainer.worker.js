@@ -56,15 +56,14 @@ async function yieldToMessages() {
 function params(handle) {
   const m = api.mod;
   const at = m._wn_run_params(handle), count = m._wn_run_param_count(handle);  // may grow the memory: the view after
-  return new Float32Array(m.HEAPU8.buffer, at, count).slice();
+  return api.f32(at, count).slice();
 }
 
 // job.params (a Float32Array, optional): start from these weights instead of drawing them.
 async function run(job) {
   const m = api.mod;
   const config = api.string(runConfig(job));
-  const start = job.params ? api.malloc(job.params.byteLength) : 0;
-  if (start) new Float32Array(m.HEAPU8.buffer, start, job.params.length).set(job.params);
+  const start = job.params ? api.floats(job.params) : 0;
   const handle = m._wn_run_create(config, dataset.train.count, dataset.test.count, start, job.params?.length ?? 0);
   api.free(config);
   if (start) api.free(start);
@@ -101,8 +100,7 @@ async function evaluate(job) {
   api.free(config);
   if (!handle) throw new Error(api.lastError());
   try {
-    const at = api.malloc(job.params.byteLength);
-    new Float32Array(m.HEAPU8.buffer, at, job.params.length).set(job.params);
+    const at = api.floats(job.params);
     const rc = m._wn_model_set_params(handle, at, job.params.length);
     api.free(at);
     api.check(rc);

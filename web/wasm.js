@@ -48,6 +48,13 @@
     // Views are made fresh: memory growth replaces the underlying buffer.
     u8(ptr, len) { return new Uint8Array(this.mod.HEAPU8.buffer, ptr, len); }
     u32(ptr, len) { return new Uint32Array(this.mod.HEAPU8.buffer, ptr, len); }
+    f32(ptr, len) { return new Float32Array(this.mod.HEAPU8.buffer, ptr, len); }
+    // Floats (a Float32Array) copied into the module's memory; free it with free().
+    floats(values) {
+      const p = this.malloc(values.byteLength);
+      this.f32(p, values.length).set(values);
+      return p;
+    }
     lastError() { return this.mod.UTF8ToString(this.mod._wn_last_error()); }
     check(rc) {
       if (rc === WN_ERROR) throw new Error(this.lastError());

@@ -81,15 +81,14 @@ export async function modelOf(job, params = null) {
   if (!h) throw new Error(api.lastError());
   const model = {
     setParams(p) {
-      const at = api.malloc(p.byteLength);
-      new Float32Array(m.HEAPU8.buffer, at, p.length).set(p);
+      const at = api.floats(p);
       const rc = m._wn_model_set_params(h, at, p.length);
       api.free(at);
       api.check(rc);
     },
     params() {
       const at = m._wn_model_params(h), count = m._wn_model_param_count(h);  // may grow the memory: the view after
-      return new Float32Array(m.HEAPU8.buffer, at, count).slice();
+      return api.f32(at, count).slice();
     },
     // images: n × 3072 bytes (32×32 RGB, NHWC); resolves to n arrays of class probabilities.
     predict(images, n) {
@@ -97,7 +96,7 @@ export async function modelOf(job, params = null) {
       try {
         api.u8(at, images.length).set(images);
         api.check(m._wn_model_predict(h, at, n, out));
-        const probs = new Float32Array(m.HEAPU8.buffer, out, n * 10);
+        const probs = api.f32(out, n * 10);
         return Array.from({ length: n }, (_, i) => Array.from(probs.subarray(i * 10, (i + 1) * 10)));
       } finally {
         api.free(at);
